@@ -1,0 +1,121 @@
+"""``python -m mock_kakao``: run the fake Kakao on its own.
+
+Binds 127.0.0.1 by default. The admin API under ``/_mock/`` can rewrite every user and token, so
+binding anything but loopback needs the explicit ``--allow-remote``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+
+from mock_kakao.server import is_loopback_host, start_server
+from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
+
+
+def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argparse.Namespace:
+    """Flags, each defaulting to its environment variable, then to the documented default."""
+    env = environ.get
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_kakao",
+        description="An offline fake of Kakao's login servers (kapi + kauth) with an admin API.",
+    )
+    parser.add_argument(
+        "--host",
+        default=env("MOCK_KAKAO_HOST", "127.0.0.1"),
+        help="address to bind (env MOCK_KAKAO_HOST; default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(env("MOCK_KAKAO_PORT", "8001")),
+        help="port, 0 for a free one (env MOCK_KAKAO_PORT; default 8001)",
+    )
+    parser.add_argument(
+        "--users",
+        default=env("MOCK_KAKAO_USERS") or None,
+        help="users file, JSON or .toml (env MOCK_KAKAO_USERS; default: the bundled set)",
+    )
+    parser.add_argument(
+        "--app-id",
+        type=int,
+        default=int(env("MOCK_KAKAO_APP_ID")) if env("MOCK_KAKAO_APP_ID") else None,
+        help="app_id of tokens (env MOCK_KAKAO_APP_ID; default: the users file's, else 10001)",
+    )
+    parser.add_argument(
+        "--rest-api-key",
+        default=env("MOCK_KAKAO_REST_API_KEY", DEFAULT_REST_API_KEY),
+        help="the client_id kauth accepts (env MOCK_KAKAO_REST_API_KEY; "
+        f"default {DEFAULT_REST_API_KEY})",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        dest="redirect_uris",
+        metavar="PREFIX",
+        help="allowed redirect_uri prefix, repeatable (env MOCK_KAKAO_REDIRECT_URIS, "
+        "comma-separated; default: any http://localhost:* or http://127.0.0.1:* URL)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (this exposes the admin API to the network)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    args = parser.parse_args(argv)
+    if args.redirect_uris is None:
+        from_env = env("MOCK_KAKAO_REDIRECT_URIS", "")
+        args.redirect_uris = [uri.strip() for uri in from_env.split(",") if uri.strip()]
+    if not is_loopback_host(args.host) and not args.allow_remote:
+        parser.error(
+            f"refusing to bind {args.host}: the admin API (/_mock/) must stay on loopback; "
+            "pass --allow-remote if you really mean it"
+        )
+    return args
+
+
+async def serve(args: argparse.Namespace) -> None:
+    state = FakeKakao.from_file(
+        args.users,
+        app_id=args.app_id,
+        rest_api_key=args.rest_api_key,
+        redirect_uri_prefixes=args.redirect_uris,
+    )
+    runner, url = await start_server(state, args.host, args.port)
+    scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
+    print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
+    print(
+        f"app_id={state.app_id} client_id={state.rest_api_key} users={len(state.users)}", flush=True
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv, os.environ)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        asyncio.run(serve(args))
+    except (OSError, ValueError) as exc:
+        print(f"mock_kakao: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The ``/_mock/`` admin API: JSON in and out, a clear 4xx for every kind of bad input.
+
+Handlers only translate HTTP to :class:`~mock_kakao.state.FakeKakao` calls; validation lives in
+the parsers shared with the users file, so the file and the API accept exactly the same things.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from mock_kakao import validation as v
+from mock_kakao.appkeys import STATE
+from mock_kakao.errors import AdminError, InvalidInput
+from mock_kakao.faults import parse_fault, parse_faults
+from mock_kakao.jsonresp import json_response
+from mock_kakao.tokens import TOKEN_SPEC_FIELDS, parse_token_spec, seconds_left
+
+routes = web.RouteTableDef()
+
+_MISSING_BODY = object()
+
+
+async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
+    """The request's JSON body; ``default`` when the body is empty and one is allowed."""
+    raw = await request.read()
+    if not raw.strip():
+        if default is _MISSING_BODY:
+            raise InvalidInput("INVALID_JSON", "a JSON body is required")
+        return default
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("INVALID_JSON", f"the body is not valid JSON: {exc}") from None
+
+
+def user_id_of(request: web.Request) -> int:
+    try:
+        return int(request.match_info["user_id"])
+    except ValueError:
+        raise AdminError(404, "USER_NOT_FOUND", "user ids are integers") from None
+
+
+@routes.get("/_mock/config")
+async def get_config(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE].config_json())
+
+
+@routes.get("/_mock/users")
+async def list_users(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return json_response({"users": [state.user_json(user) for user in state.users.values()]})
+
+
+@routes.post("/_mock/users")
+async def create_user(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    user = state.add_user(await read_json(request))
+    return json_response(state.user_json(user), status=201)
+
+
+@routes.get("/_mock/users/{user_id}")
+async def get_user(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return json_response(state.user_json(state.get_user(user_id_of(request))))
+
+
+@routes.patch("/_mock/users/{user_id}")
+async def update_user(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    user = state.update_user(user_id_of(request), await read_json(request))
+    return json_response(state.user_json(user))
+
+
+@routes.delete("/_mock/users/{user_id}")
+async def delete_user(request: web.Request) -> web.Response:
+    request.app[STATE].delete_user(user_id_of(request))
+    return web.Response(status=204)
+
+
+@routes.post("/_mock/users/{user_id}/tokens")
+async def issue_token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    user_id = user_id_of(request)
+    body = v.expect_object(await read_json(request, {}), "the body")
+    v.reject_unknown(body, TOKEN_SPEC_FIELDS, "token request")
+    token = state.issue_token(user_id, parse_token_spec(body))
+    now = state.clock.now()
+    return json_response(
+        {
+            "access_token": token.value,
+            "refresh_token": token.grant.refresh_token,
+            "token_type": "bearer",
+            "expires_in": seconds_left(token.expires_at, now),
+            "refresh_token_expires_in": seconds_left(token.grant.refresh_expires_at, now),
+            "app_id": token.grant.app_id,
+        },
+        status=201,
+    )
+
+
+@routes.get("/_mock/faults")
+async def list_faults(request: web.Request) -> web.Response:
+    return json_response({"faults": request.app[STATE].faults.to_json()})
+
+
+@routes.put("/_mock/faults")
+async def replace_faults(request: web.Request) -> web.Response:
+    faults = request.app[STATE].faults
+    faults.replace(parse_faults(await read_json(request)))
+    return json_response({"faults": faults.to_json()})
+
+
+@routes.post("/_mock/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    """Append one fault: unlike PUT, no read-modify-write race between two helpers."""
+    faults = request.app[STATE].faults
+    faults.add(parse_fault(await read_json(request)))
+    return json_response({"faults": faults.to_json()}, status=201)
+
+
+@routes.delete("/_mock/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    request.app[STATE].faults.replace([])
+    return web.Response(status=204)
+
+
+@routes.get("/_mock/requests")
+async def list_requests(request: web.Request) -> web.Response:
+    return json_response({"requests": request.app[STATE].log.to_json()})
+
+
+@routes.delete("/_mock/requests")
+async def clear_requests(request: web.Request) -> web.Response:
+    request.app[STATE].log.clear()
+    return web.Response(status=204)
+
+
+@routes.post("/_mock/reset")
+async def reset(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.reset()
+    return json_response({"users": len(state.users), "now": state.clock.now()})
+
+
+@routes.get("/_mock/clock")
+async def get_clock(request: web.Request) -> web.Response:
+    clock = request.app[STATE].clock
+    return json_response({"now": clock.now(), "offset": clock.offset})
+
+
+@routes.post("/_mock/clock")
+async def advance_clock(request: web.Request) -> web.Response:
+    body = v.expect_object(await read_json(request), "the body")
+    v.reject_unknown(body, ("advance",), "clock request")
+    clock = request.app[STATE].clock
+    now = clock.advance(v.get_number(body, "advance"))
+    return json_response({"now": now, "offset": clock.offset})

@@ -1,0 +1,13 @@
+"""Typed keys for what the aiohttp application carries (aiohttp's ``web.AppKey``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from mock_kakao.state import FakeKakao
+
+STATE = web.AppKey("state", FakeKakao)
+# Set when the server shuts down, so a ``hang`` fault lets go instead of holding shutdown.
+CLOSING = web.AppKey("closing", asyncio.Event)

@@ -1,0 +1,53 @@
+"""kapi.kakao.com: the user API the backend calls with a person's access token."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mock_kakao import errors
+from mock_kakao.appkeys import STATE
+from mock_kakao.jsonresp import json_response
+from mock_kakao.tokens import AccessToken, bearer_token, seconds_left
+from mock_kakao.users import FakeUser, render_me
+
+routes = web.RouteTableDef()
+
+
+def authenticate(request: web.Request) -> tuple[AccessToken, FakeUser]:
+    """Kakao's checks, in Kakao's order: header present, well formed, token known, not expired."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise errors.token_not_found()
+    token = bearer_token(header)
+    if token is None:
+        raise errors.malformed_authorization()
+    return request.app[STATE].authenticate(token)
+
+
+@routes.get("/v2/user/me")
+@routes.post("/v2/user/me")
+async def user_me(request: web.Request) -> web.Response:
+    # secure_resource and property_keys are accepted and ignored (see the README).
+    token, user = authenticate(request)
+    return json_response(render_me(user, request.app[STATE].consent_of(token)))
+
+
+@routes.get("/v1/user/access_token_info")
+async def access_token_info(request: web.Request) -> web.Response:
+    token, user = authenticate(request)
+    expires_in = seconds_left(token.expires_at, request.app[STATE].clock.now())
+    return json_response({"id": user.id, "expires_in": expires_in, "app_id": token.grant.app_id})
+
+
+@routes.post("/v1/user/logout")
+async def logout(request: web.Request) -> web.Response:
+    token, user = authenticate(request)
+    request.app[STATE].logout(token)
+    return json_response({"id": user.id})
+
+
+@routes.post("/v1/user/unlink")
+async def unlink(request: web.Request) -> web.Response:
+    token, user = authenticate(request)
+    request.app[STATE].unlink(token)
+    return json_response({"id": user.id})

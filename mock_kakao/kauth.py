@@ -1,0 +1,201 @@
+"""kauth.kakao.com: the login pages (authorize → pick → consent → redirect) and ``/oauth/token``.
+
+The flow's parameters travel through the pages as hidden form fields, so the fake keeps no
+per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
+tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from mock_kakao import pages
+from mock_kakao.appkeys import STATE
+from mock_kakao.errors import FakeKakaoError, KauthError
+from mock_kakao.jsonresp import json_response
+from mock_kakao.state import FakeKakao
+from mock_kakao.tokens import seconds_left
+from mock_kakao.users import Consent, FakeUser
+
+routes = web.RouteTableDef()
+
+# What the pages carry from step to step (Kakao's authorize parameters).
+FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
+SESSION_COOKIE = "mock_kakao_session"
+DENIED = {"error": "access_denied", "error_description": "User denied access"}
+CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
+LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
+
+
+class PageError(FakeKakaoError):
+    """A kauth problem that shows Kakao's error page instead of redirecting."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def response(self) -> web.Response:
+        return web.Response(
+            status=400, text=pages.error(self.code, self.message), content_type="text/html"
+        )
+
+
+def flow_params(source: Mapping[str, str]) -> dict[str, str]:
+    return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+
+
+def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """The checks that decide whether redirecting back is safe at all."""
+    if params.get("client_id") != state.rest_api_key:
+        raise PageError("KOE101", f"invalid client_id: {params.get('client_id', '')!r}")
+    redirect_uri = params.get("redirect_uri", "")
+    if not state.redirect_uri_allowed(redirect_uri):
+        raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
+    if params.get("response_type") != "code":
+        raise PageError("KOE001", "response_type must be 'code'")
+
+
+def redirect_back(params: Mapping[str, str], answer: Mapping[str, str]) -> web.HTTPFound:
+    """302 to the app's redirect_uri with ``answer`` (and ``state``) in its query string."""
+    query = dict(answer)
+    if params.get("state"):
+        query["state"] = params["state"]
+    uri = params["redirect_uri"]
+    separator = "&" if "?" in uri else "?"
+    return web.HTTPFound(uri + separator + urlencode(query, quote_via=quote))
+
+
+def hinted_user(state: FakeKakao, hint: str | None) -> FakeUser | None:
+    """The user a ``login_hint`` names: by email (any case) or by id."""
+    if not hint:
+        return None
+    hint = hint.strip().lower()
+    for user in state.users.values():
+        if hint == str(user.id) or (user.email and hint == user.email.lower()):
+            return user
+    return None
+
+
+def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
+    try:
+        return state.users.get(int(request.cookies.get(SESSION_COOKIE, "")))
+    except ValueError:
+        return None
+
+
+def login_silently(
+    state: FakeKakao, request: web.Request, params: Mapping[str, str]
+) -> web.HTTPFound:
+    """``prompt=none``: a code without any page, or the error Kakao redirects with."""
+    user = hinted_user(state, request.query.get("login_hint")) or session_user(state, request)
+    if user is None:
+        return redirect_back(params, LOGIN_REQUIRED)
+    consent = state.linked_consent(user.id)
+    if consent is None:
+        return redirect_back(params, CONSENT_REQUIRED)
+    code = state.issue_code(
+        user.id, client_id=params["client_id"], redirect_uri=params["redirect_uri"], consent=consent
+    )
+    return redirect_back(params, {"code": code.value})
+
+
+def html(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html")
+
+
+@routes.get("/oauth/authorize")
+async def authorize(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    params = flow_params(request.query)
+    check_client(state, params)
+    if params.get("prompt") == "none":
+        raise login_silently(state, request, params)
+    hinted = hinted_user(state, request.query.get("login_hint"))
+    users = [hinted] if hinted else list(state.users.values())
+    return html(pages.picker(users, params, hinted.id if hinted else None))
+
+
+@routes.get("/oauth/authorize/consent")
+async def consent_page(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    params = flow_params(request.query)
+    check_client(state, params)
+    user = state.users.get(_int(request.query.get("user_id")))
+    if user is None:
+        raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
+    return html(pages.consent(user, params))
+
+
+@routes.post("/oauth/authorize/decision")
+async def decision(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    form = await request.post()
+    params = flow_params({k: v for k, v in form.items() if isinstance(v, str)})
+    check_client(state, params)
+    if form.get("decision") == "cancel":
+        raise redirect_back(params, DENIED)
+    user = state.users.get(_int(form.get("user_id")))
+    if form.get("decision") != "approve" or user is None:
+        raise PageError("KOE001", "the login form was incomplete: start again")
+    agreed = set(form.getall("consent", []))
+    code = state.issue_code(
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
+    )
+    found = redirect_back(params, {"code": code.value})
+    found.set_cookie(SESSION_COOKIE, str(user.id), httponly=True, samesite="Lax")
+    raise found
+
+
+@routes.post("/oauth/token")
+async def token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    form = await request.post()
+    if form.get("client_id") != state.rest_api_key:
+        raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        access = state.redeem_code(
+            str(form.get("code", "")), redirect_uri=str(form.get("redirect_uri", ""))
+        )
+        grant = access.grant
+        now = state.clock.now()
+        body = {
+            "access_token": access.value,
+            "token_type": "bearer",
+            "refresh_token": grant.refresh_token,
+            "expires_in": seconds_left(access.expires_at, now),
+            "scope": state.consent_of(access).scope,
+            "refresh_token_expires_in": seconds_left(grant.refresh_expires_at, now),
+        }
+    elif grant_type == "refresh_token":
+        access, renewed = state.refresh(str(form.get("refresh_token", "")))
+        now = state.clock.now()
+        body = {
+            "access_token": access.value,
+            "token_type": "bearer",
+            "expires_in": seconds_left(access.expires_at, now),
+        }
+        if renewed:  # Kakao sends a new refresh token only when < 1 month of it is left
+            body["refresh_token"] = access.grant.refresh_token
+            body["refresh_token_expires_in"] = seconds_left(access.grant.refresh_expires_at, now)
+    else:
+        raise KauthError(
+            400, "unsupported_grant_type", f"grant_type={grant_type} is not supported", "KOE001"
+        )
+    response = json_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None

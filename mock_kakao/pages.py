@@ -1,0 +1,108 @@
+"""The HTML of kauth's pages: account picker, consent screen and error page.
+
+Plain HTML forms, no JavaScript, so a person, a headless browser and a test doing plain HTTP
+can all drive them. Every control has a ``data-testid`` so tests never match on button text:
+
+- picker: ``pick-user-<id>`` (one per user), ``cancel``
+- consent: ``consent-nickname``, ``consent-email`` (checkboxes), ``approve``, ``cancel``
+- error page: ``error-code`` (e.g. KOE006)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from html import escape
+
+from mock_kakao.users import FakeUser
+
+_STYLE = """
+body { font-family: system-ui, "Apple SD Gothic Neo", "Noto Sans KR", sans-serif;
+       background: #f6f6f6; margin: 0; padding: 2rem; color: #191919; }
+main { max-width: 28rem; margin: auto; background: #fff; border-radius: 12px; padding: 1.5rem; }
+h1 { font-size: 1.2rem; } .badge { background: #fee500; border-radius: 6px; padding: 0 .4rem; }
+button { font: inherit; padding: .6rem 1rem; border-radius: 8px; border: 1px solid #ccc;
+         background: #fff; cursor: pointer; }
+button.primary { background: #fee500; border-color: #fee500; }
+.users button { display: block; width: 100%; text-align: left; margin: .4rem 0; }
+.muted { color: #666; font-size: .9rem; } label { display: block; margin: .5rem 0; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html>\n<html lang="ko"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f'<body><main><p><span class="badge">mock_kakao</span> 카카오 로그인 (fake)</p>'
+        f"{body}</main></body></html>\n"
+    )
+
+
+def _hidden(params: Mapping[str, str]) -> str:
+    return "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(val)}">'
+        for k, val in params.items()
+    )
+
+
+def _cancel_form(params: Mapping[str, str]) -> str:
+    return (
+        f'<form method="post" action="/oauth/authorize/decision">{_hidden(params)}'
+        '<button type="submit" name="decision" value="cancel" data-testid="cancel">'
+        "취소 (Cancel)</button></form>"
+    )
+
+
+def picker(users: Iterable[FakeUser], params: Mapping[str, str], preselected: int | None) -> str:
+    """Step one: which fake account logs in."""
+    buttons = []
+    for user in users:
+        name = user.nickname or "(no nickname)"
+        detail = " · ".join(x for x in (user.label, user.email, str(user.id)) if x)
+        autofocus = " autofocus" if user.id == preselected else ""
+        buttons.append(
+            f'<button type="submit" name="user_id" value="{user.id}" '
+            f'data-testid="pick-user-{user.id}"{autofocus}><strong>{escape(name)}</strong>'
+            f'<br><span class="muted">{escape(detail)}</span></button>'
+        )
+    listing = "".join(buttons) or '<p class="muted">No fake users: add one via /_mock/users.</p>'
+    return _page(
+        "카카오계정 선택 - mock_kakao",
+        "<h1>계정 선택 (Choose an account)</h1>"
+        f'<form class="users" method="get" action="/oauth/authorize/consent">'
+        f"{_hidden(params)}{listing}</form>{_cancel_form(params)}",
+    )
+
+
+def consent(user: FakeUser, params: Mapping[str, str]) -> str:
+    """Step two: the optional items this login shares; unticking one withholds it."""
+    fields = {**params, "user_id": str(user.id)}
+
+    def checkbox(item: str, label: str, checked: bool) -> str:
+        tick = " checked" if checked else ""
+        return (
+            f'<label><input type="checkbox" name="consent" value="{item}" '
+            f'data-testid="consent-{item}"{tick}> {escape(label)}</label>'
+        )
+
+    return _page(
+        "동의하고 계속하기 - mock_kakao",
+        f"<h1>{escape(user.nickname or str(user.id))} 님, 동의하고 계속하기</h1>"
+        f'<p class="muted">{escape(user.label)} · {user.id}</p>'
+        f'<form method="post" action="/oauth/authorize/decision">{_hidden(fields)}'
+        + checkbox("nickname", "[선택] 닉네임 (profile_nickname)", user.nickname_consent)
+        + checkbox("email", "[선택] 카카오계정(이메일) (account_email)", user.email_consent)
+        + '<p><button class="primary" type="submit" name="decision" value="approve" '
+        'data-testid="approve">동의하고 계속하기 (Agree and continue)</button> '
+        '<button type="submit" name="decision" value="cancel" data-testid="cancel">'
+        "취소 (Cancel)</button></p></form>",
+    )
+
+
+def error(code: str, message: str) -> str:
+    """Kakao's error page: shown instead of redirecting when the redirect can't be trusted."""
+    return _page(
+        f"{code} - mock_kakao",
+        f'<h1>잘못된 요청 (Bad request)</h1><p><strong data-testid="error-code">{escape(code)}'
+        f"</strong></p><p>{escape(message)}</p>",
+    )

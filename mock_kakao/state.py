@@ -1,0 +1,331 @@
+"""FakeKakao: everything the fake knows -- users, grants, tokens, codes, faults, clock, log.
+
+All mutations happen on the server's event loop (handlers call these methods synchronously,
+without awaiting in between), so there are no locks and no races. Everything that expires
+reads :attr:`FakeKakao.clock`, which tests move forward instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mock_kakao import errors
+from mock_kakao import validation as v
+from mock_kakao.errors import AdminError, KauthError
+from mock_kakao.faults import Fault, FaultBook, parse_faults
+from mock_kakao.requestlog import RequestLog
+from mock_kakao.tokens import (
+    ACCESS_TOKEN_TTL,
+    AUTH_CODE_TTL,
+    REFRESH_ROTATION_WINDOW,
+    REFRESH_TOKEN_TTL,
+    AccessToken,
+    AuthCode,
+    Grant,
+    TokenSpec,
+    new_secret,
+    parse_token_spec,
+)
+from mock_kakao.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
+
+DEFAULT_APP_ID = 10001
+DEFAULT_REST_API_KEY = "mock-rest-api-key"
+# Any http://localhost:<port>/... or http://127.0.0.1:<port>/... is a registered redirect URI
+# unless configured otherwise, so a frontend on a desk works without setup.
+LOOPBACK_REDIRECT_HOSTS = ("localhost", "127.0.0.1")
+
+USER_FIELDS = ("id", "tokens", "faults", *PROFILE_FIELDS)
+
+
+class Clock:
+    """Wall-clock time plus an offset that tests advance instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> float:
+        self.offset += seconds
+        return self.now()
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A parsed user-file entry or ``POST /_mock/users`` body, validated before anything changes."""
+
+    user: FakeUser
+    tokens: list[TokenSpec] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+
+def load_document(path: str | Path | None) -> dict[str, Any]:
+    """The users file as a dict: JSON, or TOML when the name ends in ``.toml``."""
+    if path is None:
+        text = resources.files("mock_kakao").joinpath("default_users.json").read_text("utf-8")
+        return json.loads(text)
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(raw.decode("utf-8"))
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: the users file must be an object with a 'users' list")
+    return document
+
+
+class FakeKakao:
+    """The fake's whole state, rebuilt from the users file by :meth:`reset`."""
+
+    def __init__(
+        self,
+        document: Mapping[str, Any] | None = None,
+        *,
+        app_id: int | None = None,
+        rest_api_key: str = DEFAULT_REST_API_KEY,
+        redirect_uri_prefixes: Iterable[str] | None = None,
+    ) -> None:
+        self._document = v.expect_object(document or {"users": []}, "the users file")
+        file_app_id = v.get_int(self._document, "app_id", DEFAULT_APP_ID, minimum=1)
+        self.app_id: int = app_id if app_id is not None else file_app_id
+        self.rest_api_key = rest_api_key
+        self.redirect_uri_prefixes = tuple(redirect_uri_prefixes or ())
+        self.clock = Clock()
+        self.log = RequestLog()
+        self.faults = FaultBook()
+        self.users: dict[int, FakeUser] = {}
+        self._access: dict[str, AccessToken] = {}
+        self._grants: dict[str, Grant] = {}  # by refresh token
+        self._codes: dict[str, AuthCode] = {}
+        # Who has let the app in, and with what consent (None: the user's own flags). It is
+        # what ``prompt=none`` needs to know; unlink forgets it.
+        self._linked: dict[int, Consent | None] = {}
+        self.reset()
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path | None = None, app_id: int | None = None, **kwargs: Any
+    ) -> FakeKakao:
+        """Load ``path`` (JSON or TOML), or the bundled default users when ``path`` is None."""
+        try:
+            return cls(load_document(path), app_id=app_id, **kwargs)
+        except AdminError as exc:
+            raise ValueError(f"{path or 'default_users.json'}: {exc.detail}") from exc
+
+    # -- whole state ---------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the users file: users, tokens, faults, clock and request log."""
+        document = self._document
+        v.reject_unknown(document, ("app_id", "users", "faults"), "users file")
+        entries = [self.parse_user(item) for item in v.get_list(document, "users")]
+        global_faults = parse_faults(document.get("faults", []))
+        self.clock = Clock()
+        self.log.clear()
+        self.users.clear()
+        self._access.clear()
+        self._grants.clear()
+        self._codes.clear()
+        self._linked.clear()
+        self.faults.replace(global_faults)
+        for entry in entries:
+            self._insert(entry)
+
+    # -- users ---------------------------------------------------------------------------
+
+    def parse_user(self, data: Any) -> NewUser:
+        data = v.expect_object(data, "a user")
+        v.reject_unknown(data, USER_FIELDS, "user")
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        user = new_user(data, connected_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        tokens = [parse_token_spec(t) for t in v.get_list(data, "tokens")]
+        faults = parse_faults(data.get("faults", []), user_id=user.id)
+        return NewUser(user, tokens, faults)
+
+    def add_user(self, data: Any) -> FakeUser:
+        entry = self.parse_user(data)
+        self._insert(entry)
+        return entry.user
+
+    def _insert(self, entry: NewUser) -> None:
+        if entry.user.id in self.users:
+            raise AdminError(409, "USER_EXISTS", f"user {entry.user.id} already exists")
+        wanted = [t.access_token for t in entry.tokens if t.access_token]
+        wanted += [t.refresh_token for t in entry.tokens if t.refresh_token]
+        taken = [t for t in wanted if t in self._access or t in self._grants]
+        if taken or len(set(wanted)) != len(wanted):
+            raise AdminError(409, "TOKEN_EXISTS", "a fixed token is already in use")
+        self.users[entry.user.id] = entry.user
+        self._linked[entry.user.id] = None
+        for spec in entry.tokens:
+            self.issue_token(entry.user.id, spec)
+        for fault in entry.faults:
+            self.faults.add(fault)
+
+    def get_user(self, user_id: int) -> FakeUser:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise AdminError(404, "USER_NOT_FOUND", f"no user with id {user_id}") from None
+
+    def update_user(self, user_id: int, data: Any) -> FakeUser:
+        user = patched(self.get_user(user_id), v.expect_object(data, "the PATCH body"))
+        self.users[user_id] = user
+        return user
+
+    def delete_user(self, user_id: int) -> None:
+        self.get_user(user_id)
+        del self.users[user_id]
+        self._revoke(lambda grant: grant.user_id == user_id)
+        self._codes = {k: c for k, c in self._codes.items() if c.user_id != user_id}
+        self._linked.pop(user_id, None)
+        self.faults.remove_user(user_id)
+
+    def user_json(self, user: FakeUser) -> dict[str, Any]:
+        """The admin API's user object: the profile and the user's live tokens in full."""
+        now = self.clock.now()
+        tokens = [t.to_admin_json(now) for t in self._access.values() if t.user_id == user.id]
+        return {**user.to_json(), "tokens": tokens}
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def issue_token(
+        self, user_id: int, spec: TokenSpec | None = None, *, consent: Consent | None = None
+    ) -> AccessToken:
+        """A new grant for ``user_id`` and its first access token (admin API, file, code flow)."""
+        spec = spec or TokenSpec()
+        self.get_user(user_id)
+        now = self.clock.now()
+        grant = Grant(
+            user_id=user_id,
+            app_id=spec.app_id if spec.app_id is not None else self.app_id,
+            refresh_token=spec.refresh_token or new_secret(),
+            refresh_expires_at=now + spec.refresh_token_expires_in,
+            consent=consent,
+        )
+        self._grants[grant.refresh_token] = grant
+        if grant.app_id == self.app_id:
+            self._linked[user_id] = consent
+        return self._mint(grant, spec.access_token, spec.expires_in)
+
+    def _mint(
+        self, grant: Grant, value: str | None = None, ttl: int = ACCESS_TOKEN_TTL
+    ) -> AccessToken:
+        token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl)
+        self._access[token.value] = token
+        return token
+
+    def peek(self, access_token: str) -> AccessToken | None:
+        """The token record, expired or not, without raising (for faults and the log)."""
+        return self._access.get(access_token)
+
+    def authenticate(self, access_token: str) -> tuple[AccessToken, FakeUser]:
+        """The live token and its user, or the kapi error Kakao would answer."""
+        token = self._access.get(access_token)
+        if token is None or token.user_id not in self.users:
+            raise errors.token_not_found()
+        if token.expires_at <= self.clock.now():
+            raise errors.token_expired()
+        return token, self.users[token.user_id]
+
+    def consent_of(self, token: AccessToken) -> Consent:
+        return token.grant.consent or self.users[token.user_id].consent
+
+    def refresh(self, refresh_token: str) -> tuple[AccessToken, bool]:
+        """A new access token from a refresh token; True when the refresh token was renewed."""
+        grant = self._grants.get(refresh_token)
+        now = self.clock.now()
+        if grant is None or grant.refresh_expires_at <= now or grant.user_id not in self.users:
+            raise KauthError(400, "invalid_grant", "expired_or_invalid_refresh_token", "KOE322")
+        renewed = grant.refresh_expires_at - now < REFRESH_ROTATION_WINDOW
+        if renewed:
+            del self._grants[grant.refresh_token]
+            grant.refresh_token = new_secret()
+            grant.refresh_expires_at = now + REFRESH_TOKEN_TTL
+            self._grants[grant.refresh_token] = grant
+        return self._mint(grant), renewed
+
+    def logout(self, token: AccessToken) -> None:
+        """Kakao's logout: this token's grant (access and refresh tokens) stops working."""
+        self._revoke(lambda grant: grant is token.grant)
+
+    def unlink(self, token: AccessToken) -> None:
+        """Kakao's unlink: every token of this user for this app dies, and consent is gone."""
+        user_id, app_id = token.user_id, token.grant.app_id
+        self._revoke(lambda grant: grant.user_id == user_id and grant.app_id == app_id)
+        if app_id == self.app_id:
+            self._linked.pop(user_id, None)
+
+    def _revoke(self, doomed: Callable[[Grant], bool]) -> None:
+        self._access = {k: t for k, t in self._access.items() if not doomed(t.grant)}
+        self._grants = {k: g for k, g in self._grants.items() if not doomed(g)}
+
+    # -- authorization codes -------------------------------------------------------------
+
+    def linked_consent(self, user_id: int) -> Consent | None:
+        """The consent a ``prompt=none`` login reuses, or None if the user never let the app in."""
+        if user_id not in self._linked or user_id not in self.users:
+            return None
+        return self._linked[user_id] or self.users[user_id].consent
+
+    def issue_code(
+        self, user_id: int, *, client_id: str, redirect_uri: str, consent: Consent
+    ) -> AuthCode:
+        self.get_user(user_id)
+        code = AuthCode(
+            value=new_secret() + new_secret()[:32],
+            user_id=user_id,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            consent=consent,
+            expires_at=self.clock.now() + AUTH_CODE_TTL,
+        )
+        self._codes[code.value] = code
+        return code
+
+    def redeem_code(self, value: str, *, redirect_uri: str) -> AccessToken:
+        """Exchange a code for a grant: single use, short-lived, bound to its redirect URI."""
+        code = self._codes.get(value)
+        if code is None or code.expires_at <= self.clock.now() or code.user_id not in self.users:
+            self._codes.pop(value, None)
+            raise KauthError(
+                400, "invalid_grant", f"authorization code not found for code={value}", "KOE320"
+            )
+        if code.redirect_uri != redirect_uri:
+            raise KauthError(400, "invalid_grant", "Redirect URI mismatch.", "KOE303")
+        del self._codes[value]
+        return self.issue_token(code.user_id, consent=code.consent)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        if self.redirect_uri_prefixes:
+            return any(uri.startswith(prefix) for prefix in self.redirect_uri_prefixes)
+        try:
+            parts = urlsplit(uri)
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            return False
+        return parts.scheme == "http" and parts.hostname in LOOPBACK_REDIRECT_HOSTS
+
+    def config_json(self) -> dict[str, Any]:
+        return {
+            "app_id": self.app_id,
+            "rest_api_key": self.rest_api_key,
+            "redirect_uri_prefixes": list(self.redirect_uri_prefixes)
+            or [f"http://{host}:*" for host in LOOPBACK_REDIRECT_HOSTS],
+            "now": self.clock.now(),
+        }

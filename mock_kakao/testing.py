@@ -1,0 +1,223 @@
+"""MockKakao: the fake on a free loopback port, in a background thread, for tests.
+
+The server gets its own thread and event loop so it serves sync tests, async tests and code
+under test in other threads alike, over a real socket. Helper methods go through the admin
+HTTP API (stdlib urllib), never touching the state directly, so they are safe from any thread.
+
+    with MockKakao() as kakao:
+        kakao.add_user(id=1234, nickname="테스트", email="t@example.com")
+        token = kakao.issue_token(1234)["access_token"]
+        ...  # point the code under test at kakao.url
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from mock_kakao.server import start_server
+from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
+
+_NO_BODY = object()
+# Loopback only: never send the admin API through an HTTP proxy from the environment.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class MockKakaoError(Exception):
+    """The admin API refused a helper call: ``status`` and its ``{"error", "detail"}`` body."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+        self.error = body.get("error") if isinstance(body, dict) else None
+
+
+class MockKakao:
+    """A running fake Kakao: ``url``, ``app_id``, ``client_id`` and admin helpers."""
+
+    def __init__(
+        self,
+        users_file: str | Path | None = None,
+        app_id: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rest_api_key: str = DEFAULT_REST_API_KEY,
+        redirect_uri_prefixes: Iterable[str] | None = None,
+    ) -> None:
+        # Built here, in the caller's thread, so a bad users file fails the caller at once.
+        self._state = FakeKakao.from_file(
+            users_file,
+            app_id=app_id,
+            rest_api_key=rest_api_key,
+            redirect_uri_prefixes=redirect_uri_prefixes,
+        )
+        self._host = host
+        self._port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL serving kapi, kauth and ``/_mock/``, e.g. ``http://127.0.0.1:41234``."""
+        if self._url is None:
+            raise RuntimeError("MockKakao is not running: call start() or use it as a context")
+        return self._url
+
+    @property
+    def app_id(self) -> int:
+        return self._state.app_id
+
+    @property
+    def client_id(self) -> str:
+        """The REST API key that ``/oauth/authorize`` and ``/oauth/token`` accept."""
+        return self._state.rest_api_key
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            raise RuntimeError("MockKakao is already running")
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                self._runner, self._url = loop.run_until_complete(
+                    start_server(self._state, self._host, self._port)
+                )
+            except BaseException as exc:
+                failure.append(exc)
+                started.set()
+                loop.close()
+                return
+            started.set()
+            loop.run_forever()
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="mock-kakao", daemon=True)
+        self._thread.start()
+        started.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (a ``hang`` in progress is released) and join the thread."""
+        if self._thread is None or self._loop is None:
+            return
+        if self._runner is not None:
+            cleanup = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+            cleanup.result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._thread = self._runner = self._url = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- admin helpers -------------------------------------------------------------------
+
+    def add_user(
+        self, id: int, nickname: str | None = None, email: str | None = None, **more: Any
+    ) -> dict[str, Any]:
+        """Create a user (fully consented unless ``more`` says otherwise); the admin object."""
+        return self._admin(
+            "POST", "/_mock/users", {"id": id, "nickname": nickname, "email": email, **more}
+        )
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return self._admin("GET", f"/_mock/users/{user_id}")
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._admin("GET", "/_mock/users")["users"]
+
+    def update_user(self, user_id: int, **fields: Any) -> dict[str, Any]:
+        return self._admin("PATCH", f"/_mock/users/{user_id}", fields)
+
+    def delete_user(self, user_id: int) -> None:
+        self._admin("DELETE", f"/_mock/users/{user_id}")
+
+    def issue_token(
+        self, user_id: int, expires_in: int | None = None, app_id: int | None = None
+    ) -> dict[str, Any]:
+        """A fresh token pair for ``user_id`` (``expires_in`` ≤ 0: already expired)."""
+        body = {
+            k: val for k, val in (("expires_in", expires_in), ("app_id", app_id)) if val is not None
+        }
+        return self._admin("POST", f"/_mock/users/{user_id}/tokens", body)
+
+    def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace every fault with ``faults``; returns them as the fake stores them."""
+        return self._admin("PUT", "/_mock/faults", faults)["faults"]
+
+    def add_fault(self, kind: str, **fields: Any) -> list[dict[str, Any]]:
+        """Add one fault, e.g. ``add_fault("error", status=503, code=-9798, msg="...")``."""
+        return self._admin("POST", "/_mock/faults", {"kind": kind, **fields})["faults"]
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._admin("GET", "/_mock/faults")["faults"]
+
+    def clear_faults(self) -> None:
+        self._admin("DELETE", "/_mock/faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log (kapi/kauth only, oldest first, tokens as short prefixes)."""
+        return self._admin("GET", "/_mock/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self._admin("DELETE", "/_mock/requests")
+
+    def reset(self) -> None:
+        """Back to the users file: users, tokens, faults, clock and request log."""
+        self._admin("POST", "/_mock/reset")
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the fake's clock forward (expiring tokens and codes); returns its new now."""
+        return self._admin("POST", "/_mock/clock", {"advance": seconds})["now"]
+
+    def authorize_url(self, redirect_uri: str, **params: str) -> str:
+        """``/oauth/authorize`` for this fake's client id, e.g. with ``state`` or ``prompt``."""
+        query = {
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            **params,
+        }
+        return f"{self.url}/oauth/authorize?{urlencode(query)}"
+
+    def _admin(self, method: str, path: str, body: Any = _NO_BODY) -> Any:
+        data = None if body is _NO_BODY else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with _opener.open(request, timeout=30) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                detail = json.loads(raw)
+            except ValueError:
+                detail = raw.decode("utf-8", "replace")
+            raise MockKakaoError(exc.code, detail) from None
+        return json.loads(raw) if raw else None

@@ -1,0 +1,89 @@
+"""Tiny, strict readers for JSON objects coming from the users file or the admin API.
+
+Strict on purpose: a typo such as ``"emial"`` or ``"times": "3"`` in a fault set up by a test
+should fail loudly with a 400 naming the field, not be ignored and make the test lie.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mock_kakao.errors import InvalidInput
+
+MISSING = object()
+
+
+def expect_object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput("INVALID_FIELD", f"{what} must be a JSON object")
+    return value
+
+
+def reject_unknown(data: Mapping[str, Any], allowed: Iterable[str], what: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput("UNKNOWN_FIELD", f"{what}: unknown field(s) {', '.join(unknown)}")
+
+
+def get_int(
+    data: Mapping[str, Any], key: str, default: Any = MISSING, *, minimum: int | None = None
+) -> Any:
+    """An integer field (``true`` is not an integer here, whatever Python thinks)."""
+    value = data.get(key, default)
+    if value is MISSING:
+        raise InvalidInput("MISSING_FIELD", f"{key} is required")
+    if value is default and key not in data:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be an integer")
+    if minimum is not None and value < minimum:
+        raise InvalidInput("INVALID_FIELD", f"{key} must be at least {minimum}")
+    return value
+
+
+def get_number(data: Mapping[str, Any], key: str, default: Any = MISSING) -> Any:
+    value = data.get(key, default)
+    if value is MISSING:
+        raise InvalidInput("MISSING_FIELD", f"{key} is required")
+    if value is default and key not in data:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be a finite number")
+    return value
+
+
+def get_bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be true or false")
+    return value
+
+
+def get_str(data: Mapping[str, Any], key: str, default: Any = MISSING, *, nullable: bool = False):
+    value = data.get(key, default)
+    if value is MISSING:
+        raise InvalidInput("MISSING_FIELD", f"{key} is required")
+    if value is None and nullable:
+        return None
+    if value is default and key not in data:
+        return value
+    if not isinstance(value, str):
+        kind = "a string or null" if nullable else "a string"
+        raise InvalidInput("INVALID_FIELD", f"{key} must be {kind}")
+    return value
+
+
+def get_choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = get_str(data, key, default)
+    if value not in choices:
+        raise InvalidInput("INVALID_FIELD", f"{key} must be one of {', '.join(choices)}")
+    return value
+
+
+def get_list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be a JSON list")
+    return value

@@ -1,0 +1,86 @@
+"""Small helpers shared by mock_kakao's tests: auth headers and driving the login pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+
+from mock_kakao.testing import MockKakao
+
+FULL = "mock-token-full-consent"
+FULL_ID = 4000000001
+REDIRECT_URI = "http://localhost:3000/oauth/callback"
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page's form, as a browser would submit them."""
+    return {name: html.unescape(value) for name, value in _HIDDEN.findall(page)}
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@dataclass
+class Redirect:
+    location: str
+    query: dict[str, str]
+
+
+async def pick_user(
+    http: aiohttp.ClientSession,
+    kakao: MockKakao,
+    user_id: int,
+    *,
+    consent: tuple[str, ...] | None = ("nickname", "email"),
+    decision: str = "approve",
+    redirect_uri: str = REDIRECT_URI,
+    state: str = "s-123",
+) -> Redirect:
+    """Walk authorize → picker → consent → decision like a person would; returns the redirect.
+
+    ``consent`` lists the ticked checkboxes (None: keep the page's defaults).
+    """
+    async with http.get(kakao.authorize_url(redirect_uri, state=state)) as response:
+        assert response.status == 200
+        picker = await response.text()
+    assert f'data-testid="pick-user-{user_id}"' in picker
+    fields = {**hidden_fields(picker), "user_id": str(user_id)}
+    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
+        assert response.status == 200
+        page = await response.text()
+    form = aiohttp.FormData(hidden_fields(page))
+    if consent is None:
+        consent = tuple(re.findall(r'value="(\w+)" data-testid="consent-\w+" checked', page))
+    for item in consent:
+        form.add_field("consent", item)
+    form.add_field("decision", decision)
+    async with http.post(
+        f"{kakao.url}/oauth/authorize/decision", data=form, allow_redirects=False
+    ) as response:
+        assert response.status == 302, await response.text()
+        location = response.headers["Location"]
+    return Redirect(location, query_of(location))
+
+
+async def exchange_code(
+    http: aiohttp.ClientSession, kakao: MockKakao, code: str, redirect_uri: str = REDIRECT_URI
+) -> tuple[int, dict]:
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": kakao.client_id,
+        "redirect_uri": redirect_uri,
+        "code": code,
+    }
+    async with http.post(f"{kakao.url}/oauth/token", data=form) as response:
+        return response.status, await response.json()

@@ -1,0 +1,114 @@
+"""``python -m mock_kakao`` as a real subprocess: starts fast, says where, refuses remote hosts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_KAKAO_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return {**env, **extra}
+
+
+@contextmanager
+def running(*args: str, **env: str) -> Iterator[tuple[str, str]]:
+    """Start the fake; yield (its base URL, the line that announced it); stop it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_kakao", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(**env),
+        cwd=ROOT,
+    )
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        assert "listening on http://" in line, process.stderr.read()  # type: ignore[union-attr]
+        url = line.split("listening on ")[1].split()[0]
+        yield url, line
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+
+
+def get_json(url: str) -> dict:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as response:
+        return json.load(response)
+
+
+def test_starts_quickly_on_loopback_and_says_so():
+    started = time.monotonic()
+    with running("--port", "0") as (url, line):
+        startup = time.monotonic() - started
+        assert url.startswith("http://127.0.0.1:")
+        assert "loopback only" in line
+        assert len(get_json(url + "/_mock/users")["users"]) == 8
+    assert startup < 5  # generous for a loaded CI machine; on a desk it is ~0.3 s
+
+
+def test_flags_set_users_file_app_id_and_client_id(tmp_path):
+    users = tmp_path / "users.toml"
+    users.write_text('[[users]]\nid = 3\nnickname = "셋"\n', encoding="utf-8")
+    with running(
+        "--port", "0", "--users", str(users), "--app-id", "777", "--rest-api-key", "k"
+    ) as (url, _):
+        config = get_json(url + "/_mock/config")
+        assert (config["app_id"], config["rest_api_key"]) == (777, "k")
+        assert [user["id"] for user in get_json(url + "/_mock/users")["users"]] == [3]
+
+
+def test_environment_variables_configure_it():
+    with running(
+        MOCK_KAKAO_PORT="0",
+        MOCK_KAKAO_APP_ID="888",
+        MOCK_KAKAO_REDIRECT_URIS="https://a.example/,https://b.example/",
+    ) as (url, _):
+        config = get_json(url + "/_mock/config")
+        assert config["app_id"] == 888
+        assert config["redirect_uri_prefixes"] == ["https://a.example/", "https://b.example/"]
+
+
+def test_refuses_a_non_loopback_host_without_allow_remote():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_kakao", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--allow-remote" in result.stderr and "loopback" in result.stderr
+    assert "listening" not in result.stdout
+
+
+def test_allow_remote_binds_and_warns():
+    with running("--host", "0.0.0.0", "--port", "0", "--allow-remote") as (url, line):
+        assert "REACHABLE FROM THE NETWORK" in line
+        port = url.rsplit(":", 1)[1]
+        assert get_json(f"http://127.0.0.1:{port}/_mock/config")["app_id"] == 10001
+
+
+def test_a_missing_users_file_is_a_clear_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_kakao", "--port", "0", "--users", str(tmp_path / "no.json")],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "no.json" in result.stderr

@@ -1,0 +1,207 @@
+"""kapi endpoints over real sockets: shapes, consent rules, Kakao's exact errors, revocation."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from mock_kakao.testing import MockKakao
+from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
+
+EXPIRED = {"msg": "this access token is already expired", "code": -401}
+NOT_FOUND = {"msg": "this access token does not exist", "code": -401}
+MALFORMED = {"msg": "invalid authorization header format", "code": -2}
+
+
+async def me(http: aiohttp.ClientSession, kakao: MockKakao, token: str, method: str = "GET"):
+    async with http.request(method, f"{kakao.url}/v2/user/me", headers=bearer(token)) as r:
+        return r.status, await r.json()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_user_me_full_consent_has_kakaos_shape(http, kakao, method):
+    status, body = await me(http, kakao, FULL, method)
+    assert status == 200
+    assert body == {
+        "id": FULL_ID,
+        "connected_at": "2024-01-01T00:00:00Z",
+        "properties": {"nickname": "김카카오"},
+        "kakao_account": {
+            "profile_nickname_needs_agreement": False,
+            "profile": {"nickname": "김카카오", "is_default_nickname": False},
+            "has_email": True,
+            "email_needs_agreement": False,
+            "is_email_valid": True,
+            "is_email_verified": True,
+            "email": "kim.kakao@example.com",
+        },
+    }
+
+
+async def test_user_me_sends_korean_as_utf8_not_escapes(http, kakao):
+    async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(FULL)) as response:
+        raw = await response.read()
+        assert response.content_type == "application/json"
+    assert "김카카오".encode() in raw
+
+
+async def test_post_with_kakaos_form_content_type_is_accepted(http, kakao):
+    headers = {
+        **bearer(FULL),
+        "Content-Type": "application/x-www-form-urlencoded;charset=utf-8",
+    }
+    data = 'property_keys=["kakao_account.email"]'
+    async with http.post(f"{kakao.url}/v2/user/me", headers=headers, data=data) as response:
+        assert response.status == 200
+        assert (await response.json())["id"] == FULL_ID
+
+
+async def test_no_email_consent_hides_email_and_needs_agreement(http, kakao):
+    _, body = await me(http, kakao, "mock-token-no-email")
+    account = body["kakao_account"]
+    assert account["email_needs_agreement"] is True
+    assert "email" not in account and "is_email_valid" not in account
+    assert account["profile"]["nickname"] == "이서연"
+
+
+async def test_invalid_and_unverified_emails(http, kakao):
+    _, invalid = await me(http, kakao, "mock-token-invalid-email")
+    assert invalid["kakao_account"]["email"] == "old.park@example.com"
+    assert invalid["kakao_account"]["is_email_valid"] is False
+    assert invalid["kakao_account"]["is_email_verified"] is False
+    _, unverified = await me(http, kakao, "mock-token-unverified-email")
+    assert unverified["kakao_account"]["is_email_valid"] is True
+    assert unverified["kakao_account"]["is_email_verified"] is False
+
+
+async def test_nickname_only_in_properties(http, kakao):
+    _, body = await me(http, kakao, "mock-token-properties-nickname")
+    assert body["properties"] == {"nickname": "정하늘"}
+    assert "profile" not in body["kakao_account"]
+
+
+async def test_no_nickname_consent_has_no_nickname_anywhere(http, kakao):
+    _, body = await me(http, kakao, "mock-token-no-nickname")
+    assert body["kakao_account"]["profile_nickname_needs_agreement"] is True
+    assert "profile" not in body["kakao_account"] and "properties" not in body
+    assert body["kakao_account"]["email"]
+
+
+async def test_long_korean_emoji_nickname_round_trips(http, kakao):
+    _, body = await me(http, kakao, "mock-token-long-name")
+    nickname = body["kakao_account"]["profile"]["nickname"]
+    assert nickname == "세상에서가장긴닉네임을가진카카오친구🐻‍❄️🍜✨행복하세요"
+    assert len(nickname) <= 50
+
+
+async def test_expired_fixed_token_answers_kakaos_expired_error(http, kakao):
+    assert await me(http, kakao, "mock-token-expired") == (401, EXPIRED)
+
+
+async def test_profile_image_appears_in_profile_and_properties(http, kakao):
+    kakao.add_user(id=77, nickname="사진", email=None, profile_image_url="http://img/1.jpg")
+    token = kakao.issue_token(77)["access_token"]
+    _, body = await me(http, kakao, token)
+    assert body["kakao_account"]["profile"]["profile_image_url"] == "http://img/1.jpg"
+    assert body["properties"]["thumbnail_image"] == "http://img/1.jpg"
+    assert body["kakao_account"]["has_email"] is False
+    assert "email" not in body["kakao_account"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, (401, NOT_FOUND)),
+        ({"Authorization": "Bearer no-such-token"}, (401, NOT_FOUND)),
+        ({"Authorization": FULL}, (400, MALFORMED)),  # raw token, no scheme
+        ({"Authorization": "Bearer "}, (400, MALFORMED)),
+        ({"Authorization": "Basic abc"}, (400, MALFORMED)),
+        ({"Authorization": f"Bearer {FULL} extra"}, (400, MALFORMED)),
+    ],
+)
+async def test_authorization_header_errors(http, kakao, headers, expected):
+    async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
+        assert (response.status, await response.json()) == expected
+
+
+async def test_lowercase_bearer_is_accepted(http, kakao):
+    headers = {"Authorization": f"bearer {FULL}"}
+    async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
+        assert response.status == 200
+
+
+async def test_access_token_info(http, kakao):
+    url = f"{kakao.url}/v1/user/access_token_info"
+    async with http.get(url, headers=bearer(FULL)) as response:
+        body = await response.json()
+    assert response.status == 200
+    assert body["id"] == FULL_ID and body["app_id"] == 10001
+    assert 21500 < body["expires_in"] <= 21599
+    async with http.get(url, headers=bearer("mock-token-expired")) as response:
+        assert (response.status, await response.json()) == (401, EXPIRED)
+
+
+async def test_token_for_another_app_reports_that_app(http, kakao):
+    token = kakao.issue_token(FULL_ID, app_id=20002)["access_token"]
+    async with http.get(
+        f"{kakao.url}/v1/user/access_token_info", headers=bearer(token)
+    ) as response:
+        assert (await response.json())["app_id"] == 20002
+
+
+async def test_issued_token_expires_when_the_clock_moves(http, kakao):
+    token = kakao.issue_token(FULL_ID, expires_in=60)["access_token"]
+    assert (await me(http, kakao, token))[0] == 200
+    kakao.advance_clock(61)
+    assert await me(http, kakao, token) == (401, EXPIRED)
+
+
+async def test_logout_revokes_only_that_token(http, kakao):
+    other = kakao.issue_token(FULL_ID)["access_token"]
+    async with http.post(f"{kakao.url}/v1/user/logout", headers=bearer(FULL)) as response:
+        assert (response.status, await response.json()) == (200, {"id": FULL_ID})
+    assert await me(http, kakao, FULL) == (401, NOT_FOUND)
+    assert (await me(http, kakao, other))[0] == 200
+
+
+async def test_unlink_revokes_every_token_of_the_user(http, kakao):
+    other = kakao.issue_token(FULL_ID)["access_token"]
+    async with http.post(f"{kakao.url}/v1/user/unlink", headers=bearer(other)) as response:
+        assert (response.status, await response.json()) == (200, {"id": FULL_ID})
+    assert await me(http, kakao, FULL) == (401, NOT_FOUND)
+    assert await me(http, kakao, other) == (401, NOT_FOUND)
+    assert kakao.user(FULL_ID)["tokens"] == []
+    # Unlinking one user leaves the others alone.
+    assert (await me(http, kakao, "mock-token-no-email"))[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/user/logout", "/v1/user/unlink"])
+async def test_logout_and_unlink_need_a_live_token(http, kakao, path):
+    async with http.post(kakao.url + path, headers=bearer("mock-token-expired")) as response:
+        assert (response.status, await response.json()) == (401, EXPIRED)
+    async with http.post(kakao.url + path) as response:
+        assert (response.status, await response.json()) == (401, NOT_FOUND)
+
+
+async def test_patched_consent_shows_on_existing_admin_tokens(http, kakao):
+    kakao.update_user(FULL_ID, email_consent=False)
+    _, body = await me(http, kakao, FULL)
+    assert body["kakao_account"]["email_needs_agreement"] is True
+
+
+async def test_deleted_user_tokens_stop_working(http, kakao):
+    kakao.delete_user(FULL_ID)
+    assert await me(http, kakao, FULL) == (401, NOT_FOUND)
+
+
+async def test_kapi_answers_cors_for_any_origin(http, kakao):
+    origin = "https://app.example.com"
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "GET"}
+    async with http.options(f"{kakao.url}/v2/user/me", headers=preflight) as response:
+        assert response.status == 204
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    headers = {**bearer("nope"), "Origin": origin}
+    async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
+        assert response.status == 401
+        assert response.headers["Access-Control-Allow-Origin"] == origin

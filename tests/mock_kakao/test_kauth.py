@@ -1,0 +1,368 @@
+"""The OAuth code flow end to end, its pages, and every kauth error Kakao documents."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from mock_kakao.testing import MockKakao
+from tests.mock_kakao.helpers import (
+    FULL_ID,
+    REDIRECT_URI,
+    bearer,
+    exchange_code,
+    pick_user,
+    query_of,
+)
+
+KOE320 = "KOE320"
+
+
+async def token_request(http, kakao: MockKakao, **form: str):
+    async with http.post(f"{kakao.url}/oauth/token", data=form) as response:
+        return response.status, await response.json()
+
+
+async def test_full_flow_authorize_token_me_refresh(http, kakao):
+    redirect = await pick_user(http, kakao, FULL_ID, state="csrf-1")
+    assert redirect.location.startswith(REDIRECT_URI + "?")
+    assert redirect.query["state"] == "csrf-1"
+
+    status, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    assert status == 200
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == 21599
+    assert tokens["refresh_token_expires_in"] == 5183999
+    assert tokens["scope"] == "profile_nickname account_email"
+
+    async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(tokens["access_token"])) as r:
+        me = await r.json()
+    assert me["id"] == FULL_ID and me["kakao_account"]["email"] == "kim.kakao@example.com"
+
+    status, refreshed = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token=tokens["refresh_token"],
+    )
+    assert status == 200
+    assert refreshed["expires_in"] == 21599 and refreshed["access_token"] != tokens["access_token"]
+    assert "refresh_token" not in refreshed  # more than a month left: Kakao keeps the old one
+    async with http.get(
+        f"{kakao.url}/v2/user/me", headers=bearer(refreshed["access_token"])
+    ) as response:
+        assert (await response.json())["id"] == FULL_ID
+
+
+async def test_unticked_email_is_withheld_from_that_token_only(http, kakao):
+    redirect = await pick_user(http, kakao, FULL_ID, consent=("nickname",))
+    _, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    assert tokens["scope"] == "profile_nickname"
+    async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(tokens["access_token"])) as r:
+        account = (await r.json())["kakao_account"]
+    assert account["email_needs_agreement"] is True and "email" not in account
+    assert account["profile"]["nickname"] == "김카카오"
+    # The person's fixed token still has their full consent: consent belongs to the grant.
+    async with http.get(
+        f"{kakao.url}/v2/user/me", headers=bearer("mock-token-full-consent")
+    ) as response:
+        assert (await response.json())["kakao_account"]["email"] == "kim.kakao@example.com"
+
+
+async def test_unticked_nickname_and_refreshed_token_keeps_the_grants_consent(http, kakao):
+    redirect = await pick_user(http, kakao, FULL_ID, consent=("email",))
+    _, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    _, refreshed = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token=tokens["refresh_token"],
+    )
+    async with http.get(
+        f"{kakao.url}/v2/user/me", headers=bearer(refreshed["access_token"])
+    ) as response:
+        body = await response.json()
+    assert body["kakao_account"]["profile_nickname_needs_agreement"] is True
+    assert "properties" not in body and "profile" not in body["kakao_account"]
+
+
+async def test_consent_page_defaults_follow_the_users_flags(http, kakao):
+    # User 4000000002 did not consent to email: the page leaves it unticked.
+    redirect = await pick_user(http, kakao, 4000000002, consent=None)
+    _, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    assert tokens["scope"] == "profile_nickname"
+
+
+async def test_picker_page_renders_korean_and_stable_selectors(http, kakao):
+    async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        page = await response.text()
+    assert '<meta charset="utf-8">' in page
+    assert "김카카오" in page and "세상에서가장긴닉네임" in page
+    for user in kakao.users():
+        assert f'data-testid="pick-user-{user["id"]}"' in page
+    assert 'data-testid="cancel"' in page
+
+
+async def test_consent_page_has_checkboxes_and_buttons(http, kakao):
+    query = {
+        "client_id": kakao.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "user_id": str(FULL_ID),
+    }
+    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=query) as response:
+        page = await response.text()
+    for testid in ("consent-nickname", "consent-email", "approve", "cancel"):
+        assert f'data-testid="{testid}"' in page
+
+
+async def test_cancel_redirects_with_access_denied(http, kakao):
+    redirect = await pick_user(http, kakao, FULL_ID, decision="cancel", state="st")
+    assert redirect.location == (
+        f"{REDIRECT_URI}?error=access_denied&error_description=User%20denied%20access&state=st"
+    )
+
+
+async def test_redirect_uri_with_its_own_query_keeps_it(http, kakao):
+    uri = "http://127.0.0.1:5173/cb?next=%2Fhome"
+    redirect = await pick_user(http, kakao, FULL_ID, redirect_uri=uri)
+    assert redirect.query["next"] == "/home" and redirect.query["code"]
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "client_id", "code"),
+    [
+        ("https://evil.example.com/cb", None, "KOE006"),
+        ("http://localhost.evil.com/cb", None, "KOE006"),
+        ("", None, "KOE006"),
+        (REDIRECT_URI, "wrong-key", "KOE101"),
+    ],
+)
+async def test_bad_client_or_redirect_shows_an_error_page_not_a_redirect(
+    http, kakao, redirect_uri, client_id, code
+):
+    query = {
+        "client_id": client_id or kakao.client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+    }
+    url = f"{kakao.url}/oauth/authorize?{urlencode(query)}"
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 400
+        page = await response.text()
+    assert f'data-testid="error-code">{code}<' in page
+    assert "Location" not in response.headers
+
+
+async def test_configured_redirect_prefixes_replace_the_loopback_default(http):
+    with MockKakao(redirect_uri_prefixes=["https://app.example.com/"]) as kakao:
+        ok = kakao.authorize_url("https://app.example.com/cb")
+        async with http.get(ok) as response:
+            assert response.status == 200
+        async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+            assert response.status == 400 and "KOE006" in await response.text()
+
+
+async def test_custom_rest_api_key(http):
+    with MockKakao(rest_api_key="my-key") as kakao:
+        assert kakao.client_id == "my-key"
+        async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+            assert response.status == 200
+
+
+async def test_login_hint_filters_the_picker(http, kakao):
+    url = kakao.authorize_url(REDIRECT_URI, login_hint="CHOI.JIWOO@example.com")
+    async with http.get(url) as response:
+        page = await response.text()
+    assert 'data-testid="pick-user-4000000004"' in page
+    assert 'data-testid="pick-user-4000000001"' not in page
+
+
+async def test_prompt_none_without_a_login_is_login_required(http, kakao):
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q")
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 302
+        assert query_of(response.headers["Location"]) == {
+            "error": "login_required",
+            "error_description": "user authentication required.",
+            "state": "q",
+        }
+
+
+async def test_prompt_none_after_a_login_issues_a_code_silently(http, kakao):
+    login = await pick_user(http, kakao, FULL_ID, consent=("nickname",))
+    _, first = await exchange_code(http, kakao, login.query["code"])
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none")
+    async with http.get(url, allow_redirects=False) as response:
+        code = query_of(response.headers["Location"])["code"]
+    status, tokens = await exchange_code(http, kakao, code)
+    assert status == 200
+    assert tokens["scope"] == first["scope"] == "profile_nickname"
+
+
+async def test_prompt_none_after_unlink_is_consent_required(http, kakao):
+    async with http.post(
+        f"{kakao.url}/v1/user/unlink", headers=bearer("mock-token-full-consent")
+    ) as response:
+        assert response.status == 200
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="kim.kakao@example.com")
+    async with http.get(url, allow_redirects=False) as response:
+        assert query_of(response.headers["Location"]) == {
+            "error": "consent_required",
+            "error_description": "user consent required.",
+        }
+
+
+async def test_code_is_single_use(http, kakao):
+    code = (await pick_user(http, kakao, FULL_ID)).query["code"]
+    assert (await exchange_code(http, kakao, code))[0] == 200
+    status, body = await exchange_code(http, kakao, code)
+    assert status == 400
+    assert body == {
+        "error": "invalid_grant",
+        "error_description": f"authorization code not found for code={code}",
+        "error_code": KOE320,
+    }
+
+
+async def test_code_expires_on_the_fakes_clock(http, kakao):
+    code = (await pick_user(http, kakao, FULL_ID)).query["code"]
+    kakao.advance_clock(601)
+    status, body = await exchange_code(http, kakao, code)
+    assert (status, body["error_code"]) == (400, KOE320)
+
+
+async def test_unknown_code(http, kakao):
+    status, body = await exchange_code(http, kakao, "made-up")
+    assert (status, body["error"], body["error_code"]) == (400, "invalid_grant", KOE320)
+
+
+async def test_redirect_uri_mismatch_is_koe303_and_keeps_the_code(http, kakao):
+    code = (await pick_user(http, kakao, FULL_ID)).query["code"]
+    status, body = await exchange_code(http, kakao, code, redirect_uri="http://localhost:1/x")
+    assert (status, body["error"], body["error_code"]) == (400, "invalid_grant", "KOE303")
+    assert (await exchange_code(http, kakao, code))[0] == 200
+
+
+async def test_bad_client_id_is_koe010(http, kakao):
+    status, body = await token_request(
+        http, kakao, grant_type="authorization_code", client_id="nope", code="x"
+    )
+    assert status == 401
+    assert body == {
+        "error": "invalid_client",
+        "error_description": "Bad client credentials",
+        "error_code": "KOE010",
+    }
+
+
+@pytest.mark.parametrize("refresh_token", ["made-up", ""])
+async def test_bad_refresh_token_is_koe322(http, kakao, refresh_token):
+    status, body = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token=refresh_token,
+    )
+    assert status == 400
+    assert body == {
+        "error": "invalid_grant",
+        "error_description": "expired_or_invalid_refresh_token",
+        "error_code": "KOE322",
+    }
+
+
+async def test_fixed_refresh_token_revives_an_expired_user(http, kakao):
+    status, body = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token="mock-refresh-expired",
+    )
+    assert status == 200
+    async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(body["access_token"])) as r:
+        assert (await r.json())["id"] == 4000000008
+
+
+async def test_refresh_renews_the_refresh_token_in_its_last_month(http, kakao):
+    kakao.advance_clock(31 * 24 * 3600)
+    status, body = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token="mock-refresh-full-consent",
+    )
+    assert status == 200
+    assert body["refresh_token"] != "mock-refresh-full-consent"
+    assert body["refresh_token_expires_in"] == 5183999
+    # The old refresh token was replaced.
+    status, _ = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token="mock-refresh-full-consent",
+    )
+    assert status == 400
+
+
+async def test_refresh_token_expires_on_the_clock(http, kakao):
+    kakao.advance_clock(5184000)
+    status, body = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token="mock-refresh-full-consent",
+    )
+    assert (status, body["error_code"]) == (400, "KOE322")
+
+
+async def test_logout_kills_the_refresh_token_too(http, kakao):
+    async with http.post(
+        f"{kakao.url}/v1/user/logout", headers=bearer("mock-token-full-consent")
+    ) as response:
+        assert response.status == 200
+    status, body = await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token="mock-refresh-full-consent",
+    )
+    assert (status, body["error_code"]) == (400, "KOE322")
+
+
+async def test_unsupported_grant_type(http, kakao):
+    status, body = await token_request(
+        http, kakao, grant_type="password", client_id=kakao.client_id
+    )
+    assert (status, body["error"]) == (400, "unsupported_grant_type")
+
+
+async def test_tampered_decision_form_is_rejected(http, kakao):
+    form = {
+        "client_id": kakao.client_id,
+        "redirect_uri": "https://evil.example.com/",
+        "response_type": "code",
+        "user_id": str(FULL_ID),
+        "decision": "approve",
+    }
+    async with http.post(
+        f"{kakao.url}/oauth/authorize/decision", data=form, allow_redirects=False
+    ) as response:
+        assert response.status == 400 and "KOE006" in await response.text()
+
+
+async def test_token_endpoint_answers_cors_preflight(http, kakao):
+    headers = {"Origin": "http://localhost:8002", "Access-Control-Request-Method": "POST"}
+    async with http.options(f"{kakao.url}/oauth/token", headers=headers) as response:
+        assert response.status == 204
+        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8002"
