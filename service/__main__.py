@@ -1,0 +1,111 @@
+"""`python -m service`: run the service until SIGINT/SIGTERM.
+
+Each flag overrides the environment variable of the same name (see `--help`). A missing
+`SECRET_KEY` or an unreachable database ends the process with one line on stderr and exit
+status 2 or 1: no traceback, because these are configuration mistakes, not bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import tornado.httpserver
+
+from service.app import close_app, create_app
+from service.settings import Settings, SettingsError, parse_origins
+
+log = logging.getLogger("service")
+
+#: (flag, setting, type, help); the environment variable is the setting's name upper-cased
+FLAGS: list[tuple[str, str, Any, str]] = [
+    ("--host", "host", str, "address to listen on (HOST, default 127.0.0.1)"),
+    ("--port", "port", int, "port to listen on (PORT, default 8000)"),
+    ("--kakao-api-url", "kakao_api_url", str, "Kakao API base (KAKAO_API_URL)"),
+    ("--kakao-app-id", "kakao_app_id", int, "require tokens of this Kakao app (KAKAO_APP_ID)"),
+    ("--kakao-timeout", "kakao_timeout", float, "seconds to wait for Kakao (KAKAO_TIMEOUT)"),
+    ("--database-url", "database_url", str, "SQLAlchemy async URL (DATABASE_URL)"),
+    ("--secret-key", "secret_key", str, "JWT signing key (SECRET_KEY; prefer the env var)"),
+    ("--jwt-ttl", "jwt_ttl", int, "our JWT's lifetime in seconds (JWT_TTL, default 3600)"),
+    ("--jwt-issuer", "jwt_issuer", str, "our JWT's iss claim (JWT_ISSUER)"),
+    ("--cors-origins", "cors_origins", str, "comma-separated allowed origins (CORS_ORIGINS)"),
+]
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[dict[str, Any], argparse.Namespace]:
+    parser = argparse.ArgumentParser(
+        prog="python -m service", description="Kakao sign-up/login service."
+    )
+    for flag, dest, type_, help_ in FLAGS:
+        parser.add_argument(flag, dest=dest, type=type_, help=help_, default=None)
+    parser.add_argument(
+        "--generate-secret",
+        action="store_true",
+        help="local development only: without SECRET_KEY, sign with a random key "
+        "(tokens stop verifying when the process ends)",
+    )
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    args = parser.parse_args(argv)
+    overrides = {
+        dest: getattr(args, dest) for _, dest, _, _ in FLAGS if getattr(args, dest) is not None
+    }
+    if "cors_origins" in overrides:
+        overrides["cors_origins"] = parse_origins("--cors-origins", overrides["cors_origins"])
+    return overrides, args
+
+
+async def serve(settings: Settings) -> None:
+    app = await create_app(settings)
+    server = tornado.httpserver.HTTPServer(app, xheaders=False)
+    server.listen(settings.port, address=settings.host)
+    log.info("service listening on http://%s:%s", settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await close_app(app)
+        log.info("service stopped")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    overrides, args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env(allow_generated_secret=args.generate_secret, **overrides)
+    except SettingsError as error:
+        print(f"service: {error}", file=sys.stderr)
+        return 2
+    if args.generate_secret and not (overrides.get("secret_key") or os.environ.get("SECRET_KEY")):
+        log.warning("using a generated SECRET_KEY: for local development only")
+    try:
+        asyncio.run(serve(settings))
+    except OSError as error:
+        print(f"service: cannot start: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # database unreachable at start, and the like
+        reason = f"{type(error).__name__}: {_first_line(error)}"
+        print(f"service: cannot start: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""What each endpoint does, as plain async functions over the app's parts.
+
+Handlers only read the request and write the answer; the decisions (which Kakao call, which
+check, which status) live here so they read top to bottom in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service import tokens, users
+from service.db import database_errors
+from service.errors import ApiError
+from service.kakao import KakaoClient
+from service.settings import Settings
+from service.validation import SignInRequest
+
+
+@dataclass(frozen=True)
+class Services:
+    """The long-lived parts one application holds (one per process)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    kakao: KakaoClient
+
+
+async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
+    """`GET /auth/kakao`: who the Kakao user is and whether they have an account here."""
+    profile = await services.kakao.fetch_profile(kakao_token)
+    async with database_errors(), services.sessions() as session:
+        known = await users.is_user(session, profile.kakao_id)
+    return {
+        "kakao_id": profile.kakao_id,
+        "user_name": profile.user_name,
+        "email": profile.email,
+        "is_user": known,
+        "email_verified": profile.email_verified,
+    }
+
+
+async def sign_in(services: Services, kakao_token: str, request: SignInRequest) -> tuple[bool, str]:
+    """`POST /auth/kakao`: (created, our JWT) once Kakao confirms the token is this user's.
+
+    The body's `kakao_id` is only a claim: Kakao's `access_token_info` says whose token it is,
+    and, when `KAKAO_APP_ID` is set, that it was issued to our app.
+    """
+    info = await services.kakao.fetch_token_info(kakao_token)
+    expected_app = services.settings.kakao_app_id
+    if expected_app is not None and info.app_id != expected_app:
+        raise ApiError("TOKEN_FOR_ANOTHER_APP")
+    if info.kakao_id != request.kakao_id:
+        raise ApiError("KAKAO_ID_MISMATCH")
+
+    now = datetime.now(UTC)
+    async with database_errors(), services.sessions() as session:
+        user, created = await users.sign_up_or_log_in(
+            session,
+            kakao_id=request.kakao_id,
+            user_name=request.user_name,
+            email=request.email,
+            now=now,
+        )
+    return created, tokens.issue(user.id, services.settings, now)
+
+
+async def current_user(services: Services, our_token: str) -> dict[str, Any]:
+    """`GET /users/me`: the stored account our JWT names."""
+    claims = tokens.decode(our_token, services.settings)
+    async with database_errors(), services.sessions() as session:
+        user = await users.get_user(session, claims.user_id)
+    if user is None:
+        # Signed by us, but the account is gone (e.g. the database was reset): log in again.
+        raise ApiError("INVALID_TOKEN")
+    return {
+        "id": user.id,
+        "kakao_id": user.kakao_id,
+        "user_name": user.user_name,
+        "email": user.email,
+        "created_at": user.created_at.isoformat(),
+        "updated_at": user.updated_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat(),
+    }

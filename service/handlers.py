@@ -1,0 +1,157 @@
+"""Tornado handlers: read the request, call a flow, write JSON. Nothing else.
+
+Every answer is JSON. Errors are `{"message": CODE}` (see service.errors), including Tornado's
+own 404/405 and any unexpected exception, which is logged here and never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from tornado.web import HTTPError, RequestHandler, stream_request_body
+
+from service import flows
+from service.db import ping
+from service.errors import ApiError, code_for_status
+from service.validation import bearer_token, parse_sign_in
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+#: a larger body is still read (and thrown away) up to here, so the client gets a clean 413
+#: instead of a reset connection; past it Tornado closes the connection
+DISCARD_LIMIT = 32 * 1024 * 1024
+ALLOW_HEADERS = "Authorization, Content-Type"
+
+
+class BaseHandler(RequestHandler):
+    """JSON answers, `{"message": CODE}` errors and CORS for the configured origins."""
+
+    #: for the `Allow` header of a 405 and the preflight's `Access-Control-Allow-Methods`
+    allowed_methods: tuple[str, ...] = ("GET", "OPTIONS")
+
+    @property
+    def services(self) -> flows.Services:
+        return self.application.settings["services"]
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        origin = self.request.headers.get("Origin")
+        if origin and self._origin_allowed(origin):
+            allowed = self.services.settings.cors_origins
+            self.set_header("Access-Control-Allow-Origin", "*" if "*" in allowed else origin)
+            self.set_header("Access-Control-Expose-Headers", "Retry-After")
+            self.add_header("Vary", "Origin")
+
+    def compute_etag(self) -> None:
+        """API answers are per-token and uncacheable; an ETag would only invite 304s."""
+        return None
+
+    def _origin_allowed(self, origin: str) -> bool:
+        allowed = self.services.settings.cors_origins
+        return "*" in allowed or origin.rstrip("/") in allowed
+
+    def options(self, *_args: Any) -> None:
+        """A CORS preflight: answered for allowed origins, ignored (no CORS headers) otherwise."""
+        if self._origin_allowed(self.request.headers.get("Origin", "")):
+            self.set_header("Access-Control-Allow-Methods", ", ".join(self.allowed_methods))
+            self.set_header("Access-Control-Allow-Headers", ALLOW_HEADERS)
+            self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
+
+    def send_json(self, status: int, payload: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload, ensure_ascii=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            code = error.code
+            for name, value in error.headers.items():
+                self.set_header(name, value)
+        else:
+            code = code_for_status(status_code)
+        if code == "METHOD_NOT_ALLOWED":
+            self.set_header("Allow", ", ".join(self.allowed_methods))
+        self.finish(json.dumps({"message": code}))
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if isinstance(value, ApiError):
+            return  # an expected answer; the access log already records its status
+        if isinstance(value, HTTPError):
+            return  # Tornado's own 404/405/400: likewise in the access log
+        # A bug. The request summary is method, path and address: no headers, so no tokens.
+        log.error(
+            "unexpected error in %s %s",
+            self.request.method,
+            self.request.path,
+            exc_info=(typ, value, tb),  # type: ignore[arg-type]
+        )
+
+
+@stream_request_body
+class AuthKakaoHandler(BaseHandler):
+    """`GET /auth/kakao` (who is this?) and `POST /auth/kakao` (sign up or log in)."""
+
+    allowed_methods = ("GET", "POST", "OPTIONS")
+    _body: bytearray
+    _too_large: bool
+
+    def prepare(self) -> None:
+        self._body = bytearray()
+        self._too_large = False
+        self.request.connection.set_max_body_size(DISCARD_LIMIT)  # type: ignore[union-attr]
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > DISCARD_LIMIT:
+            raise ApiError("BODY_TOO_LARGE")
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_large or len(self._body) + len(chunk) > MAX_BODY:
+            self._too_large = True
+            self._body.clear()
+        else:
+            self._body.extend(chunk)
+
+    async def get(self) -> None:
+        token = bearer_token(self.request.headers.get("Authorization"))
+        result = await flows.look_up(self.services, token)
+        self.send_json(200, {"result": result})
+
+    async def post(self) -> None:
+        if self._too_large:
+            raise ApiError("BODY_TOO_LARGE")
+        token = bearer_token(self.request.headers.get("Authorization"))
+        request = parse_sign_in(bytes(self._body))
+        created, jwt = await flows.sign_in(self.services, token, request)
+        if created:
+            self.send_json(201, {"message": "CREATE_ACCOUNT", "token": jwt})
+        else:
+            self.send_json(200, {"message": "LOGIN_SUCCESS", "token": jwt})
+
+
+class UsersMeHandler(BaseHandler):
+    """`GET /users/me`: the account behind our JWT."""
+
+    async def get(self) -> None:
+        token = bearer_token(self.request.headers.get("Authorization"))
+        self.send_json(200, {"result": await flows.current_user(self.services, token)})
+
+
+class HealthHandler(BaseHandler):
+    """`GET /healthz`: 200 when the database answers, 503 DATABASE_UNAVAILABLE when not."""
+
+    async def get(self) -> None:
+        await ping(self.services.engine)
+        self.send_json(200, {"status": "ok"})
+
+
+class NotFoundHandler(BaseHandler):
+    """Every other path: 404 NOT_FOUND (a preflight for it too)."""
+
+    def prepare(self) -> None:
+        raise ApiError("NOT_FOUND")

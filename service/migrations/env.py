@@ -1,0 +1,54 @@
+"""Alembic environment.
+
+The service runs migrations itself (`service.db.migrate`), handing over an open connection in
+`config.attributes["connection"]`. Run by hand (`alembic -c ...`), it connects to
+`DATABASE_URL` (or `sqlalchemy.url`) with the same async engine the service uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import Connection
+
+from service.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_with(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_standalone() -> None:
+    from service.db import create_engine
+    from service.settings import DEFAULT_DATABASE_URL
+
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get(
+        "DATABASE_URL", DEFAULT_DATABASE_URL
+    )
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run_with)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run against a database")
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_with(connection)
+else:
+    asyncio.run(run_standalone())

@@ -1,0 +1,59 @@
+"""Turn Kakao's `/v2/user/me` JSON into the fields our frontend needs.
+
+Only `id` is always present: anything the person did not consent to is simply absent (with
+`<item>_needs_agreement: true` beside it), and `properties` is deprecated but still sent. So
+every lookup here tolerates a missing or wrongly typed value and answers `None`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_KAKAO_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class KakaoProfile:
+    kakao_id: int
+    user_name: str | None
+    email: str | None
+    email_verified: bool
+
+
+def as_kakao_id(value: object) -> int | None:
+    """A Kakao user id: a positive 64-bit integer (JSON `true` is not one)."""
+    if type(value) is int and 0 < value <= MAX_KAKAO_ID:
+        return value
+    return None
+
+
+def parse_profile(data: dict[str, Any]) -> KakaoProfile | None:
+    """The profile in `data`, or None when it has no usable `id`."""
+    kakao_id = as_kakao_id(data.get("id"))
+    if kakao_id is None:
+        return None
+    account = _object(data.get("kakao_account"))
+    profile = _object(account.get("profile"))
+    properties = _object(data.get("properties"))
+    email = _text(account.get("email"))
+    return KakaoProfile(
+        kakao_id=kakao_id,
+        user_name=_text(profile.get("nickname")) or _text(properties.get("nickname")),
+        email=email,
+        # Kakao's word that the address works and belongs to this person; both, or neither.
+        email_verified=email is not None
+        and account.get("is_email_valid") is True
+        and account.get("is_email_verified") is True,
+    )
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    """A non-blank string, else None (Kakao never means `""` as a real nickname or email)."""
+    if isinstance(value, str) and value.strip():
+        return value
+    return None

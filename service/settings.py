@@ -1,0 +1,131 @@
+"""Service settings: one frozen dataclass, filled from environment variables.
+
+Every setting has an environment variable, a matching `python -m service` flag and a documented
+default, so `python run_all.py` works on a fresh machine. The one exception is `SECRET_KEY`: a
+default signing key would let anyone mint our JWTs, so a service started for real refuses to
+start without one. Only the local harness may ask for a generated key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kakao_login.sqlite3"
+DEFAULT_CORS_ORIGINS = ("http://127.0.0.1:8002", "http://localhost:8002")
+MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment.
+
+    Construct it with `Settings.from_env()`; constructing it directly (as tests do) runs the
+    same checks.
+    """
+
+    secret_key: str
+    kakao_api_url: str = "https://kapi.kakao.com"
+    kakao_app_id: int | None = None
+    kakao_timeout: float = 5.0
+    database_url: str = DEFAULT_DATABASE_URL
+    jwt_ttl: int = 3600
+    jwt_issuer: str = "kakao-login-harness"
+    cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def __post_init__(self) -> None:
+        if not self.secret_key:
+            raise SettingsError(
+                "SECRET_KEY is not set: the service signs its JWTs with it and will not make "
+                "one up (make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if len(self.secret_key.encode()) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"SECRET_KEY is too short: HS256 needs at least {MIN_SECRET_KEY_LENGTH} bytes"
+            )
+        if not self.kakao_api_url.startswith(("http://", "https://")):
+            raise SettingsError(f"KAKAO_API_URL must be an http(s) URL, got {self.kakao_api_url!r}")
+        if self.kakao_timeout <= 0:
+            raise SettingsError("KAKAO_TIMEOUT must be a positive number of seconds")
+        if self.jwt_ttl <= 0:
+            raise SettingsError("JWT_TTL must be a positive number of seconds")
+        if self.kakao_app_id is not None and self.kakao_app_id <= 0:
+            raise SettingsError("KAKAO_APP_ID must be a positive integer")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError("PORT must be between 0 and 65535")
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        allow_generated_secret: bool = False,
+        **overrides: Any,
+    ) -> Settings:
+        """Read settings from `environ` (default `os.environ`); `overrides` win over it.
+
+        `allow_generated_secret=True` is for the local harness only: without `SECRET_KEY` it
+        makes up a random key, so tokens stop verifying when the process ends.
+        """
+        environ = os.environ if environ is None else environ
+        names = {field.name for field in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+
+        values: dict[str, Any] = {}
+        for name, parse in _PARSERS.items():
+            raw = environ.get(name.upper())
+            if raw is not None and raw.strip() != "":
+                values[name] = parse(name.upper(), raw.strip())
+        values.update(overrides)
+        if not values.get("secret_key") and allow_generated_secret:
+            values["secret_key"] = secrets.token_urlsafe(32)
+        values.setdefault("secret_key", "")
+        return cls(**values)
+
+
+def _text(_name: str, raw: str) -> str:
+    return raw
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def parse_origins(_name: str, raw: str) -> tuple[str, ...]:
+    """`CORS_ORIGINS` is comma-separated; `*` allows any origin."""
+    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+
+
+_PARSERS = {
+    "secret_key": _text,
+    "kakao_api_url": _text,
+    "kakao_app_id": _int,
+    "kakao_timeout": _float,
+    "database_url": _text,
+    "jwt_ttl": _int,
+    "jwt_issuer": _text,
+    "cors_origins": parse_origins,
+    "host": _text,
+    "port": _int,
+}

@@ -1,0 +1,101 @@
+"""Validation of the `POST /auth/kakao` body and of the Authorization header.
+
+Plain functions raising ApiError, so the rules are tested without HTTP. The body is
+`{"kakao_id": int, "user_name": str, "email": str | null}`, all three keys required.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from service.errors import ApiError
+from service.profile import as_kakao_id
+
+MAX_USER_NAME = 50
+REQUIRED_FIELDS = ("kakao_id", "user_name", "email")
+#: control characters, lone surrogates and line/paragraph separators; format characters
+#: (Cf) stay allowed, because emoji sequences such as 🐻‍❄️ are joined by U+200D.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+
+
+@dataclass(frozen=True)
+class SignInRequest:
+    kakao_id: int
+    user_name: str
+    email: str | None
+
+
+def parse_sign_in(body: bytes) -> SignInRequest:
+    """The validated body, or ApiError with the first problem's code."""
+    data = parse_json_object(body)
+    if any(name not in data for name in REQUIRED_FIELDS):
+        raise ApiError("KEYERROR")
+    kakao_id = as_kakao_id(data["kakao_id"])
+    if kakao_id is None:
+        raise ApiError("INVALID_KAKAO_ID")
+    return SignInRequest(
+        kakao_id=kakao_id,
+        user_name=clean_user_name(data["user_name"]),
+        email=clean_email(data["email"]),
+    )
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError("INVALID_JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError("INVALID_JSON")
+    return data
+
+
+def clean_user_name(value: object) -> str:
+    """Trimmed; 1 to 50 characters (code points) of any script; no control characters."""
+    if not isinstance(value, str):
+        raise ApiError("INVALID_USER_NAME")
+    name = value.strip()
+    if not 1 <= len(name) <= MAX_USER_NAME or not _printable(name):
+        raise ApiError("INVALID_USER_NAME")
+    return name
+
+
+def clean_email(value: object) -> str | None:
+    """None for null or blank (stored as NULL); else a syntactically valid address.
+
+    Syntax only (no DNS lookup): the person typed it, Kakao may not have verified it, and
+    the service must work offline. Returns email-validator's normalized form.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError("INVALID_EMAIL")
+    if not value.strip():
+        return None
+    if not _printable(value):
+        raise ApiError("INVALID_EMAIL")
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ApiError("INVALID_EMAIL") from None
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token in an Authorization header: raw (`<token>`) or `Bearer <token>`."""
+    parts = (authorization or "").split()
+    if parts and parts[0].lower() == "bearer":
+        parts = parts[1:]
+    if not parts:
+        raise ApiError("TOKEN_REQUIRED")
+    if len(parts) != 1:
+        raise ApiError("INVALID_TOKEN")
+    return parts[0]
+
+
+def _printable(text: str) -> bool:
+    return not any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in text)

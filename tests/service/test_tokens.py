@@ -1,0 +1,90 @@
+"""Our JWTs: issued with every claim, refused when forged, expired or of another algorithm."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from service import tokens
+from service.errors import ApiError
+from service.settings import Settings
+from tests.service.support import SECRET_KEY
+
+SETTINGS = Settings(secret_key=SECRET_KEY, jwt_ttl=600, jwt_issuer="tests")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def code_of(token: str) -> str:
+    with pytest.raises(ApiError) as caught:
+        tokens.decode(token, SETTINGS)
+    return caught.value.code
+
+
+def test_round_trip_carries_every_claim() -> None:
+    issued = now()
+    token = tokens.issue(42, SETTINGS, issued)
+    claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"], issuer="tests")
+    assert claims == {
+        "id": 42,
+        "sub": "42",
+        "iat": int(issued.timestamp()),
+        "exp": int(issued.timestamp()) + 600,
+        "iss": "tests",
+    }
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    assert tokens.decode(token, SETTINGS).user_id == 42
+
+
+def test_expired() -> None:
+    token = tokens.issue(42, SETTINGS, now() - timedelta(seconds=601))
+    assert code_of(token) == "TOKEN_EXPIRED"
+
+
+def test_wrong_signature() -> None:
+    forged = tokens.issue(42, Settings(secret_key="another-secret-key-" * 3), now())
+    assert code_of(forged) == "INVALID_TOKEN"
+
+
+def test_alg_none_is_refused() -> None:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    claims = jwt.decode(tokens.issue(42, SETTINGS, now()), options={"verify_signature": False})
+    unsigned = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    assert code_of(unsigned) == "INVALID_TOKEN"
+
+
+def test_another_hmac_algorithm_with_the_same_key_is_refused() -> None:
+    claims = jwt.decode(tokens.issue(42, SETTINGS, now()), options={"verify_signature": False})
+    assert code_of(jwt.encode(claims, SECRET_KEY, algorithm="HS512")) == "INVALID_TOKEN"
+
+
+def test_wrong_issuer() -> None:
+    other = tokens.issue(42, Settings(secret_key=SECRET_KEY, jwt_issuer="someone-else"), now())
+    assert code_of(other) == "INVALID_TOKEN"
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "iss", "sub", "id"])
+def test_every_claim_is_required(missing: str) -> None:
+    claims = jwt.decode(tokens.issue(42, SETTINGS, now()), options={"verify_signature": False})
+    del claims[missing]
+    assert code_of(jwt.encode(claims, SECRET_KEY, algorithm="HS256")) == "INVALID_TOKEN"
+
+
+@pytest.mark.parametrize(("user_id", "sub"), [("42", "42"), (True, "True"), (42, "43")])
+def test_id_must_be_an_int_matching_sub(user_id: object, sub: str) -> None:
+    claims = {"id": user_id, "sub": sub, "iat": int(now().timestamp()), "iss": "tests"}
+    claims["exp"] = claims["iat"] + 60
+    assert code_of(jwt.encode(claims, SECRET_KEY, algorithm="HS256")) == "INVALID_TOKEN"
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "mock-token-full-consent"])
+def test_garbage(garbage: str) -> None:
+    assert code_of(garbage) == "INVALID_TOKEN"

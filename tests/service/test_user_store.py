@@ -1,0 +1,150 @@
+"""The user store and its migration, on a SQLite file and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service import db, users
+
+T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(database_url)
+    await db.migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return db.session_factory(engine)
+
+
+async def test_migration_creates_the_table_and_is_idempotent(engine: AsyncEngine) -> None:
+    await db.migrate(engine)  # a second start changes nothing
+
+    def describe(connection: object) -> tuple[set[str], list[list[str]], str]:
+        inspector = inspect(connection)
+        columns = {c["name"] for c in inspector.get_columns("users")}
+        uniques = [u["column_names"] for u in inspector.get_unique_constraints("users")]
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return columns, uniques, version
+
+    async with engine.connect() as connection:
+        columns, uniques, version = await connection.run_sync(describe)
+    assert columns == {
+        "id", "kakao_id", "user_name", "email", "created_at", "updated_at", "last_login_at",
+    }  # fmt: skip
+    assert ["kakao_id"] in uniques
+    assert version == "0001"
+
+
+async def test_sign_up_then_log_in(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        user, created = await users.sign_up_or_log_in(
+            session, kakao_id=7, user_name="홍길동", email="hong@example.com", now=T0
+        )
+    assert created
+    assert (user.kakao_id, user.user_name, user.email) == (7, "홍길동", "hong@example.com")
+    assert user.created_at == user.updated_at == user.last_login_at == T0
+
+    later = T0 + timedelta(hours=1)
+    async with sessions() as session:
+        again, created = await users.sign_up_or_log_in(
+            session, kakao_id=7, user_name="other", email="other@example.com", now=later
+        )
+    assert not created
+    assert again.id == user.id
+    assert (again.user_name, again.email) == ("홍길동", "hong@example.com")
+    assert (again.created_at, again.updated_at, again.last_login_at) == (T0, T0, later)
+    assert again.last_login_at.tzinfo is not None
+
+
+async def test_no_email_is_null_and_64_bit_ids_fit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        user, _ = await users.sign_up_or_log_in(
+            session, kakao_id=2**63 - 1, user_name="x", email="", now=T0
+        )
+    async with sessions() as session:
+        stored = await users.get_user(session, user.id)
+        raw = await session.scalar(text("SELECT email IS NULL FROM users"))
+        assert await users.is_user(session, 2**63 - 1)
+        assert not await users.is_user(session, 1)
+    assert stored is not None and stored.kakao_id == 2**63 - 1 and stored.email is None
+    assert raw in (True, 1)
+
+
+async def test_the_schema_refuses_a_duplicate_kakao_id_and_an_empty_email(
+    engine: AsyncEngine,
+) -> None:
+    insert = text(
+        "INSERT INTO users (kakao_id, user_name, email, created_at, updated_at, last_login_at) "
+        "VALUES (:k, 'n', :e, :t, :t, :t)"
+    )
+    async with engine.begin() as connection:
+        await connection.execute(insert, {"k": 1, "e": None, "t": T0})
+    for values in ({"k": 1, "e": None, "t": T0}, {"k": 2, "e": "", "t": T0}):
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(insert, values)
+
+
+async def test_get_user_of_nobody(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        assert await users.get_user(session, 12345) is None
+
+
+async def test_concurrent_sign_ups_make_one_account(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def attempt(n: int) -> bool:
+        async with sessions() as session:
+            _, created = await users.sign_up_or_log_in(
+                session, kakao_id=99, user_name=f"n{n}", email=None, now=T0
+            )
+        return created
+
+    created = await asyncio.gather(*(attempt(n) for n in range(25)))
+    assert created.count(True) == 1
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM users")) == 1
+
+
+async def test_sqlite_file_gets_its_folder_and_wal(tmp_path: Path) -> None:
+    folder = tmp_path / "nested" / "deeper"
+    engine = db.create_engine(f"sqlite+aiosqlite:///{folder}/x.sqlite3")
+    try:
+        await db.migrate(engine)
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+    finally:
+        await engine.dispose()
+    assert (folder / "x.sqlite3").exists()
+
+
+def test_alembic_run_by_hand_migrates_the_same_schema(tmp_path: Path) -> None:
+    """Without a connection handed over, env.py connects to `sqlalchemy.url` itself."""
+    database = tmp_path / "by-hand.sqlite3"
+    config = db.alembic_config()
+    config.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{database}")
+    command.upgrade(config, "head")
+    with sqlite3.connect(database) as connection:
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
+    assert version == ("0001",)
+    assert "kakao_id" in columns
