@@ -1,0 +1,77 @@
+"""The harness page's server: static files plus `/config.json`, which tells the page where the
+service and the fake Kakao listen (their ports are only known at start-up, so they cannot be
+baked into the page).
+
+Everything else the page does goes straight from the browser to the service and the fake, with
+CORS, exactly as a real frontend would; this server never proxies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+#: The page is a developer tool that changes often; a stale cached app.js is a confusing bug.
+_NO_CACHE = {"Cache-Control": "no-store"}
+
+CONFIG_KEY = web.AppKey("harness_config", dict)
+CSP_KEY = web.AppKey("harness_csp", str)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(service_url: str, kakao_url: str) -> str:
+    """Only this server, the service and the fake: the page loads nothing from the internet."""
+    others = f"{_origin(service_url)} {_origin(kakao_url)}"
+    return (
+        "default-src 'self'; "
+        f"connect-src 'self' {others}; "
+        "img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; "
+        f"form-action 'self' {others}; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+@web.middleware
+async def _headers(request: web.Request, handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.update(_NO_CACHE)
+    response.headers["Content-Security-Policy"] = request.app[CSP_KEY]
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    # `/callback` is the redirect URI of the "Sign in with Kakao" flow; the page handles it.
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+async def _config(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONFIG_KEY])
+
+
+def create_app(
+    service_url: str, kakao_url: str, app_id: int, client_id: str | None = None
+) -> web.Application:
+    """The page's app. `client_id` is the fake's REST API key, used by the redirect flow."""
+    app = web.Application(middlewares=[_headers])
+    app[CONFIG_KEY] = {
+        "service_url": service_url.rstrip("/"),
+        "kakao_url": kakao_url.rstrip("/"),
+        "app_id": app_id,
+        "client_id": client_id,
+    }
+    app[CSP_KEY] = content_security_policy(service_url, kakao_url)
+    app.router.add_get("/", _index)
+    app.router.add_get("/callback", _index)
+    app.router.add_get("/config.json", _config)
+    app.router.add_static("/static/", STATIC_DIR)
+    return app

@@ -1,0 +1,188 @@
+"""Start and stop the fake Kakao, the service and the harness page in the running asyncio loop.
+
+Shared by `run_all.py`, its `--smoke` check and the browser tests, so all three exercise the
+same wiring: the service's `KAKAO_API_URL` points at the fake, its `KAKAO_APP_ID` is the fake's
+app, its CORS origins include the page, and the page is told where both are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from tornado.httpserver import HTTPServer
+
+from harness_ui import ports
+from harness_ui.config import PORT_FLAGS, StackConfig
+from harness_ui.errors import StartupError
+from harness_ui.server import create_app as create_ui_app
+from mock_kakao.app import create_app as create_kakao_app
+from mock_kakao.state import FakeKakao
+from service.app import close_app as close_service_app
+from service.app import create_app as create_service_app
+from service.settings import Settings, SettingsError
+
+#: Each server gets this long to finish in-flight requests on stop; three of them fit in 2 s.
+STOP_GRACE_SECONDS = 0.5
+
+Stopper = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class RunningStack:
+    """The three servers, listening. `stop()` closes them (and the database) in reverse order."""
+
+    config: StackConfig
+    kakao_url: str
+    service_url: str
+    ui_url: str
+    app_id: int | None
+    client_id: str | None
+    _stoppers: list[Stopper] = field(default_factory=list, repr=False)
+
+    async def stop(self) -> None:
+        while self._stoppers:
+            stopper = self._stoppers.pop()
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(stopper(), timeout=STOP_GRACE_SECONDS * 2)
+
+    async def __aenter__(self) -> RunningStack:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+
+def url_for(host: str, port: int) -> str:
+    """A URL a browser on this machine can open (a wildcard bind is reached via loopback)."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def page_origins(ui_url: str) -> tuple[str, ...]:
+    """The page's origin, plus its loopback twins: both names are typed into browsers."""
+    port = urlsplit(ui_url).port
+    twins = {ui_url, f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
+    return tuple(sorted(twins))
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The service's JWT key, generated once and kept (mode 0600) so tokens survive restarts."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+    return secret
+
+
+def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
+    """All three ports or none: a busy third port must not leave the first two bound."""
+    wanted = {"kakao": config.kakao_port, "service": config.service_port, "ui": config.ui_port}
+    bound: dict[str, list[socket.socket]] = {}
+    try:
+        for name, port in wanted.items():
+            bound[name] = ports.bind(config.host, port, PORT_FLAGS[name])
+    except BaseException:
+        for sockets in bound.values():
+            ports.close_all(sockets)
+        raise
+    return bound
+
+
+async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
+    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None)
+    await runner.setup()
+    for sock in sockets:
+        await web.SockSite(runner, sock).start()
+    return runner.cleanup
+
+
+async def _start_kakao(
+    config: StackConfig, sockets: list[socket.socket]
+) -> tuple[Stopper, FakeKakao]:
+    """The fake Kakao; its state says which app id and client_id (REST API key) it uses."""
+    try:
+        state = FakeKakao.from_file(config.users_file, app_id=config.app_id)
+    except (OSError, ValueError) as error:
+        raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
+    return await _serve_aiohttp(create_kakao_app(state), sockets), state
+
+
+async def _start_service(
+    config: StackConfig, sockets: list[socket.socket], stack: RunningStack
+) -> Stopper:
+    """The service, pointed at the fake and open (CORS) to the page. Other service settings
+    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY) may still come from the environment."""
+    try:
+        settings = Settings.from_env(
+            os.environ,
+            kakao_api_url=stack.kakao_url,
+            kakao_app_id=stack.app_id,
+            database_url=config.effective_database_url,
+            secret_key=os.environ.get("SECRET_KEY")
+            or load_or_create_secret(config.secret_key_path),
+            cors_origins=page_origins(stack.ui_url),
+            host=config.host,
+            port=ports.bound_port(sockets),
+        )
+    except SettingsError as error:
+        raise StartupError(f"run_all: {error}") from None
+    try:
+        app = await create_service_app(settings)
+    except Exception as error:  # the start-up boundary: any database failure is one line
+        raise StartupError(f"run_all: the service could not open its database: {error}") from None
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
+
+    async def stop() -> None:
+        server.stop()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(server.close_all_connections(), STOP_GRACE_SECONDS)
+        await close_service_app(app)
+
+    return stop
+
+
+async def start_stack(config: StackConfig) -> RunningStack:
+    """Bind, then start the fake, the service and the page. Raises StartupError (one line)."""
+    sockets = _bind_all(config)
+    urls = {name: url_for(config.host, ports.bound_port(socks)) for name, socks in sockets.items()}
+    stack = RunningStack(config, urls["kakao"], urls["service"], urls["ui"], None, None)
+    # Sockets not yet handed to a server are closed by this stopper if start-up fails halfway.
+    unused = dict(sockets)
+
+    async def close_unused() -> None:
+        for socks in unused.values():
+            ports.close_all(socks)
+
+    stack._stoppers.append(close_unused)
+    try:
+        stop_kakao, state = await _start_kakao(config, unused["kakao"])
+        stack._stoppers.append(stop_kakao)
+        del unused["kakao"]  # from here on the server owns (and closes) its sockets
+        stack.app_id, stack.client_id = state.app_id, state.rest_api_key
+        stack._stoppers.append(await _start_service(config, unused["service"], stack))
+        del unused["service"]
+        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, state.rest_api_key)
+        stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
+        del unused["ui"]
+    except BaseException:
+        await stack.stop()
+        raise
+    return stack

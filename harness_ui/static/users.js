@@ -1,0 +1,125 @@
+// The fake users: a list showing each one's consent situation, and a form to create or edit one.
+
+import { byTestId, h } from "./dom.js";
+import { pickToken } from "./kakao.js";
+
+const CHECKBOXES = ["nickname_consent", "email_consent", "is_email_valid", "is_email_verified"];
+
+/** What Kakao will tell the service about this person, as short badges: [text, tone]. */
+export function consentBadges(user) {
+  const badges = [];
+  if (!user.nickname_consent) badges.push(["no nickname consent", "warn"]);
+  else if (!user.nickname) badges.push(["no nickname", "warn"]);
+  else if (user.nickname_source === "properties") badges.push(["nickname in properties only", "info"]);
+  else badges.push(["nickname", "ok"]);
+  if (!user.email_consent) badges.push(["no email consent", "warn"]);
+  else if (!user.email) badges.push(["no email", "warn"]);
+  else if (!user.is_email_valid) badges.push(["email invalid", "warn"]);
+  else if (!user.is_email_verified) badges.push(["email unverified", "info"]);
+  else badges.push(["email verified", "ok"]);
+  return badges;
+}
+
+function tokenBadge(user, appId) {
+  const token = pickToken(user, appId);
+  if (!token) return ["no token yet", "info"];
+  return token.expired ? ["token expired", "warn"] : ["token ready", "ok"];
+}
+
+function renderUser(user, appId, actions) {
+  const badges = [...consentBadges(user), tokenBadge(user, appId)];
+  const name = user.nickname ?? "(no nickname)";
+  return h("li", { class: "user", "data-testid": `user-${user.id}` },
+    h("div", { class: "user-head" },
+      h("span", { class: "user-name", lang: "ko" }, name),
+      h("span", { class: "user-id mono" }, user.id)),
+    h("div", { class: "user-meta" }, [user.label, user.email ?? "no email"].filter(Boolean).join(" · ")),
+    h("div", { class: "user-foot" },
+    h("ul", { class: "badges", "aria-label": "Consent and token" },
+      badges.map(([text, tone]) => h("li", { class: `badge badge-${tone}` }, text))),
+    h("div", { class: "user-actions" },
+      h("button", {
+        type: "button", class: "button-primary", "data-testid": `use-user-${user.id}`,
+        "aria-label": `Use ${name}'s token`, onclick: () => actions.use(user),
+      }, "Use token"),
+      h("button", {
+        type: "button", class: "button-quiet", "data-testid": `new-token-${user.id}`,
+        "aria-label": `Issue a new token for ${name}`, onclick: () => actions.newToken(user),
+      }, "New token"),
+      h("button", {
+        type: "button", class: "button-quiet", "data-testid": `edit-user-${user.id}`,
+        "aria-label": `Edit ${name}`, onclick: () => actions.edit(user),
+      }, "Edit"))));
+}
+
+export function renderUsers(users, appId, actions) {
+  byTestId("users").replaceChildren(...users.map((user) => renderUser(user, appId, actions)));
+}
+
+/** The create/edit form. `open(user)` edits that user; `open()` starts a new one. */
+export function makeUserEditor(onSubmit) {
+  const details = byTestId("user-editor");
+  const form = byTestId("user-form");
+  const summary = byTestId("user-editor-toggle");
+  const message = byTestId("user-form-message");
+  const submit = byTestId("user-form-submit");
+
+  function setMode(user) {
+    form.reset();
+    form.elements.mode.value = user ? "edit" : "create";
+    form.elements.id.readOnly = Boolean(user);
+    summary.textContent = user ? `Edit fake user ${user.id}` : "New fake user";
+    submit.textContent = user ? "Save changes" : "Create user";
+    message.textContent = "";
+    if (!user) return;
+    form.elements.id.value = user.id;
+    form.elements.label.value = user.label ?? "";
+    form.elements.nickname.value = user.nickname ?? "";
+    form.elements.email.value = user.email ?? "";
+    form.elements.nickname_source.value = user.nickname_source ?? "both";
+    for (const name of CHECKBOXES) form.elements[name].checked = Boolean(user[name]);
+  }
+
+  function fields() {
+    const value = (name) => form.elements[name].value.trim() || null;
+    const user = {
+      label: value("label"), nickname: value("nickname"), email: value("email"),
+      nickname_source: form.elements.nickname_source.value,
+    };
+    for (const name of CHECKBOXES) user[name] = form.elements[name].checked;
+    return user;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    const id = Number(form.elements.id.value);
+    const editing = form.elements.mode.value === "edit";
+    const result = await onSubmit(id, fields(), editing);
+    if (result.ok) {
+      setMode(null);
+      details.open = false;
+      summary.focus();
+    } else {
+      message.textContent = result.body?.detail ?? result.body?.error ?? `Failed (${result.status}).`;
+    }
+  });
+  byTestId("user-form-cancel").addEventListener("click", () => {
+    setMode(null);
+    details.open = false;
+  });
+  // Opening the empty form for a new user suggests a free-looking id, so one click is enough.
+  details.addEventListener("toggle", () => {
+    if (details.open && !form.elements.id.value) {
+      form.elements.id.value = 5000000000 + Math.floor(Math.random() * 1000000);
+    }
+  });
+
+  return {
+    open(user = null) {
+      setMode(user);
+      details.open = true;
+      form.elements[user ? "nickname" : "id"].focus();
+    },
+  };
+}

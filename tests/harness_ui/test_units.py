@@ -1,0 +1,101 @@
+"""The harness's plain functions: settings, browser choice, URLs, the secret, the smoke table,
+and the page's server (over a real socket, no browser)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from harness_ui.config import config_from_args, parse_args
+from harness_ui.runner import should_open_browser
+from harness_ui.server import create_app
+from harness_ui.smoke import CaseResult, format_table
+from harness_ui.stack import load_or_create_secret, page_origins, url_for
+
+
+def test_flags_beat_environment_which_beats_defaults() -> None:
+    defaults = config_from_args(parse_args([], environ={}))
+    assert (defaults.service_port, defaults.kakao_port, defaults.ui_port) == (8000, 8001, 8002)
+    assert defaults.effective_database_url.endswith("/var/kakao_login.sqlite3")
+
+    env = {"HARNESS_SERVICE_PORT": "9000", "HARNESS_DATA_DIR": "/tmp/x", "HARNESS_APP_ID": "7"}
+    from_env = config_from_args(parse_args([], environ=env))
+    assert (from_env.service_port, from_env.app_id) == (9000, 7)
+    assert from_env.effective_database_url == "sqlite+aiosqlite:////tmp/x/kakao_login.sqlite3"
+    assert from_env.secret_key_path == Path("/tmp/x/secret_key")
+
+    flagged = config_from_args(parse_args(["--service-port", "9100"], environ=env))
+    assert flagged.service_port == 9100
+
+
+def test_no_browser_on_ci_without_a_display_or_when_asked() -> None:
+    desk = {"DISPLAY": ":0"}
+    assert should_open_browser(False, desk, "linux")
+    assert not should_open_browser(True, desk, "linux")
+    assert not should_open_browser(False, {**desk, "CI": "true"}, "linux")
+    assert not should_open_browser(False, {}, "linux")
+    assert should_open_browser(False, {"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert should_open_browser(False, {}, "darwin")
+    assert parse_args([], environ={"HARNESS_NO_BROWSER": "1"}).no_browser
+
+
+def test_urls_a_browser_can_open() -> None:
+    assert url_for("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert url_for("0.0.0.0", 8000) == "http://127.0.0.1:8000"
+    assert url_for("::1", 8000) == "http://[::1]:8000"
+    assert page_origins("http://127.0.0.1:8002") == (
+        "http://127.0.0.1:8002",
+        "http://localhost:8002",
+    )
+
+
+def test_the_secret_is_made_once_private_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "secret_key"
+    secret = load_or_create_secret(path)
+    assert len(secret) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_secret(path) == secret
+
+
+def test_smoke_table_lines_up_and_marks_failures() -> None:
+    table = format_table(
+        [
+            CaseResult("a case", "201 CREATE_ACCOUNT", "201 CREATE_ACCOUNT"),
+            CaseResult("b", "x", "y"),
+        ]
+    ).splitlines()
+    assert table[0].split() == ["case", "expected", "got", "ok"]
+    assert table[2].endswith("ok") and table[3].endswith("FAIL")
+    assert table[0].index("expected") == table[2].index("201 CREATE_ACCOUNT")
+
+
+async def test_page_server_serves_config_and_static_files_with_a_strict_csp() -> None:
+    app = create_app("http://127.0.0.1:8000/", "http://127.0.0.1:8001", 10001, "key")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+            async with session.get("/config.json") as response:
+                assert await response.json() == {
+                    "service_url": "http://127.0.0.1:8000",
+                    "kakao_url": "http://127.0.0.1:8001",
+                    "app_id": 10001,
+                    "client_id": "key",
+                }
+            for path in ("/", "/callback"):
+                async with session.get(path) as response:
+                    assert response.status == 200
+                    assert 'data-testid="kakao-sign-in"' in await response.text()
+                    csp = response.headers["Content-Security-Policy"]
+                    assert "connect-src 'self' http://127.0.0.1:8000 http://127.0.0.1:8001" in csp
+            async with session.get("/static/app.js") as response:
+                assert response.status == 200
+                assert "javascript" in response.content_type
+    finally:
+        await runner.cleanup()
