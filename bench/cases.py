@@ -1,0 +1,85 @@
+"""What one run measures: the targets, and the cases (method × Kakao latency × connections).
+
+The requests are the same for every target: the bundled fake user with full consent, its fixed
+token sent raw in Authorization (as the original frontend did), and for POST the body that logs
+that (already created) user in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bench.wrk import Request
+
+CEILING = "ceiling"
+BASELINE = "baseline"
+OURS_SQLITE = "ours-sqlite"
+OURS_POSTGRES = "ours-postgres"
+ALL_TARGETS = (CEILING, BASELINE, OURS_SQLITE, OURS_POSTGRES)
+OURS = (OURS_SQLITE, OURS_POSTGRES)
+
+KAKAO_USER_ID = 4000000001
+KAKAO_TOKEN = "mock-token-full-consent"
+LOGIN_BODY = {"kakao_id": KAKAO_USER_ID, "user_name": "김카카오", "email": "kim.kakao@example.com"}
+
+REQUESTS = {
+    "GET": Request("GET", "/auth/kakao", authorization=KAKAO_TOKEN),
+    "POST": Request("POST", "/auth/kakao", authorization=KAKAO_TOKEN, body=json.dumps(LOGIN_BODY)),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Case:
+    """One wrk run. `kakao_ms` is None for the ceiling, which never calls Kakao."""
+
+    target: str
+    method: str
+    kakao_ms: int | None
+    connections: int
+
+    @property
+    def label(self) -> str:
+        latency = "-" if self.kakao_ms is None else f"{self.kakao_ms} ms"
+        return f"{self.target} {self.method} kakao={latency} c={self.connections}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The matrix of a run and how long each case lasts."""
+
+    mode: str
+    targets: tuple[str, ...] = ALL_TARGETS
+    methods: tuple[str, ...] = ("GET", "POST")
+    kakao_latencies_ms: tuple[int, ...] = (0, 50)
+    connections: tuple[int, ...] = (1, 10, 100)
+    seconds: float = 5.0
+    warmup_seconds: float = 1.0
+
+    def cases(self, target: str) -> list[Case]:
+        """The target's cases, grouped by Kakao latency so the fault is set once per group."""
+        latencies: tuple[int | None, ...] = self.kakao_latencies_ms
+        if target == CEILING:
+            latencies = (None,)
+        return [
+            Case(target, method, latency, connections)
+            for latency in latencies
+            for method in self.methods
+            for connections in self.connections
+        ]
+
+
+def full_plan(targets: tuple[str, ...] = ALL_TARGETS) -> Plan:
+    return Plan(mode="full", targets=targets)
+
+
+def quick_plan(targets: tuple[str, ...] = ALL_TARGETS) -> Plan:
+    """A few seconds: each target and method once, 10 connections, no Kakao latency."""
+    return Plan(
+        mode="quick",
+        targets=targets,
+        kakao_latencies_ms=(0,),
+        connections=(10,),
+        seconds=1.0,
+        warmup_seconds=0.0,
+    )

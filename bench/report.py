@@ -1,0 +1,204 @@
+"""Turn a run into the ratios, the target checks, a Markdown report and a JSON document.
+
+Ratios compare cases of the same run only: ours ÷ ceiling at the same method and connections,
+ours ÷ baseline at the same method, Kakao latency and connections.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from dataclasses import asdict, dataclass
+
+from bench.cases import BASELINE, CEILING, OURS, Case
+from bench.measure import CaseResult
+from bench.runner import BenchRun
+
+
+class Index:
+    """Results looked up by case, plus the two ratios of each of our cases."""
+
+    def __init__(self, results: list[CaseResult]) -> None:
+        self._by_case = {result.case: result for result in results}
+
+    def get(
+        self, target: str, method: str, kakao_ms: int | None, connections: int
+    ) -> CaseResult | None:
+        return self._by_case.get(Case(target, method, kakao_ms, connections))
+
+    def vs_ceiling(self, result: CaseResult) -> float | None:
+        case = result.case
+        return _ratio(result, self.get(CEILING, case.method, None, case.connections))
+
+    def vs_baseline(self, result: CaseResult) -> float | None:
+        case = result.case
+        return _ratio(result, self.get(BASELINE, case.method, case.kakao_ms, case.connections))
+
+
+def _ratio(ours: CaseResult, other: CaseResult | None) -> float | None:
+    if ours.case.target not in OURS or other is None or other.rps == 0:
+        return None
+    return ours.rps / other.rps
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target of issue 6, for one of our targets (SQLite or PostgreSQL)."""
+
+    target: str
+    what: str
+    measured: float | None
+    goal: float
+    at_least: bool
+    unit: str
+
+    @property
+    def passed(self) -> bool | None:
+        if self.measured is None:
+            return None
+        compare = operator.ge if self.at_least else operator.lt
+        return compare(self.measured, self.goal)
+
+
+# Issue 6's goals: (method, ratio goal) against the ceiling at 0 ms and 100 connections.
+_CEILING_GOALS = (("GET", 0.35), ("POST", 0.30))
+_BASELINE_GOAL = 10.0  # × the baseline's req/s at 50 ms and 100 connections
+_P99_GOAL_MS = 70.0  # at 50 ms and 10 connections
+_RSS_GOAL_MB = 100.0
+
+
+def _checks_for(ours: str, index: Index, peak_rss_mb: float | None) -> list[Check]:
+    def ratio(method: str, kakao_ms: int, against: str, goal: float) -> Check:
+        result = index.get(ours, method, kakao_ms, 100)
+        to = index.vs_ceiling if against == CEILING else index.vs_baseline
+        what = f"{method}, Kakao {kakao_ms} ms, 100 conns: ÷ {against}"
+        return Check(ours, what, to(result) if result else None, goal, True, "×")
+
+    def p99(method: str) -> Check:
+        result = index.get(ours, method, 50, 10)
+        what = f"{method}, Kakao 50 ms, 10 conns: p99"
+        return Check(ours, what, result.p99_ms if result else None, _P99_GOAL_MS, False, "ms")
+
+    return [
+        *(ratio(method, 0, CEILING, goal) for method, goal in _CEILING_GOALS),
+        *(ratio(method, 50, BASELINE, _BASELINE_GOAL) for method in ("GET", "POST")),
+        *(p99(method) for method in ("GET", "POST")),
+        Check(ours, "peak RSS over the whole run (VmHWM)", peak_rss_mb, _RSS_GOAL_MB, False, "MB"),
+    ]
+
+
+def checks(run: BenchRun) -> list[Check]:
+    """Every goal, for each of our targets that ran; a goal whose cases did not run is None."""
+    index = Index(run.results)
+    measured = {result.case.target for result in run.results}
+    return [
+        check
+        for ours in OURS
+        if ours in measured
+        for check in _checks_for(ours, index, run.lifetime_peak_rss_mb.get(ours))
+    ]
+
+
+def _number(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def cases_table(run: BenchRun) -> str:
+    index = Index(run.results)
+    header = (
+        "| target | method | Kakao | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB "
+        "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline |"
+    )
+    lines = [header, "|" + "---|" * 14]
+    for r in run.results:
+        case = r.case
+        kakao = "–" if case.kakao_ms is None else f"{case.kakao_ms} ms"
+        cells = [
+            case.target, case.method, kakao, str(case.connections), _number(r.rps),
+            _number(r.p50_ms, 1), _number(r.p99_ms, 1), str(r.errors), _number(r.peak_rss_mb, 1),
+            _number(r.cpu_percent), _number(r.cpu_ms_per_request, 2), _number(r.kakao_cpu_percent),
+            _number(index.vs_ceiling(r), 2), _number(index.vs_baseline(r), 1, "×"),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def checks_table(found: list[Check]) -> str:
+    if not found:
+        return "No goal could be checked: none of our targets ran."
+    lines = ["| target | check | measured | goal | result |", "|---|---|---|---|---|"]
+    for check in found:
+        digits = 2 if check.unit == "×" else 1
+        goal = ("≥ " if check.at_least else "< ") + f"{check.goal:g} {check.unit}"
+        verdict = {True: "pass", False: "**FAIL**", None: "not measured"}[check.passed]
+        measured = _number(check.measured, digits, f" {check.unit}")
+        lines.append(f"| {check.target} | {check.what} | {measured} | {goal} | {verdict} |")
+    return "\n".join(lines)
+
+
+def _options_text(run: BenchRun) -> str:
+    """Anything run differently from a plain deployment, so nobody mistakes it for one."""
+    changed = [
+        text
+        for flag, text in (
+            (run.options.service_uvloop, "our service ran on uvloop (experiment)"),
+            (run.options.kakao_uvloop, "the fake Kakao ran on uvloop"),
+        )
+        if flag
+    ]
+    return ("Options: " + "; ".join(changed) + ".") if changed else ""
+
+
+def markdown(run: BenchRun) -> str:
+    plan, machine = run.plan, run.machine
+    parts = [
+        f"# Bench results ({plan.mode} run)",
+        "",
+        f"{run.started_at}, commit {machine.get('commit')}, {machine.get('cores')} cores, "
+        f"Python {machine.get('python')}, load average {machine.get('load_average_at_start'):.2f}"
+        f" at start and {machine.get('load_average_at_end', 0.0):.2f} at end; "
+        f"{run.elapsed_s:.0f} s in all. {_options_text(run)}",
+        "",
+        f"Each case: wrk (1 thread) for {plan.seconds:g} s after a {plan.warmup_seconds:g} s "
+        "warm-up. Peak RSS: the target's VmRSS sampled every 100 ms under that case's load "
+        "(summed over gunicorn's master and workers). CPU: % of one core; CPU ms/req: the target's "
+        "CPU time per answered request, the steadier number on a shared machine. ÷ ceiling and "
+        "÷ baseline: our req/s over theirs at the same method, Kakao latency and connections.",
+        "",
+        "## Cases",
+        "",
+        cases_table(run),
+        "",
+        "## Targets",
+        "",
+        checks_table(checks(run)),
+    ]
+    if run.notes:
+        parts += ["", "## Notes", "", *[f"- {note}" for note in run.notes]]
+    return "\n".join(parts) + "\n"
+
+
+def as_json(run: BenchRun) -> str:
+    index = Index(run.results)
+    document = {
+        "mode": run.plan.mode,
+        "started_at": run.started_at,
+        "elapsed_s": round(run.elapsed_s, 1),
+        "machine": run.machine,
+        "options": asdict(run.options),
+        "settings": {
+            "seconds": run.plan.seconds,
+            "warmup_seconds": run.plan.warmup_seconds,
+            "connections": list(run.plan.connections),
+            "kakao_latencies_ms": list(run.plan.kakao_latencies_ms),
+            "targets": list(run.plan.targets),
+        },
+        "cases": [
+            {**r.to_dict(), "vs_ceiling": index.vs_ceiling(r), "vs_baseline": index.vs_baseline(r)}
+            for r in run.results
+        ],
+        "lifetime_peak_rss_mb": run.lifetime_peak_rss_mb,
+        "checks": [{**asdict(c), "passed": c.passed} for c in checks(run)],
+        "notes": run.notes,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

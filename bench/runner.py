@@ -1,0 +1,114 @@
+"""One bench run: the fake Kakao for the whole run, then each target in turn, alone.
+
+Targets run one after another, never side by side, so each has the machine's two cores to share
+only with wrk and the fake Kakao, as a deployment would.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import targets
+from bench.cases import BASELINE, CEILING, OURS_POSTGRES, OURS_SQLITE, Plan
+from bench.kakao import KakaoProcess
+from bench.measure import CaseResult, measure
+from bench.processes import REPO_ROOT
+from bench.procfs import peak_rss_kb, process_tree
+
+
+@dataclass
+class BenchRun:
+    """Everything a run measured, and what it could not."""
+
+    plan: Plan
+    started_at: str
+    machine: dict[str, object]
+    options: targets.Options = field(default_factory=targets.Options)
+    results: list[CaseResult] = field(default_factory=list)
+    lifetime_peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+def machine_facts() -> dict[str, object]:
+    """What a reader needs to judge the numbers, including how busy the machine was."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "commit": commit or None,
+        "load_average_at_start": os.getloadavg()[0],
+    }
+
+
+def start_target(
+    name: str, log_dir: Path, kakao: KakaoProcess | None, options: targets.Options
+) -> AbstractContextManager[targets.Target]:
+    """The context manager that runs target `name`; all but the ceiling need the fake Kakao."""
+    if name == CEILING:
+        return targets.ceiling(log_dir)
+    if kakao is None:
+        raise RuntimeError(f"{name} needs the fake Kakao")
+    starters: dict[str, Callable[[], AbstractContextManager[targets.Target]]] = {
+        BASELINE: lambda: targets.baseline(log_dir, kakao),
+        OURS_SQLITE: lambda: targets.ours_sqlite(log_dir, kakao, options),
+        OURS_POSTGRES: lambda: targets.ours_postgres(log_dir, kakao, options),
+    }
+    return starters[name]()
+
+
+def _runnable_targets(plan: Plan, run: BenchRun) -> Iterator[str]:
+    for name in plan.targets:
+        if name == OURS_POSTGRES and not targets.postgres_available():
+            run.notes.append("PostgreSQL is not installed: the ours-postgres cases did not run.")
+            continue
+        yield name
+
+
+def run_bench(
+    plan: Plan,
+    log_dir: Path,
+    options: targets.Options | None = None,
+    progress: Callable[[CaseResult], None] = lambda result: None,
+) -> BenchRun:
+    options = options or targets.Options()
+    clock = time.monotonic()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    run = BenchRun(plan, started, machine_facts(), options)
+    # The ceiling alone needs no fake Kakao; everything else calls it.
+    needs_kakao = any(name != CEILING for name in plan.targets)
+    with KakaoProcess(log_dir, options.kakao_uvloop) if needs_kakao else nullcontext() as kakao:
+        for name in _runnable_targets(plan, run):
+            with start_target(name, log_dir, kakao, options) as target:
+                for case in plan.cases(name):
+                    if kakao is not None:
+                        kakao.set_latency(case.kakao_ms or 0)
+                        kakao.clear_log()
+                    result = measure(
+                        case,
+                        target.base_url,
+                        target.process.pid,
+                        kakao.pid if case.kakao_ms is not None else None,
+                        plan.seconds,
+                        plan.warmup_seconds,
+                    )
+                    run.results.append(result)
+                    progress(result)
+                tree = process_tree(target.process.pid)
+                run.lifetime_peak_rss_mb[name] = peak_rss_kb(tree) / 1024
+    run.machine["load_average_at_end"] = os.getloadavg()[0]
+    run.elapsed_s = time.monotonic() - clock
+    print(f"bench: logs of every process in {log_dir}", file=sys.stderr)
+    return run

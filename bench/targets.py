@@ -1,0 +1,153 @@
+"""How each target is started, made ready and stopped.
+
+Each target is a context manager yielding a `Target`: its base URL and the process whose memory
+and CPU count as the target's. Before any measurement, the targets that keep users get one POST
+that creates the bench user, so every measured POST is the login path of an existing user.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.cases import BASELINE, CEILING, KAKAO_TOKEN, LOGIN_BODY, OURS_POSTGRES, OURS_SQLITE
+from bench.client import call
+from bench.kakao import KakaoProcess
+from bench.processes import ManagedProcess, python_module, start_on_free_port
+
+SECRET_KEY = "bench-only-secret-key-not-for-production-use"
+APP_ID = 10001
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the processes under test are run; the defaults are what a deployment runs."""
+
+    kakao_uvloop: bool = False
+    service_uvloop: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    process: ManagedProcess
+
+
+def _started(name: str, build: Callable[[int], ManagedProcess]) -> Target:
+    process, base_url = start_on_free_port(build, "/healthz", timeout=60)
+    return Target(name, base_url, process)
+
+
+def create_bench_user(target: Target) -> None:
+    """One POST so that the measured POSTs all take the login path (200, not 201)."""
+    status, body = call(
+        "POST", f"{target.base_url}/auth/kakao", LOGIN_BODY, {"Authorization": KAKAO_TOKEN}
+    )
+    if status not in (200, 201):
+        raise RuntimeError(f"{target.name}: creating the bench user failed: {status} {body}")
+
+
+@contextmanager
+def ceiling(log_dir: Path) -> Iterator[Target]:
+    target = _started(
+        CEILING,
+        lambda port: ManagedProcess(
+            CEILING, python_module("bench.ceiling", "--port", str(port)), log_dir
+        ),
+    )
+    try:
+        yield target
+    finally:
+        target.process.stop()
+
+
+def _migrate_baseline(env: dict[str, str], log_dir: Path) -> None:
+    migrate = ManagedProcess(
+        "baseline-migrate", python_module("django", "migrate", "--verbosity", "0"), log_dir, env
+    ).start()
+    migrate.wait_exit(timeout=120)
+
+
+@contextmanager
+def baseline(log_dir: Path, kakao: KakaoProcess) -> Iterator[Target]:
+    """gunicorn's defaults (sync workers) with 2 × cores + 1 workers, as gunicorn advises."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+        "BASELINE_DATABASE": str(log_dir / "baseline.sqlite3"),
+        "BASELINE_KAKAO_API_URL": kakao.url,
+        "SECRET_KEY": SECRET_KEY,
+    }
+    _migrate_baseline(env, log_dir)
+    workers = 2 * (os.cpu_count() or 1) + 1
+
+    def gunicorn(port: int) -> ManagedProcess:
+        argv = python_module(
+            "gunicorn", "bench.baseline.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        )  # fmt: skip
+        return ManagedProcess(BASELINE, argv, log_dir, env)
+
+    target = _started(BASELINE, gunicorn)
+    try:
+        create_bench_user(target)
+        yield target
+    finally:
+        target.process.stop()
+
+
+@contextmanager
+def ours(
+    name: str, log_dir: Path, kakao: KakaoProcess, database_url: str, options: Options
+) -> Iterator[Target]:
+    """`python -m service`, configured through its environment variables only.
+
+    Logging at WARNING: neither the ceiling nor gunicorn's defaults write an access log, and
+    Tornado's access log line is a measurable part of a request's cost.
+    """
+    env = {
+        "KAKAO_API_URL": kakao.url,
+        "KAKAO_APP_ID": str(APP_ID),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET_KEY,
+        "HOST": "127.0.0.1",
+    }
+    module = ("bench.uvloop_run", "service") if options.service_uvloop else ("service",)
+    argv = python_module(*module, "--log-level", "WARNING")
+
+    def service(port: int) -> ManagedProcess:
+        return ManagedProcess(name, argv, log_dir, {**env, "PORT": str(port)})
+
+    target = _started(name, service)
+    try:
+        create_bench_user(target)
+        yield target
+    finally:
+        target.process.stop()
+
+
+@contextmanager
+def ours_sqlite(log_dir: Path, kakao: KakaoProcess, options: Options) -> Iterator[Target]:
+    url = f"sqlite+aiosqlite:///{log_dir / 'ours.sqlite3'}"
+    with ours(OURS_SQLITE, log_dir, kakao, url, options) as target:
+        yield target
+
+
+@contextmanager
+def ours_postgres(log_dir: Path, kakao: KakaoProcess, options: Options) -> Iterator[Target]:
+    """A throwaway PostgreSQL (the tests' own helper), deleted with every file afterwards."""
+    from tests.support.postgres import ThrowawayPostgres
+
+    with ThrowawayPostgres() as server:
+        database_url = server.create_database("bench")
+        with ours(OURS_POSTGRES, log_dir, kakao, database_url, options) as target:
+            yield target
+
+
+def postgres_available() -> bool:
+    from tests.support.postgres import find_postgres_bin
+
+    return find_postgres_bin() is not None
