@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from tornado.httpserver import HTTPServer
 
 from harness_ui import ports
 from harness_ui.config import PORT_FLAGS, StackConfig
@@ -28,6 +27,7 @@ from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.state import FakeKakao
 from service.app import close_app as close_service_app
 from service.app import create_app as create_service_app
+from service.app import make_server
 from service.settings import Settings, SettingsError
 
 #: Each server gets this long to finish in-flight requests on stop; three of them fit in 2 s.
@@ -147,7 +147,7 @@ async def _start_service(
         app = await create_service_app(settings)
     except Exception as error:  # the start-up boundary: any database failure is one line
         raise StartupError(f"run_all: the service could not open its database: {error}") from None
-    server = HTTPServer(app)
+    server = make_server(app)
     server.add_sockets(sockets)
 
     async def stop() -> None:

@@ -31,9 +31,17 @@ async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
             raise InvalidInput("INVALID_JSON", "a JSON body is required")
         return default
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=_without_duplicate_keys)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("INVALID_JSON", f"the body is not valid JSON: {exc}") from None
+
+
+def _without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`{"id": 5, "id": 6}` is refused: silently keeping the last would make a test lie."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("a key appears twice in one object")
+    return data
 
 
 def user_id_of(request: web.Request) -> int:

@@ -17,6 +17,9 @@ FaultKind = Literal["latency", "hang", "error", "malformed", "drop"]
 FAULT_KINDS: tuple[str, ...] = ("latency", "hang", "error", "malformed", "drop")
 FAULT_FIELDS = ("kind", "user_id", "path", "times", "latency_ms", "status", "code", "msg")
 
+#: as long as a ``hang`` lasts at most (faultplay.HANG_CAP_SECONDS): longer is a hang, say so
+MAX_LATENCY_MS = 120_000
+
 # What an ``error`` fault answers when the test gives only some of status/code/msg.
 DEFAULT_ERROR = (500, -1, "internal error")
 
@@ -73,10 +76,10 @@ def parse_fault(data: Any, *, user_id: int | None = None) -> Fault:
         raise InvalidInput("INVALID_FIELD", "status must be an HTTP status (100-599)")
     return Fault(
         kind=kind,  # type: ignore[arg-type]
-        user_id=v.get_int(data, "user_id", user_id, minimum=1),
+        user_id=v.get_int(data, "user_id", user_id, minimum=1, maximum=v.MAX_USER_ID),
         path=path,
         times=v.get_int(data, "times", None, minimum=1),
-        latency_ms=v.get_int(data, "latency_ms", 0, minimum=0),
+        latency_ms=v.get_int(data, "latency_ms", 0, minimum=0, maximum=MAX_LATENCY_MS),
         status=status,
         code=code,
         msg=v.get_str(data, "msg", DEFAULT_ERROR[2]),

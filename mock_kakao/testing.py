@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mock_kakao.server import start_server
+from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
 
 _NO_BODY = object()
@@ -54,7 +54,15 @@ class MockKakao:
         port: int = 0,
         rest_api_key: str = DEFAULT_REST_API_KEY,
         redirect_uri_prefixes: Iterable[str] | None = None,
+        allow_remote: bool = False,
     ) -> None:
+        # The admin API has no authentication: like `python -m mock_kakao --allow-remote`,
+        # serving it beyond loopback must be asked for by name.
+        if not is_loopback_host(host) and not allow_remote:
+            raise ValueError(
+                f"MockKakao would serve its unauthenticated admin API on {host!r}, not a "
+                "loopback address: pass allow_remote=True if that is really meant"
+            )
         # Built here, in the caller's thread, so a bad users file fails the caller at once.
         self._state = FakeKakao.from_file(
             users_file,

@@ -93,7 +93,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
 
 def new_user(data: Mapping[str, Any], *, connected_at: str) -> FakeUser:
     """A user from a users-file entry or ``POST /_mock/users`` (only ``id`` is required)."""
-    user_id = v.get_int(data, "id", minimum=1)
+    user_id = v.get_int(data, "id", minimum=1, maximum=v.MAX_USER_ID)
     defaults = FakeUser(id=user_id, label=f"User {user_id}", connected_at=connected_at)
     return FakeUser(id=user_id, **parse_profile(data, defaults.to_json()))
 

@@ -13,6 +13,8 @@ from typing import Any
 from mock_kakao.errors import InvalidInput
 
 MISSING = object()
+#: Kakao's user ids are signed 64-bit integers; a larger one is a user no real Kakao could have
+MAX_USER_ID = 2**63 - 1
 
 
 def expect_object(value: Any, what: str) -> Mapping[str, Any]:
@@ -28,7 +30,12 @@ def reject_unknown(data: Mapping[str, Any], allowed: Iterable[str], what: str) -
 
 
 def get_int(
-    data: Mapping[str, Any], key: str, default: Any = MISSING, *, minimum: int | None = None
+    data: Mapping[str, Any],
+    key: str,
+    default: Any = MISSING,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> Any:
     """An integer field (``true`` is not an integer here, whatever Python thinks)."""
     value = data.get(key, default)
@@ -40,6 +47,8 @@ def get_int(
         raise InvalidInput("INVALID_FIELD", f"{key} must be an integer")
     if minimum is not None and value < minimum:
         raise InvalidInput("INVALID_FIELD", f"{key} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise InvalidInput("INVALID_FIELD", f"{key} must be at most {maximum}")
     return value
 
 

@@ -16,9 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import tornado.httpserver
-
-from service.app import close_app, create_app
+from service.app import close_app, create_app, make_server
 from service.settings import Settings, SettingsError, parse_origins
 
 log = logging.getLogger("service")
@@ -62,7 +60,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[dict[str, Any], argparse.Nam
 
 async def serve(settings: Settings) -> None:
     app = await create_app(settings)
-    server = tornado.httpserver.HTTPServer(app, xheaders=False)
+    server = make_server(app)
     server.listen(settings.port, address=settings.host)
     log.info("service listening on http://%s:%s", settings.host, settings.port)
     stop = asyncio.Event()

@@ -8,13 +8,29 @@ await close_app(app)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import tornado.web
+from tornado.httpserver import HTTPServer
 
 from service import db
 from service.flows import Services
-from service.handlers import AuthKakaoHandler, HealthHandler, NotFoundHandler, UsersMeHandler
+from service.handlers import (
+    DISCARD_LIMIT,
+    AuthKakaoHandler,
+    HealthHandler,
+    NotFoundHandler,
+    OpenApiHandler,
+    UsersMeHandler,
+)
 from service.kakao import KakaoClient
 from service.settings import Settings
+
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+#: Tornado's default is 64 KiB, and past it Tornado drops the connection without a word. Twice
+#: that lets a 64 KB `Authorization` header reach the handler and get a clean 401 JSON answer;
+#: headers larger still are cut off the same silent way (see the README's robustness notes).
+MAX_HEADER_SIZE = 128 * 1024
 
 
 async def create_app(settings: Settings) -> tornado.web.Application:
@@ -40,9 +56,17 @@ async def create_app(settings: Settings) -> tornado.web.Application:
             (r"/auth/kakao", AuthKakaoHandler),
             (r"/users/me", UsersMeHandler),
             (r"/healthz", HealthHandler),
+            (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),
         ],
         default_handler_class=NotFoundHandler,
         services=services,
+    )
+
+
+def make_server(app: tornado.web.Application) -> HTTPServer:
+    """The HTTP server for `app` with this service's header and body limits."""
+    return HTTPServer(
+        app, xheaders=False, max_header_size=MAX_HEADER_SIZE, max_body_size=DISCARD_LIMIT
     )
 
 

@@ -15,7 +15,7 @@ from tornado.web import HTTPError, RequestHandler, stream_request_body
 from service import flows
 from service.db import ping
 from service.errors import ApiError, code_for_status
-from service.validation import bearer_token, parse_sign_in
+from service.validation import bearer_token, parse_sign_in, single_header
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,38 @@ DISCARD_LIMIT = 32 * 1024 * 1024
 ALLOW_HEADERS = "Authorization, Content-Type"
 
 
+@stream_request_body
 class BaseHandler(RequestHandler):
-    """JSON answers, `{"message": CODE}` errors and CORS for the configured origins."""
+    """JSON answers, `{"message": CODE}` errors and CORS for the configured origins.
+
+    Every handler streams its body into a buffer capped at MAX_BODY: without streaming, Tornado
+    holds a whole body (up to its 100 MB default) in memory before it even finds out that, say,
+    `POST /users/me` is a 405.
+    """
 
     #: for the `Allow` header of a 405 and the preflight's `Access-Control-Allow-Methods`
     allowed_methods: tuple[str, ...] = ("GET", "OPTIONS")
+    _body: bytearray
+    _too_large: bool
+
+    def prepare(self) -> None:
+        self._body = bytearray()
+        self._too_large = False
+        self.request.connection.set_max_body_size(DISCARD_LIMIT)  # type: ignore[union-attr]
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > DISCARD_LIMIT:
+            raise ApiError("BODY_TOO_LARGE")
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_large or len(self._body) + len(chunk) > MAX_BODY:
+            self._too_large = True
+            self._body.clear()
+        else:
+            self._body.extend(chunk)
+
+    def authorization(self) -> str | None:
+        """The `Authorization` header; refused when it is sent twice (see single_header)."""
+        return single_header(self.request.headers.get_list("Authorization"))
 
     @property
     def services(self) -> flows.Services:
@@ -94,38 +121,20 @@ class BaseHandler(RequestHandler):
         )
 
 
-@stream_request_body
 class AuthKakaoHandler(BaseHandler):
     """`GET /auth/kakao` (who is this?) and `POST /auth/kakao` (sign up or log in)."""
 
     allowed_methods = ("GET", "POST", "OPTIONS")
-    _body: bytearray
-    _too_large: bool
-
-    def prepare(self) -> None:
-        self._body = bytearray()
-        self._too_large = False
-        self.request.connection.set_max_body_size(DISCARD_LIMIT)  # type: ignore[union-attr]
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > DISCARD_LIMIT:
-            raise ApiError("BODY_TOO_LARGE")
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._too_large or len(self._body) + len(chunk) > MAX_BODY:
-            self._too_large = True
-            self._body.clear()
-        else:
-            self._body.extend(chunk)
 
     async def get(self) -> None:
-        token = bearer_token(self.request.headers.get("Authorization"))
+        token = bearer_token(self.authorization())
         result = await flows.look_up(self.services, token)
         self.send_json(200, {"result": result})
 
     async def post(self) -> None:
         if self._too_large:
             raise ApiError("BODY_TOO_LARGE")
-        token = bearer_token(self.request.headers.get("Authorization"))
+        token = bearer_token(self.authorization())
         request = parse_sign_in(bytes(self._body))
         created, jwt = await flows.sign_in(self.services, token, request)
         if created:
@@ -138,7 +147,7 @@ class UsersMeHandler(BaseHandler):
     """`GET /users/me`: the account behind our JWT."""
 
     async def get(self) -> None:
-        token = bearer_token(self.request.headers.get("Authorization"))
+        token = bearer_token(self.authorization())
         self.send_json(200, {"result": await flows.current_user(self.services, token)})
 
 
@@ -150,8 +159,29 @@ class HealthHandler(BaseHandler):
         self.send_json(200, {"status": "ok"})
 
 
-class NotFoundHandler(BaseHandler):
-    """Every other path: 404 NOT_FOUND (a preflight for it too)."""
+class OpenApiHandler(BaseHandler):
+    """`GET /openapi.yaml`: the HTTP contract, served as the file's bytes.
 
-    def prepare(self) -> None:
+    Never parsed here, so the service needs no YAML library; the tests parse it and check the
+    service's real answers against it.
+    """
+
+    def initialize(self, document: bytes) -> None:
+        self.document = document
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/yaml; charset=utf-8")
+        self.finish(self.document)
+
+
+class NotFoundHandler(BaseHandler):
+    """Every other path: 404 NOT_FOUND (a preflight for it too).
+
+    Answered from the method, after the (capped) body was read: answering from `prepare`,
+    before the body, makes Tornado close the keep-alive connection.
+    """
+
+    def _not_found(self, *_args: Any) -> None:
         raise ApiError("NOT_FOUND")
+
+    get = post = put = patch = delete = head = options = _not_found

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 PROFILE_PATH = "/v2/user/me"
 TOKEN_INFO_PATH = "/v1/user/access_token_info"
 DEFAULT_RETRY_AFTER = "1"
-_TOKEN_CHARS = re.compile(r"[\x21-\x7e]{1,4096}")  # printable ASCII, no spaces
+#: RFC 6750's b64token, the only shape a Bearer token can have (Kakao's are URL-safe base64).
+#: Anything else, such as two tokens joined by a comma, is refused without asking Kakao.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class KakaoClient:
         return TokenInfo(kakao_id=kakao_id, app_id=app_id)
 
     async def _get_json(self, path: str, token: str) -> dict[str, Any]:
-        if not _TOKEN_CHARS.fullmatch(token):
+        if not _TOKEN_SHAPE.fullmatch(token):
             # Not something Kakao could have issued; asking would only leak it further.
             raise ApiError("INVALID_TOKEN")
         try:

@@ -17,6 +17,7 @@ from service.errors import ApiError
 from service.profile import as_kakao_id
 
 MAX_USER_NAME = 50
+MAX_LOCAL_PART = 64  # octets before the @ (RFC 5321 4.5.3.1.1)
 REQUIRED_FIELDS = ("kakao_id", "user_name", "email")
 #: control characters, lone surrogates and line/paragraph separators; format characters
 #: (Cf) stay allowed, because emoji sequences such as 🐻‍❄️ are joined by U+200D.
@@ -46,13 +47,36 @@ def parse_sign_in(body: bytes) -> SignInRequest:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Strict UTF-8 JSON (RFC 8259) whose top level is an object, or ApiError INVALID_JSON.
+
+    Stricter than `json.loads`: a key given twice is refused rather than "the last one wins",
+    because another parser in front of us (a proxy, a WAF, the frontend's logging) may keep the
+    first one and so check or record a different account than we sign in. `NaN` and
+    `Infinity` are not JSON and are refused too. Nesting too deep for the parser
+    (RecursionError) is malformed input, not a crash.
+    """
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(
+            body.decode("utf-8"),
+            object_pairs_hook=_object_without_duplicate_keys,
+            parse_constant=_reject_constant,
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError("INVALID_JSON") from None
     if not isinstance(data, dict):
         raise ApiError("INVALID_JSON")
     return data
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("duplicate key in a JSON object")
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def clean_user_name(value: object) -> str:
@@ -80,9 +104,26 @@ def clean_email(value: object) -> str | None:
     if not _printable(value):
         raise ApiError("INVALID_EMAIL")
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        address = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError:
         raise ApiError("INVALID_EMAIL") from None
+    # email-validator checks the 64-octet limit on the local part (RFC 5321) only in strict
+    # mode since 2.2; no mail server delivers past it, so it is checked here on every version.
+    if len(address.local_part.encode()) > MAX_LOCAL_PART:
+        raise ApiError("INVALID_EMAIL")
+    return address.normalized
+
+
+def single_header(values: list[str]) -> str | None:
+    """The one value of a header that must not repeat (None when absent).
+
+    Tornado joins repeated headers with commas; two `Authorization` headers would reach Kakao
+    as one "token" `a,b`, and which of the two a proxy in front of us checked is anyone's
+    guess. So two are refused as INVALID_TOKEN, like `Bearer a b`, before anyone is asked.
+    """
+    if len(values) > 1:
+        raise ApiError("INVALID_TOKEN")
+    return values[0] if values else None
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -11,10 +11,9 @@ from typing import Any
 import aiohttp
 import tornado.web
 from sqlalchemy import func, select
-from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from service.app import close_app, create_app
+from service.app import close_app, create_app, make_server
 from service.flows import Services
 from service.models import User
 from service.settings import Settings
@@ -113,7 +112,7 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
     """The real application behind a real HTTPServer on a free port, closed afterwards."""
     app = await create_app(settings)
     sock, port = bind_unused_port()
-    server = HTTPServer(app)
+    server = make_server(app)
     server.add_sockets([sock])
     connector = aiohttp.TCPConnector(limit=0)
     try:

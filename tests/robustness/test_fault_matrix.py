@@ -1,0 +1,112 @@
+"""Every fault the fake can inject × both endpoints that call Kakao, against a real process.
+
+Then the process must be as healthy as before: /healthz 200, a normal sign-in works, and it
+holds no more TCP sockets than before the matrix (a hang or a drop must not leak a pooled
+connection to Kakao, nor a client connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import aiohttp
+
+from mock_kakao.faults import FAULT_KINDS
+from mock_kakao.testing import MockKakao
+from tests.robustness.contract import Contract
+from tests.robustness.processes import ServiceProcess, service_process
+from tests.robustness.support import assert_no_secrets
+from tests.service.support import FULL_CONSENT_ID, SECRET_KEY, Answer
+from tests.service.test_kakao_faults import ENDPOINTS, FAULTS
+
+#: (fault, status, code); latency within KAKAO_TIMEOUT has no error: a normal answer
+LATENCY_WITHIN_TIMEOUT: tuple[dict[str, object], int | None, str | None] = (
+    {"kind": "latency", "latency_ms": 200},
+    None,
+    None,
+)
+MATRIX = [LATENCY_WITHIN_TIMEOUT, *FAULTS]
+SETTLE_SECONDS = 5.0
+
+
+async def call(http: aiohttp.ClientSession, url: str, method: str, token: str) -> Answer:
+    body = {"kakao_id": FULL_CONSENT_ID, "user_name": "이름", "email": None}
+    async with http.request(
+        method,
+        url + "/auth/kakao",
+        headers={"Authorization": f"Bearer {token}"},
+        json=body if method == "POST" else None,
+    ) as response:
+        return Answer(response.status, await response.json(), dict(response.headers))
+
+
+async def normal_flow(service: ServiceProcess, token: str, contract: Contract) -> None:
+    """GET, POST and /users/me all succeed, on a connection of their own (closed after)."""
+    async with aiohttp.ClientSession() as http:
+        for method in ENDPOINTS:
+            answer = await call(http, service.url, method, token)
+            contract.check(method, "/auth/kakao", answer)
+            assert answer.status in (200, 201), answer.body
+        async with http.get(
+            service.url + "/users/me", headers={"Authorization": f"Bearer {answer.body['token']}"}
+        ) as me:
+            assert me.status == 200
+        async with http.get(service.url + "/healthz") as health:
+            assert health.status == 200
+
+
+async def settled_socket_count(service: ServiceProcess, at_most: int | None = None) -> int:
+    """The process's TCP socket count once closed connections are gone (or `at_most` met)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    count = service.tcp_sockets()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        latest = service.tcp_sockets()
+        if (at_most is not None and latest <= at_most) or (at_most is None and latest == count):
+            return latest
+        count = latest
+    return count
+
+
+def as_expected(answer: Answer, status: int | None, code: str | None) -> bool:
+    if code is None:  # latency within the timeout: a normal answer
+        return answer.status in (200, 201)
+    return (answer.status, answer.body) == (status, {"message": code})
+
+
+def test_the_matrix_covers_every_fault_kind() -> None:
+    assert {fault["kind"] for fault, *_ in MATRIX} == set(FAULT_KINDS)
+
+
+async def test_fault_matrix_on_a_real_process(
+    mock_kakao: MockKakao, tmp_path: Path, contract: Contract
+) -> None:
+    token = mock_kakao.issue_token(FULL_CONSENT_ID)["access_token"]
+    with service_process(
+        tmp_path / "service.log",
+        kakao_url=mock_kakao.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite3'}",
+        kakao_timeout="0.5",
+    ) as service:
+        await normal_flow(service, token, contract)
+        before = await settled_socket_count(service)
+
+        checked = 0
+        async with aiohttp.ClientSession() as http:
+            for method, kakao_path in ENDPOINTS.items():
+                for fault, status, code in MATRIX:
+                    mock_kakao.set_faults([{**fault, "path": kakao_path}])
+                    answer = await call(http, service.url, method, token)
+                    contract.check(method, "/auth/kakao", answer)
+                    assert as_expected(answer, status, code), (method, fault, answer.body)
+                    checked += 1
+        mock_kakao.clear_faults()
+        print(f"\nfault matrix: {checked} fault × endpoint pairs checked")
+        assert checked == len(MATRIX) * len(ENDPOINTS)
+
+        after = await settled_socket_count(service, at_most=before)
+        assert after <= before, f"{after} TCP sockets after the matrix, {before} before"
+        await normal_flow(service, token, contract)
+    assert_no_secrets(service.output, token, SECRET_KEY)

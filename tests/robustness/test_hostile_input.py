@@ -1,0 +1,200 @@
+"""Hostile input: each answered with a clear, documented 4xx, and nothing stored.
+
+Bodies go to `POST /auth/kakao` with a valid Kakao token, so only the body can be the reason
+for a refusal; Kakao is never asked about a body that is refused. Names full of SQL
+metacharacters, emoji and combining marks are not hostile to a correct service: they are
+stored and returned exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from mock_kakao.testing import MockKakao
+from tests.robustness.contract import Contract
+from tests.robustness.processes import ServiceProcess, service_process
+from tests.robustness.support import CheckedService, http_request, raw_exchange
+from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN
+
+AUTH = f"Bearer {FULL_CONSENT_TOKEN}"
+VALID = {"kakao_id": FULL_CONSENT_ID, "user_name": "이름", "email": "a@example.com"}
+
+
+def body_with(**fields: Any) -> bytes:
+    return json.dumps({**VALID, **fields}).encode()  # \u escapes: lone surrogates too
+
+
+#: (what, raw body, expected code)
+HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
+    ("10 MB", b"{" + b" " * (10 * 1024 * 1024) + b"}", "BODY_TOO_LARGE"),
+    ("100000 levels of [", b"[" * 100_000, "BODY_TOO_LARGE"),
+    ("60000 levels of [ (under the size cap)", b"[" * 60_000, "INVALID_JSON"),
+    ("12000 levels of {", b'{"a":' * 12_000, "INVALID_JSON"),
+    ("kakao_id nested 30000 deep", b'{"kakao_id": ' + b"[" * 30_000, "INVALID_JSON"),
+    ("NUL byte", b'{"kakao_id": 1\x00}', "INVALID_JSON"),
+    ("invalid UTF-8", body_with(user_name="x").replace(b"x", b"\xff"), "INVALID_JSON"),
+    ("overlong UTF-8", body_with(user_name="x").replace(b"x", b"\xc0\xaf"), "INVALID_JSON"),
+    ("UTF-16", json.dumps(VALID).encode("utf-16"), "INVALID_JSON"),
+    ("empty", b"", "INVALID_JSON"),
+    ("array", b"[]", "INVALID_JSON"),
+    ("string", b'"kakao"', "INVALID_JSON"),
+    ("number", b"4000000001", "INVALID_JSON"),
+    ("null", b"null", "INVALID_JSON"),
+    ("true", b"true", "INVALID_JSON"),
+    (
+        "duplicate kakao_id",
+        b'{"kakao_id": 1, "kakao_id": %d, "user_name": "a", "email": null}' % FULL_CONSENT_ID,
+        "INVALID_JSON",
+    ),
+    ("duplicate user_name", b'{"user_name": "a", ' + body_with()[1:], "INVALID_JSON"),
+    ("duplicate key nested", b'{"kakao_id": 1, "user_name": "a", "email": null, '
+     b'"extra": {"a": 1, "a": 2}}', "INVALID_JSON"),
+    ("NaN", b'{"kakao_id": NaN, "user_name": "a", "email": null}', "INVALID_JSON"),
+    ("Infinity", b'{"kakao_id": 1, "user_name": "a", "email": Infinity}', "INVALID_JSON"),
+    ("kakao_id 4301 digits", b'{"kakao_id": ' + b"9" * 4301 + b', "user_name": "a", "email": null}',
+     "INVALID_JSON"),
+    ("no kakao_id", b'{"user_name": "a", "email": null}', "KEYERROR"),
+    ("no email", b'{"kakao_id": 1, "user_name": "a"}', "KEYERROR"),
+    *[
+        (f"kakao_id {value!r}", body_with(kakao_id=value), "INVALID_KAKAO_ID")
+        for value in (True, False, None, 1.0, 1.5, 4e9, "4000000001", -1, 0, 2**63, 2**64,
+                      -(2**63), 10**30, [FULL_CONSENT_ID], {"id": FULL_CONSENT_ID})
+    ],
+    *[
+        (f"user_name {value!r}", body_with(user_name=value), "INVALID_USER_NAME")
+        for value in ("", " ", " \t\u3000 ", "a" * 51, " " + "가" * 51, "a\x00b", "a\nb",
+                      "\x1b[31mred", "a\u2028b", "a\u2029b", "\x85", "\ud800", None, 7, ["a"])
+    ],
+    *[
+        (f"email {value!r}", body_with(email=value), "INVALID_EMAIL")
+        for value in ("a@b", "a@@b.com", "a@b..com", ".a@b.com", "a.@b.com", "a b@c.com",
+                      "a@-b.com", "@b.com", "a@", "a@b_c.com", "a" * 65 + "@b.com",
+                      "a@" + "b" * 64 + ".com", "a@localhost", "a@b.com\x00", "a@b.com\n",
+                      "kim@example.com, lee@example.com", "<a@b.com>", 42, True, ["a@b.com"])
+    ],
+]  # fmt: skip
+
+#: stored and returned exactly, and harmless to the table around them
+EXACT_NAMES = [
+    "'; DROP TABLE users; --",
+    "Robert'); DELETE FROM users WHERE ('1'='1",
+    '" OR 1=1 --',
+    "%_\\ LIKE '%'",
+    "🐻‍❄️ 곰",
+    "👩‍👩‍👧‍👦 가족",
+    "e\u0301\u0301\u0301 Zalgo Z\u0334\u0327\u031ba\u0337l\u0336g\u0338o\u0335",
+    "אבג عربي हिन्दी",
+    "\u200b zero width \u200d joiner",
+]
+
+
+async def test_hostile_bodies_are_refused_and_nothing_is_stored(
+    service: CheckedService, mock_kakao: MockKakao
+) -> None:
+    wrong = []
+    for what, raw, code in HOSTILE_BODIES:
+        answer = await service.request("POST", "/auth/kakao", authorization=AUTH, data=raw)
+        if answer.body != {"message": code}:
+            wrong.append((what, answer.status, answer.body, code))
+    print(f"\nhostile bodies: {len(HOSTILE_BODIES)} tried")
+    assert not wrong
+    assert await service.user_count() == 0
+    assert mock_kakao.requests() == []  # a refused body never reaches Kakao
+
+
+async def test_names_with_metacharacters_emoji_and_marks_round_trip_exactly(
+    service: CheckedService, mock_kakao: MockKakao
+) -> None:
+    stored = {}
+    for n, name in enumerate(EXACT_NAMES):
+        kakao_id = 9_100_000_001 + n
+        mock_kakao.add_user(id=kakao_id, nickname="x", email=None)
+        token = mock_kakao.issue_token(kakao_id)["access_token"]
+        created = await service.sign_in(token, kakao_id, user_name=name)
+        assert created.status == 201, (name, created.body)
+        me = await service.me(created.body["token"])
+        stored[name] = me.body["result"]["user_name"]
+    assert stored == {name: name for name in EXACT_NAMES}
+    assert await service.user_count() == len(EXACT_NAMES)
+
+
+async def test_duplicate_keys_are_refused_even_when_both_agree(service: CheckedService) -> None:
+    """Which of two values wins is parser-dependent, so two keys are refused, always."""
+    raw = b'{"kakao_id": 1, "kakao_id": 1, "user_name": "a", "email": null}'
+    answer = await service.request("POST", "/auth/kakao", authorization=AUTH, data=raw)
+    assert answer.body == {"message": "INVALID_JSON"}
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    mock_kakao_server: MockKakao, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """`python -m service` as deployed: its own HTTP server limits, not the test harness's."""
+    folder = tmp_path_factory.mktemp("hostile-headers")
+    with service_process(
+        folder / "service.log",
+        kakao_url=mock_kakao_server.url,
+        database_url=f"sqlite+aiosqlite:///{folder / 'service.sqlite3'}",
+    ) as running:
+        yield running
+
+
+def kakao_header_cases() -> list[tuple[str, list[tuple[str, str]], str]]:
+    """(what, Authorization header(s), expected code) for GET and POST /auth/kakao."""
+    one, token = "Authorization", FULL_CONSENT_TOKEN
+    return [
+        ("absent", [], "TOKEN_REQUIRED"),
+        ("empty", [(one, "")], "TOKEN_REQUIRED"),
+        ("only spaces", [(one, "   ")], "TOKEN_REQUIRED"),
+        ("Bearer alone", [(one, "Bearer")], "TOKEN_REQUIRED"),
+        ("two words", [(one, f"Bearer {token} x")], "INVALID_TOKEN"),
+        ("two headers", [(one, AUTH), (one, AUTH)], "INVALID_TOKEN"),
+        ("two raw headers", [(one, token), (one, token)], "INVALID_TOKEN"),
+        ("comma-joined", [(one, f"{token},{token}")], "INVALID_TOKEN"),
+        ("64 KB", [(one, "Bearer " + "a" * 64 * 1024)], "INVALID_TOKEN"),
+        ("latin-1 bytes", [(one, "Bearer tok\xe9n")], "INVALID_TOKEN"),
+        ("Basic credentials", [(one, "Basic dXNlcjpwYXNz")], "INVALID_TOKEN"),
+    ]  # fmt: skip
+
+
+async def test_hostile_authorization_headers(
+    deployed: ServiceProcess, mock_kakao: MockKakao, contract: Contract
+) -> None:
+    wrong, tried = [], 0
+    for what, headers, code in kakao_header_cases():
+        for method, body in (("GET", b""), ("POST", body_with())):
+            length = [("Content-Length", str(len(body)))]
+            request = http_request(method, "/auth/kakao", [*length, *headers], body)
+            answer = await raw_exchange(deployed.url, request)
+            tried += 1
+            if answer is None or answer.body != {"message": code}:
+                wrong.append((what, method, answer))
+                continue
+            contract.check(method, "/auth/kakao", answer)
+    print(f"\nhostile Authorization headers: {tried} tried")
+    assert not wrong
+    assert mock_kakao.requests() == []  # none of them was worth asking Kakao about
+
+
+async def test_headers_past_the_servers_limit_are_cut_off_and_harmless(
+    deployed: ServiceProcess,
+) -> None:
+    """Over 128 KiB of headers, Tornado closes the connection without an answer (documented);
+    the process goes on serving."""
+    huge = http_request("GET", "/auth/kakao", {"Authorization": "a" * 200 * 1024})
+    assert await raw_exchange(deployed.url, huge) is None
+    async with aiohttp.ClientSession() as http, http.get(deployed.url + "/healthz") as response:
+        assert response.status == 200
+
+
+async def test_a_large_body_on_any_path_is_not_buffered(service: CheckedService) -> None:
+    """Past 32 MiB declared, every path says 413 at once instead of reading (or buffering)."""
+    for method, path in (("POST", "/users/me"), ("POST", "/healthz"), ("PUT", "/nowhere")):
+        request = http_request(method, path, {"Content-Length": str(40 * 1024 * 1024)})
+        answer = await service.raw(method, path, request)
+        assert answer.body == {"message": "BODY_TOO_LARGE"}
