@@ -1,7 +1,9 @@
 """``python -m mock_kakao``: run the fake Kakao on its own.
 
 Binds 127.0.0.1 by default. The admin API under ``/_mock/`` can rewrite every user and token, so
-binding anything but loopback needs the explicit ``--allow-remote``.
+binding anything but loopback needs the explicit ``--allow-remote``. Without it the admin API
+also refuses requests addressed to a non-loopback ``Host`` (DNS rebinding); with it, only its
+Origin and Content-Type checks remain (see :mod:`mock_kakao.middleware`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     parser.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a non-loopback --host (this exposes the admin API to the network)",
+        help="allow a non-loopback --host, and admin requests addressed to any host name "
+        "(this exposes the admin API to the network)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
@@ -86,7 +89,7 @@ async def serve(args: argparse.Namespace) -> None:
         rest_api_key=args.rest_api_key,
         redirect_uri_prefixes=args.redirect_uris,
     )
-    runner, url = await start_server(state, args.host, args.port)
+    runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
     print(

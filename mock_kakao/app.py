@@ -1,4 +1,17 @@
-"""``create_app``: kapi, kauth and the admin API of one fake Kakao on one aiohttp application."""
+"""``create_app``: kapi, kauth and the admin API of one fake Kakao on one aiohttp application.
+
+A path no route serves, or a method a route does not take, answers in the dialect of the part
+of Kakao it looks like, never aiohttp's plain-text page, so a client's error parser sees the
+shape it expects:
+
+* ``/_mock/...``: the admin shape, 404 ``{"error": "NOT_FOUND", "detail": ...}`` (405:
+  ``METHOD_NOT_ALLOWED``);
+* ``/oauth/...``: kauth's, ``{"error": "invalid_request", "error_description": ...,
+  "error_code": "KOE001"}``;
+* anything else: kapi's ``{"msg": ..., "code": -2}``. Kakao documents no answer for an unknown
+  API; -2 is its code for a request it cannot make sense of (bad parameter), and the HTTP status
+  stays the truthful 404 or 405 (with ``Allow``), which is what clients branch on.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +20,43 @@ import asyncio
 from aiohttp import web
 
 from mock_kakao import admin, kapi, kauth
-from mock_kakao.appkeys import CLOSING, STATE
-from mock_kakao.errors import FakeKakaoError
-from mock_kakao.middleware import Handler, cors_middleware, kakao_middleware
+from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
+from mock_kakao.errors import AdminError, FakeKakaoError, kapi_error, kauth_error
+from mock_kakao.middleware import (
+    Handler,
+    admin_guard_middleware,
+    cors_middleware,
+    is_admin,
+    kakao_middleware,
+)
 from mock_kakao.state import FakeKakao
+
+
+def unrouted_response(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """The JSON 404/405 for a request no route took (see the module docstring)."""
+    path = request.path
+    if exc.status == 405:
+        detail = f"{request.method} is not allowed on {path} (allowed: {exc.headers['Allow']})"
+    else:
+        detail = f"no API at {path}"
+    if is_admin(path):
+        code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "NOT_FOUND"
+        response = AdminError(exc.status, code, detail).response()
+    elif path.startswith("/oauth/"):
+        response = kauth_error(exc.status, "invalid_request", detail, "KOE001")
+    else:
+        response = kapi_error(exc.status, -2, detail)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
 
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn errors raised by handlers (kapi, kauth, admin, pages) into their exact bodies."""
+    unrouted = request.match_info.http_exception
+    if unrouted is not None:
+        return unrouted_response(request, unrouted)
     try:
         return await handler(request)
     except FakeKakaoError as exc:
@@ -26,10 +67,17 @@ async def _release_hanging_requests(app: web.Application) -> None:
     app[CLOSING].set()
 
 
-def create_app(state: FakeKakao) -> web.Application:
-    """The fake on one application; run it with aiohttp's runners or test server."""
-    app = web.Application(middlewares=[cors_middleware, kakao_middleware, error_middleware])
+def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Application:
+    """The fake on one application; run it with aiohttp's runners or test server.
+
+    ``allow_remote``: the admin API also answers requests addressed to a non-loopback name, for a
+    fake deliberately served to the network (``--allow-remote``). Off, DNS rebinding cannot
+    reach it.
+    """
+    middlewares = [cors_middleware, admin_guard_middleware, kakao_middleware, error_middleware]
+    app = web.Application(middlewares=middlewares)
     app[STATE] = state
+    app[ALLOW_REMOTE] = allow_remote
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(_release_hanging_requests)
     app.add_routes(kapi.routes)

@@ -2,11 +2,16 @@
 
 The flow's parameters travel through the pages as hidden form fields, so the fake keeps no
 per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
-tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs.
+tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs; it
+is signed (HMAC-SHA256, a random key per process), since a bare user id would let anyone log in
+silently as any linked user. Restarting the fake therefore forgets every browser's login.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
@@ -25,6 +30,8 @@ routes = web.RouteTableDef()
 # What the pages carry from step to step (Kakao's authorize parameters).
 FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
 SESSION_COOKIE = "mock_kakao_session"
+# Signs the session cookie; never stored, so no file or log can leak a way to forge one.
+_SESSION_KEY = secrets.token_bytes(32)
 DENIED = {"error": "access_denied", "error_description": "User denied access"}
 CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
 LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
@@ -80,11 +87,26 @@ def hinted_user(state: FakeKakao, hint: str | None) -> FakeUser | None:
     return None
 
 
-def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
-    try:
-        return state.users.get(int(request.cookies.get(SESSION_COOKIE, "")))
-    except ValueError:
+def _session_mac(user_id: str) -> str:
+    return hmac.new(_SESSION_KEY, user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def session_cookie(user_id: int) -> str:
+    """The cookie value naming ``user_id``: ``<id>.<hmac>``, unforgeable without the key."""
+    return f"{user_id}.{_session_mac(str(user_id))}"
+
+
+def session_user_id(cookie: str) -> int | None:
+    """The user id a session cookie vouches for; None when it is missing, malformed or forged."""
+    user_id, _, mac = cookie.rpartition(".")
+    if not hmac.compare_digest(mac.encode(), _session_mac(user_id).encode()):
         return None
+    return _int(user_id)
+
+
+def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
+    user_id = session_user_id(request.cookies.get(SESSION_COOKIE, ""))
+    return state.users.get(user_id) if user_id is not None else None
 
 
 def login_silently(
@@ -149,7 +171,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
         consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
     )
     found = redirect_back(params, {"code": code.value})
-    found.set_cookie(SESSION_COOKIE, str(user.id), httponly=True, samesite="Lax")
+    found.set_cookie(SESSION_COOKIE, session_cookie(user.id), httponly=True, samesite="Lax")
     raise found
 
 

@@ -1,4 +1,20 @@
-"""Cross-cutting request handling: CORS, fault injection, and the redacted request log."""
+"""Cross-cutting request handling: CORS, the admin guard, faults, the redacted request log.
+
+The admin API (``/_mock/``) has no authentication, so :func:`admin_guard_middleware` keeps web
+pages away from it. CORS alone would not: it only stops a foreign page from *reading* answers,
+while a "simple" cross-site POST (``text/plain``, no preflight) still *runs*. Hence, for admin
+paths only:
+
+* an ``Origin`` header that is not a loopback origin → 403 ``FORBIDDEN_ORIGIN``;
+* a ``Host`` header whose name is not loopback → 403 ``FORBIDDEN_HOST`` (DNS rebinding: a page on
+  ``evil.example`` re-pointed at 127.0.0.1 is same-origin with the fake, but still says
+  ``Host: evil.example``), unless the server was started with ``allow_remote``
+  (``python -m mock_kakao --allow-remote``, ``MockKakao(allow_remote=True)``);
+* a POST/PUT/PATCH body that is not ``application/json`` → 415 ``UNSUPPORTED_MEDIA_TYPE``: a
+  browser sends JSON cross-site only after a preflight, which the CORS answer refuses.
+
+kapi and kauth stay open to any page, as Kakao's are.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +22,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
-from mock_kakao.appkeys import CLOSING, STATE
+from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
+from mock_kakao.errors import AdminError
 from mock_kakao.faultplay import play
+from mock_kakao.loopback import host_header_name, is_loopback_host, is_loopback_origin
 from mock_kakao.requestlog import LoggedRequest, iso_time
 from mock_kakao.tokens import bearer_token, redact
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ADMIN_PREFIX = "/_mock/"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 NO_HTTP_ANSWER = ("drop", "hang")
 
 logger = logging.getLogger("mock_kakao.requests")
@@ -26,15 +42,6 @@ logger = logging.getLogger("mock_kakao.requests")
 
 def is_admin(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")
-
-
-def is_loopback_origin(origin: str) -> bool:
-    try:
-        parts = urlsplit(origin)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS
 
 
 def _cors_headers(request: web.Request) -> dict[str, str]:
@@ -64,6 +71,68 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise
     response.headers.update(headers)
     return response
+
+
+def forbidden_origin(request: web.Request) -> AdminError | None:
+    """A page from elsewhere: its browser would run a simple POST even though CORS says no."""
+    origin = request.headers.get(hdrs.ORIGIN)
+    if origin is None or is_loopback_origin(origin):
+        return None
+    return AdminError(
+        403, "FORBIDDEN_ORIGIN", f"the admin API only takes requests from loopback pages: {origin}"
+    )
+
+
+def forbidden_host(request: web.Request) -> AdminError | None:
+    """A request addressed to a non-loopback name: DNS rebinding, unless allow_remote is on.
+
+    A missing Host header is let through: every browser sends one, and a client that does not
+    could send any Host it liked anyway.
+    """
+    host = request.headers.get(hdrs.HOST)
+    if host is None or request.app[ALLOW_REMOTE]:
+        return None
+    name = host_header_name(host)
+    if name is not None and is_loopback_host(name):
+        return None
+    return AdminError(
+        403,
+        "FORBIDDEN_HOST",
+        f"the admin API answers only loopback names, not {host!r} "
+        "(start the fake with --allow-remote to serve it to the network)",
+    )
+
+
+def unsupported_media_type(request: web.Request) -> AdminError | None:
+    """A body that is not JSON: the only kind a foreign page can send without a preflight."""
+    if request.method not in (hdrs.METH_POST, hdrs.METH_PUT, hdrs.METH_PATCH):
+        return None
+    if not request.body_exists or request.content_type == "application/json":
+        return None
+    return AdminError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"admin request bodies must be application/json, not {request.content_type}",
+    )
+
+
+def admin_refusal(request: web.Request) -> AdminError | None:
+    """Why this admin request must not run, or None; see the module docstring."""
+    for check in (forbidden_origin, forbidden_host, unsupported_media_type):
+        refusal = check(request)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+@web.middleware
+async def admin_guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse admin requests a web page could have forged, before any handler runs."""
+    if is_admin(request.path):
+        refusal = admin_refusal(request)
+        if refusal is not None:
+            return refusal.response()
+    return await handler(request)
 
 
 @web.middleware

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from mock_kakao import errors
 from mock_kakao import validation as v
@@ -85,6 +85,29 @@ def load_document(path: str | Path | None) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValueError(f"{path}: the users file must be an object with a 'users' list")
     return document
+
+
+def split_redirect_uri(uri: str) -> SplitResult | None:
+    """``uri``'s parts, or None when it has a bad port, userinfo or no host (never allowed)."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    if "@" in parts.netloc or not parts.hostname:
+        return None
+    return parts
+
+
+def prefix_covers(prefix: SplitResult | None, candidate: SplitResult) -> bool:
+    """Same scheme, host and port as a registered prefix, and a path under the prefix's."""
+    return (
+        prefix is not None
+        and candidate.scheme == prefix.scheme
+        and candidate.hostname == prefix.hostname
+        and candidate.port == prefix.port
+        and candidate.path.startswith(prefix.path)
+    )
 
 
 class FakeKakao:
@@ -312,14 +335,21 @@ class FakeKakao:
     # -- configuration -------------------------------------------------------------------
 
     def redirect_uri_allowed(self, uri: str) -> bool:
-        if self.redirect_uri_prefixes:
-            return any(uri.startswith(prefix) for prefix in self.redirect_uri_prefixes)
-        try:
-            parts = urlsplit(uri)
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError:
+        """Whether Kakao would redirect to ``uri``: a registered prefix, else any loopback URL.
+
+        Compared by parts, not as strings: ``http://localhost:3000.evil.com/`` and
+        ``http://localhost:3000@evil.com/`` both start with ``http://localhost:3000`` and
+        both land on evil.com.
+        """
+        candidate = split_redirect_uri(uri)
+        if candidate is None:
             return False
-        return parts.scheme == "http" and parts.hostname in LOOPBACK_REDIRECT_HOSTS
+        if self.redirect_uri_prefixes:
+            return any(
+                prefix_covers(split_redirect_uri(prefix), candidate)
+                for prefix in self.redirect_uri_prefixes
+            )
+        return candidate.scheme == "http" and candidate.hostname in LOOPBACK_REDIRECT_HOSTS
 
     def config_json(self) -> dict[str, Any]:
         return {

@@ -72,6 +72,7 @@ class MockKakao:
         )
         self._host = host
         self._port = port
+        self._allow_remote = allow_remote
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -106,7 +107,9 @@ class MockKakao:
             asyncio.set_event_loop(loop)
             try:
                 self._runner, self._url = loop.run_until_complete(
-                    start_server(self._state, self._host, self._port)
+                    start_server(
+                        self._state, self._host, self._port, allow_remote=self._allow_remote
+                    )
                 )
             except BaseException as exc:
                 failure.append(exc)

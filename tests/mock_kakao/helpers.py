@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
 from mock_kakao.testing import MockKakao
+
+T = TypeVar("T")
+
+#: How long :func:`eventually` waits for the fake to catch up: generous for a loaded CI machine.
+DEADLINE_SECONDS = 5.0
 
 FULL = "mock-token-full-consent"
 FULL_ID = 4000000001
@@ -84,3 +93,17 @@ async def exchange_code(
     }
     async with http.post(f"{kakao.url}/oauth/token", data=form) as response:
         return response.status, await response.json()
+
+
+async def eventually(probe: Callable[[], T | None], what: str) -> T:
+    """Poll ``probe`` (in a thread: it may call the admin API) until it returns something.
+
+    Tests wait for the fake's own record of an event instead of sleeping and hoping it was long
+    enough; the deadline only bounds a failure.
+    """
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while (found := await asyncio.to_thread(probe)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {DEADLINE_SECONDS}s waiting for {what}")
+        await asyncio.sleep(0.02)
+    return found

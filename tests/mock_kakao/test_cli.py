@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,10 +43,15 @@ def running(*args: str, **env: str) -> Iterator[tuple[str, str]]:
         assert process.wait(timeout=10) == 0
 
 
-def get_json(url: str) -> dict:
+def get_json(url: str, host: str | None = None) -> dict:
+    """GET ``url`` (with another ``Host`` header if given); the JSON body, even of a 4xx."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=10) as response:
-        return json.load(response)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        return json.load(error)
 
 
 def test_starts_quickly_on_loopback_and_says_so():
@@ -55,6 +61,7 @@ def test_starts_quickly_on_loopback_and_says_so():
         assert url.startswith("http://127.0.0.1:")
         assert "loopback only" in line
         assert len(get_json(url + "/_mock/users")["users"]) == 8
+        assert get_json(url + "/_mock/users", host="evil.example")["error"] == "FORBIDDEN_HOST"
     assert startup < 5  # generous for a loaded CI machine; on a desk it is ~0.3 s
 
 
@@ -99,6 +106,8 @@ def test_allow_remote_binds_and_warns():
         assert "REACHABLE FROM THE NETWORK" in line
         port = url.rsplit(":", 1)[1]
         assert get_json(f"http://127.0.0.1:{port}/_mock/config")["app_id"] == 10001
+        config = get_json(f"http://127.0.0.1:{port}/_mock/config", host="kakao.lan")
+        assert config["app_id"] == 10001  # --allow-remote reaches the admin guard
 
 
 def test_a_missing_users_file_is_a_clear_error(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from mock_kakao.errors import InvalidInput
 from mock_kakao.faults import Fault, FaultBook, parse_fault
 from mock_kakao.testing import MockKakao, MockKakaoError
-from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
+from tests.mock_kakao.helpers import FULL, FULL_ID, bearer, eventually
 
 ME = "/v2/user/me"
 
@@ -28,6 +28,11 @@ async def get_me(kakao: MockKakao, token: str = FULL, **kwargs) -> tuple[int, st
         session.get(kakao.url + ME, headers=bearer(token), **kwargs) as response,
     ):
         return response.status, await response.text()
+
+
+def logged(kakao: MockKakao, path: str) -> dict | None:
+    """The latest request log entry for ``path``, if there is one yet."""
+    return next((e for e in reversed(kakao.requests()) if e["path"] == path), None)
 
 
 async def test_latency_delays_at_least_what_was_asked(kakao):
@@ -45,16 +50,17 @@ async def test_hang_outlasts_the_clients_timeout(kakao):
     with pytest.raises(asyncio.TimeoutError):
         await get_me(kakao, timeout=aiohttp.ClientTimeout(total=0.5))
     assert time.monotonic() - started >= 0.5
-    await asyncio.sleep(0.2)  # the fake notices the client left and logs it
-    entry = kakao.requests()[-1]
+    # The fake logs the request once it notices the client left.
+    entry = await eventually(lambda: logged(kakao, ME), "the hung request in the log")
     assert entry["fault"] == "hang" and entry["status"] is None
 
 
 async def test_hang_does_not_block_stopping_the_server():
     kakao = MockKakao().start()
-    kakao.add_fault("hang")
+    kakao.add_fault("hang", times=1)
     request = asyncio.create_task(get_me(kakao))
-    await asyncio.sleep(0.3)
+    # A hung request is logged only when it ends; the fault being used up shows it arrived.
+    await eventually(lambda: kakao.faults() == [] or None, "the request to reach the hang")
     started = time.monotonic()
     await asyncio.to_thread(kakao.stop)
     assert time.monotonic() - started < 10

@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from mock_kakao.kauth import SESSION_COOKIE, session_cookie, session_user_id
+from mock_kakao.state import FakeKakao
 from mock_kakao.testing import MockKakao
 from tests.mock_kakao.helpers import (
     FULL_ID,
@@ -366,3 +368,87 @@ async def test_token_endpoint_answers_cors_preflight(http, kakao):
     async with http.options(f"{kakao.url}/oauth/token", headers=headers) as response:
         assert response.status == 204
         assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8002"
+
+
+# -- redirect_uri: compared by parts, never as a string prefix -------------------------------
+
+
+LOCAL_3000 = "http://localhost:3000"
+APP_OAUTH = "https://app.example.com/oauth/"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "uri", "allowed"),
+    [
+        (LOCAL_3000, "http://localhost:3000/cb", True),
+        (LOCAL_3000, "http://localhost:3000", True),
+        (LOCAL_3000, "http://localhost:3000/cb?next=1", True),
+        (LOCAL_3000, "http://localhost:3000.evil.com/cb", False),
+        (LOCAL_3000, "http://localhost:3000@evil.com/cb", False),
+        (LOCAL_3000, "http://localhost:3000\\@evil.com/cb", False),
+        (LOCAL_3000, "http://user@localhost:3000/cb", False),
+        (LOCAL_3000, "http://localhost:30001/cb", False),
+        (LOCAL_3000, "http://localhost/cb", False),
+        (LOCAL_3000, "https://localhost:3000/cb", False),
+        (LOCAL_3000, "http://127.0.0.1:3000/cb", False),
+        (APP_OAUTH, "https://app.example.com/oauth/cb", True),
+        (APP_OAUTH, "https://app.example.com/other", False),
+        (APP_OAUTH, "https://app.example.com.evil.io/oauth/cb", False),
+        (APP_OAUTH, "https://app.example.com:8443/oauth/cb", False),
+    ],
+)
+def test_registered_prefix_needs_the_same_scheme_host_port_and_leading_path(prefix, uri, allowed):
+    assert FakeKakao(redirect_uri_prefixes=[prefix]).redirect_uri_allowed(uri) is allowed
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://127.0.0.1:80@evil.com/",
+        "http://localhost:3000@evil.com/cb",
+        "http://user@localhost:3000/cb",
+        "http://user:pw@127.0.0.1:5173/cb",
+        "http://localhost:3000.evil.com/cb",
+    ],
+)
+def test_default_loopback_rule_refuses_userinfo_and_lookalikes(uri):
+    assert not FakeKakao().redirect_uri_allowed(uri)
+
+
+async def test_a_lookalike_of_a_registered_prefix_gets_the_error_page(http):
+    with MockKakao(redirect_uri_prefixes=["http://localhost:3000"]) as kakao:
+        url = kakao.authorize_url("http://localhost:3000@evil.com/cb")
+        async with http.get(url, allow_redirects=False) as response:
+            assert response.status == 400 and "KOE006" in await response.text()
+        async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+            assert response.status == 200
+
+
+# -- the prompt=none session cookie is signed ------------------------------------------------
+
+
+async def test_the_session_cookie_is_signed_and_still_logs_in_silently(http, kakao):
+    await pick_user(http, kakao, FULL_ID)
+    [cookie] = [c for c in http.cookie_jar if c.key == SESSION_COOKIE]
+    assert cookie.value != str(FULL_ID) and session_user_id(cookie.value) == FULL_ID
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none")
+    async with http.get(url, allow_redirects=False) as response:
+        assert "code" in query_of(response.headers["Location"])
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        str(FULL_ID),
+        f"{FULL_ID}.{'0' * 64}",
+        session_cookie(FULL_ID).replace(str(FULL_ID), "4000000002"),
+        f"{FULL_ID}.",
+        ".",
+        "é.é",
+    ],
+)
+async def test_a_forged_session_cookie_is_no_login(http, kakao, forged):
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none")
+    headers = {"Cookie": f"{SESSION_COOKIE}={forged}"}
+    async with http.get(url, headers=headers, allow_redirects=False) as response:
+        assert query_of(response.headers["Location"])["error"] == "login_required"
