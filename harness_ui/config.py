@@ -31,6 +31,8 @@ class StackConfig:
     database_url: str | None = None
     users_file: Path | None = None
     app_id: int | None = None  # None: the users file's app_id, else 10001
+    #: a non-loopback `host` also exposes the fake's unauthenticated admin API: opt in by name
+    allow_remote: bool = False
 
     @property
     def effective_database_url(self) -> str:
@@ -120,6 +122,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="ID",
     ),
     Option(
+        "--allow-remote",
+        "HARNESS_ALLOW_REMOTE",
+        "allow_remote",
+        "allow a non-loopback --host; this exposes the fake Kakao's admin API (/_mock/, no "
+        "authentication, every token in full) to the network",
+        is_switch=True,
+    ),
+    Option(
         "--no-browser",
         "HARNESS_NO_BROWSER",
         "no_browser",
@@ -195,6 +205,7 @@ def config_from_args(args: argparse.Namespace) -> StackConfig:
         database_url=args.database_url,
         users_file=args.users_file,
         app_id=args.app_id,
+        allow_remote=args.allow_remote,
     )
 
 

@@ -13,7 +13,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +256,7 @@ async def smoke_main(
     host: str = "127.0.0.1",
     started: float | None = None,
     out: Callable[[str], None] = print,
+    allow_remote: bool = False,
 ) -> int:
     """Start everything on free ports with a throwaway database, run the cases, print the table.
 
@@ -269,8 +270,16 @@ async def smoke_main(
     access_level = access_log.level
     access_log.setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="kakao-harness-smoke-") as data_dir:
-        config = StackConfig(host=host, service_port=0, kakao_port=0, ui_port=0)
-        config = replace(config, data_dir=Path(data_dir), users_file=users_file, app_id=app_id)
+        config = StackConfig(
+            host=host,
+            service_port=0,
+            kakao_port=0,
+            ui_port=0,
+            data_dir=Path(data_dir),
+            users_file=users_file,
+            app_id=app_id,
+            allow_remote=allow_remote,
+        )
         stack = await start_stack(config)
         try:
             ready = time.monotonic() - started

@@ -8,7 +8,7 @@ app, its CORS origins include the page, and the page is told where both are.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -24,14 +24,20 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
+from mock_kakao.server import is_loopback_host
 from mock_kakao.state import FakeKakao
-from service.app import close_app as close_service_app
 from service.app import create_app as create_service_app
-from service.app import make_server
+from service.app import drain, make_server
 from service.settings import Settings, SettingsError
 
-#: Each server gets this long to finish in-flight requests on stop; three of them fit in 2 s.
-STOP_GRACE_SECONDS = 0.5
+log = logging.getLogger(__name__)
+
+#: Stopping must take under 2 s. The service, stopped before the fake it calls, gets most of
+#: it to let running requests finish; the page and the fake then have nothing left in flight.
+SERVICE_GRACE_SECONDS = 1.5
+STOP_GRACE_SECONDS = 0.2
+#: A last bound on any one stopper, should closing itself hang.
+STOPPER_TIMEOUT = SERVICE_GRACE_SECONDS + 0.5
 
 Stopper = Callable[[], Awaitable[None]]
 
@@ -49,10 +55,13 @@ class RunningStack:
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
 
     async def stop(self) -> None:
+        """Stop everything, even when one part fails to stop; such failures are logged."""
         while self._stoppers:
             stopper = self._stoppers.pop()
-            with contextlib.suppress(Exception, asyncio.TimeoutError):
-                await asyncio.wait_for(stopper(), timeout=STOP_GRACE_SECONDS * 2)
+            try:
+                await asyncio.wait_for(stopper(), timeout=STOPPER_TIMEOUT)
+            except Exception:
+                log.exception("stopping %s failed", getattr(stopper, "__qualname__", stopper))
 
     async def __aenter__(self) -> RunningStack:
         return self
@@ -91,6 +100,19 @@ def load_or_create_secret(path: Path) -> str:
     return secret
 
 
+def check_host(config: StackConfig) -> None:
+    """Refuse a non-loopback host unless asked for by name, as `python -m mock_kakao` does.
+
+    The fake's admin API (/_mock/) has no authentication and shows every token in full.
+    """
+    if not is_loopback_host(config.host) and not config.allow_remote:
+        raise StartupError(
+            f"run_all: refusing to bind {config.host}: the fake Kakao's admin API (/_mock/) "
+            "has no authentication and must stay on loopback; pass --allow-remote "
+            "(HARNESS_ALLOW_REMOTE=1) if you really mean it"
+        )
+
+
 def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
     """All three ports or none: a busy third port must not leave the first two bound."""
     wanted = {"kakao": config.kakao_port, "service": config.service_port, "ui": config.ui_port}
@@ -121,7 +143,8 @@ async def _start_kakao(
         state = FakeKakao.from_file(config.users_file, app_id=config.app_id)
     except (OSError, ValueError) as error:
         raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
-    return await _serve_aiohttp(create_kakao_app(state), sockets), state
+    app = create_kakao_app(state, allow_remote=config.allow_remote)
+    return await _serve_aiohttp(app, sockets), state
 
 
 async def _start_service(
@@ -150,17 +173,15 @@ async def _start_service(
     server = make_server(app)
     server.add_sockets(sockets)
 
-    async def stop() -> None:
-        server.stop()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(server.close_all_connections(), STOP_GRACE_SECONDS)
-        await close_service_app(app)
+    async def stop_service() -> None:
+        await drain(server, app, SERVICE_GRACE_SECONDS)
 
-    return stop
+    return stop_service
 
 
 async def start_stack(config: StackConfig) -> RunningStack:
     """Bind, then start the fake, the service and the page. Raises StartupError (one line)."""
+    check_host(config)
     sockets = _bind_all(config)
     urls = {name: url_for(config.host, ports.bound_port(socks)) for name, socks in sockets.items()}
     stack = RunningStack(config, urls["kakao"], urls["service"], urls["ui"], None, None)

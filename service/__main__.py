@@ -16,10 +16,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from service.app import close_app, create_app, make_server
+from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_origins
 
 log = logging.getLogger("service")
+
+#: How long SIGTERM/SIGINT waits for running requests (a Kakao call times out after 5 s).
+SHUTDOWN_GRACE_SECONDS = 5.0
+NO_APP_ID_WARNING = "KAKAO_APP_ID is not set: tokens issued to other Kakao apps are not refused"
 
 #: (flag, setting, type, help); the environment variable is the setting's name upper-cased
 FLAGS: list[tuple[str, str, Any, str]] = [
@@ -70,10 +74,16 @@ async def serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
-        server.stop()
-        await server.close_all_connections()
-        await close_app(app)
+        await drain(server, app, SHUTDOWN_GRACE_SECONDS)
         log.info("service stopped")
+
+
+def warn_about_settings(settings: Settings, generated_secret: bool) -> None:
+    """Say at start what this configuration leaves open, so it is not found out in production."""
+    if generated_secret:
+        log.warning("using a generated SECRET_KEY: for local development only")
+    if settings.kakao_app_id is None:
+        log.warning(NO_APP_ID_WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"service: {error}", file=sys.stderr)
         return 2
-    if args.generate_secret and not (overrides.get("secret_key") or os.environ.get("SECRET_KEY")):
-        log.warning("using a generated SECRET_KEY: for local development only")
+    given_secret = overrides.get("secret_key") or os.environ.get("SECRET_KEY")
+    warn_about_settings(settings, generated_secret=args.generate_secret and not given_secret)
     try:
         asyncio.run(serve(settings))
     except OSError as error:

@@ -1,13 +1,18 @@
 """Build and tear down the Tornado application.
 
-app = await create_app(Settings.from_env())
-app.listen(settings.port, address=settings.host)
-...
-await close_app(app)
+    app = await create_app(settings)
+    server = make_server(app)
+    server.listen(settings.port, address=settings.host)
+    ...
+    await drain(server, app, grace=5.0)  # lets running requests finish, then closes everything
+
+Use `make_server`, not `app.listen(port)`: `app.listen` builds a plain HTTPServer without this
+service's header and body limits.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import tornado.web
@@ -25,6 +30,8 @@ from service.handlers import (
 )
 from service.kakao import KakaoClient
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 #: Tornado's default is 64 KiB, and past it Tornado drops the connection without a word. Twice
@@ -75,3 +82,18 @@ async def close_app(app: tornado.web.Application) -> None:
     services: Services = app.settings["services"]
     await services.kakao.close()
     await services.engine.dispose()
+
+
+async def drain(server: HTTPServer, app: tornado.web.Application, grace: float) -> None:
+    """Shut down without cutting off requests already being answered.
+
+    Stops accepting connections, waits up to `grace` seconds for the requests in flight to
+    finish, and only then closes every connection and the app (its Kakao session and database):
+    closing them first would hand clients empty replies and fail the running calls to Kakao.
+    """
+    server.stop()
+    in_flight = app.settings["services"].in_flight
+    if not await in_flight.wait_idle(grace):
+        log.warning("%d requests still running after %.1f s: cut off", in_flight.count, grace)
+    await server.close_all_connections()
+    await close_app(app)

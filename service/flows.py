@@ -6,7 +6,8 @@ check, which status) live here so they read top to bottom in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,36 @@ from service.settings import Settings
 from service.validation import SignInRequest
 
 
+class InFlight:
+    """How many requests the application is handling right now.
+
+    Shutdown waits for this to reach zero before it closes connections and the Kakao session,
+    so a request already being answered gets its real answer instead of an empty reply.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def started(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def finished(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """True once no request is in flight; False if some still are after `seconds`."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
 @dataclass(frozen=True)
 class Services:
     """The long-lived parts one application holds (one per process)."""
@@ -28,6 +59,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     kakao: KakaoClient
+    in_flight: InFlight = field(default_factory=InFlight)
 
 
 async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:

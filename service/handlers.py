@@ -6,8 +6,10 @@ own 404/405 and any unexpected exception, which is logged here and never shown.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from tornado.web import HTTPError, RequestHandler, stream_request_body
@@ -24,6 +26,26 @@ MAX_BODY = 64 * 1024
 #: instead of a reset connection; past it Tornado closes the connection
 DISCARD_LIMIT = 32 * 1024 * 1024
 ALLOW_HEADERS = "Authorization, Content-Type"
+#: every method Tornado dispatches to; each one first refuses an oversized body (see below)
+HTTP_METHODS = ("get", "head", "post", "delete", "patch", "put", "options")
+
+
+def _refusing_large_bodies(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, answering 413 BODY_TOO_LARGE instead when the body was over MAX_BODY.
+
+    The body is streamed (and counted) after `prepare` and before the method runs, so the method
+    is the first place that knows; wrapping every method, inherited 405s included, means no
+    handler can forget the check.
+    """
+
+    @functools.wraps(method)
+    def checked(self: BaseHandler, *args: Any, **kwargs: Any) -> Any:
+        if self._too_large:
+            raise ApiError("BODY_TOO_LARGE")
+        return method(self, *args, **kwargs)
+
+    checked.refuses_large_bodies = True  # type: ignore[attr-defined]
+    return checked
 
 
 @stream_request_body
@@ -32,15 +54,29 @@ class BaseHandler(RequestHandler):
 
     Every handler streams its body into a buffer capped at MAX_BODY: without streaming, Tornado
     holds a whole body (up to its 100 MB default) in memory before it even finds out that, say,
-    `POST /users/me` is a 405.
+    `POST /users/me` is a 405. A body over the cap is 413 for every method of every subclass
+    (see `__init_subclass__`).
+
+    Each request is counted in `services.in_flight` from `prepare` until it is finished or its
+    client went away, so shutdown can let running requests finish first.
     """
 
     #: for the `Allow` header of a 405 and the preflight's `Access-Control-Allow-Methods`
     allowed_methods: tuple[str, ...] = ("GET", "OPTIONS")
     _body: bytearray
-    _too_large: bool
+    _too_large: bool = False
+    _counted: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in HTTP_METHODS:
+            method = getattr(cls, name)
+            if not getattr(method, "refuses_large_bodies", False):
+                setattr(cls, name, _refusing_large_bodies(method))
 
     def prepare(self) -> None:
+        self.services.in_flight.started()
+        self._counted = True
         self._body = bytearray()
         self._too_large = False
         self.request.connection.set_max_body_size(DISCARD_LIMIT)  # type: ignore[union-attr]
@@ -54,6 +90,19 @@ class BaseHandler(RequestHandler):
             self._body.clear()
         else:
             self._body.extend(chunk)
+
+    def on_finish(self) -> None:
+        self._uncount()
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()  # fails the body future of a streamed request
+        self._uncount()
+
+    def _uncount(self) -> None:
+        """Leave `in_flight` once, whichever of finish and a closed connection comes first."""
+        if self._counted:
+            self._counted = False
+            self.services.in_flight.finished()
 
     def authorization(self) -> str | None:
         """The `Authorization` header; refused when it is sent twice (see single_header)."""
@@ -132,8 +181,6 @@ class AuthKakaoHandler(BaseHandler):
         self.send_json(200, {"result": result})
 
     async def post(self) -> None:
-        if self._too_large:
-            raise ApiError("BODY_TOO_LARGE")
         token = bearer_token(self.authorization())
         request = parse_sign_in(bytes(self._body))
         created, jwt = await flows.sign_in(self.services, token, request)

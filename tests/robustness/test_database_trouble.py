@@ -10,12 +10,16 @@ tests/service/test_http.py::test_a_locked_sqlite_database_is_503, recovery inclu
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
+import asyncpg
 import pytest
 import sqlalchemy.exc
+from sqlalchemy.engine import make_url
 
 from mock_kakao.testing import MockKakao
 from service.db import database_errors
@@ -32,6 +36,7 @@ from tests.support.postgres import ThrowawayPostgres
 
 DOWN = {"message": "DATABASE_UNAVAILABLE"}
 IN_FLIGHT = 40
+LOCK_WAIT_DEADLINE = 30.0
 
 
 @pytest.fixture
@@ -59,25 +64,64 @@ async def assert_up(service: CheckedService, jwt: str) -> None:
     assert (await service.me(jwt)).status == 200
 
 
+@asynccontextmanager
+async def users_table_locked(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """An open transaction of another connection holding an ACCESS EXCLUSIVE lock on `users`:
+    every request that touches the table waits inside PostgreSQL until the server goes away."""
+    dsn = make_url(database_url).set(drivername="postgresql")
+    connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        await connection.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        yield connection
+    finally:
+        with contextlib.suppress(Exception):  # the server was stopped under it
+            await connection.close(timeout=1)
+
+
+async def wait_for_lock_waiters(connection: asyncpg.Connection, count: int) -> None:
+    """Until `count` other sessions wait on a lock (the requests are inside the database).
+
+    `connection` is inside a transaction, where pg_stat_activity is a snapshot taken at its
+    first read: each poll clears it to see the sessions as they are now.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_DEADLINE
+    query = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while True:
+        await connection.execute("SELECT pg_stat_clear_snapshot()")
+        waiting = await connection.fetchval(query)
+        if waiting >= count:
+            return
+        assert time.monotonic() < deadline, f"{waiting} of {count} requests wait on the lock"
+        await asyncio.sleep(0.01)
+
+
 @pytest.mark.parametrize("mode", ["immediate", "fast"])
 async def test_postgresql_stopped_mid_flight_and_restarted(
     own_postgres: ThrowawayPostgres, mock_kakao: MockKakao, contract: Contract, mode: str
 ) -> None:
     """`immediate` drops connections without a word; `fast` first tells every session it is
-    terminated (SQLSTATE 57P01), which drivers report differently."""
-    settings = make_settings(mock_kakao.url, own_postgres.create_database("trouble"))
+    terminated (SQLSTATE 57P01), which drivers report differently.
+
+    The requests are held inside PostgreSQL by a lock, and the server is stopped only once
+    every pooled connection is seen waiting on it: in flight for sure, not by timing."""
+    database_url = own_postgres.create_database("trouble")
+    settings = make_settings(mock_kakao.url, database_url)
     async with running_service(settings) as running:
         service = CheckedService(running, contract)
         jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
+        pool_size = running.services.engine.pool.size()  # type: ignore[attr-defined]
 
-        async def sign_in_later(n: int) -> Any:
-            await asyncio.sleep(n * 0.005)
-            return await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
-
-        requests = [asyncio.ensure_future(sign_in_later(n)) for n in range(IN_FLIGHT)]
-        await asyncio.sleep(0.02)
-        await asyncio.to_thread(own_postgres.pg_ctl, "-m", mode, "stop")
-        statuses = Counter(answer.status for answer in await asyncio.gather(*requests))
+        async with users_table_locked(database_url) as lock_holder:
+            requests = [
+                asyncio.ensure_future(service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID))
+                for _ in range(IN_FLIGHT)
+            ]
+            await wait_for_lock_waiters(lock_holder, min(IN_FLIGHT, pool_size))
+            await asyncio.to_thread(own_postgres.pg_ctl, "-m", mode, "stop")
+            statuses = Counter(answer.status for answer in await asyncio.gather(*requests))
         print(f"\nrequests in flight while PostgreSQL stopped: {dict(statuses)}")
         assert set(statuses) <= {200, 503} and statuses[503] > 0
 

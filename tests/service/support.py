@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,3 +124,21 @@ async def running_service(settings: Settings) -> AsyncIterator[RunningService]:
         server.stop()
         await server.close_all_connections()
         await close_app(app)
+
+
+async def status_of(http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> int | str:
+    """The status of one request, or the error's name when no answer came (a cut connection)."""
+    try:
+        async with http.request(method, url, **kwargs) as response:
+            await response.read()
+            return response.status
+    except aiohttp.ClientError as error:
+        return type(error).__name__
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll `condition` until it holds; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {seconds} s"
+        await asyncio.sleep(0.01)

@@ -50,6 +50,22 @@ async def test_method_not_allowed(
     assert answer.headers["Allow"] == allow
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/auth/kakao"), ("GET", "/users/me"), ("GET", "/healthz"), ("GET", "/openapi.yaml"),
+     ("OPTIONS", "/auth/kakao"), ("DELETE", "/auth/kakao"), ("GET", "/nope")],
+)  # fmt: skip
+async def test_a_body_over_64_kib_is_413_whatever_the_method_and_path(
+    service: RunningService, method: str, path: str
+) -> None:
+    """The contract says any path; before, only POST /auth/kakao checked, and GETs answered 200."""
+    answer = await service.request(
+        method, path, authorization=f"Bearer {FULL_CONSENT_TOKEN}", data=b" " * 100_000
+    )
+    assert (answer.status, answer.body) == (413, {"message": "BODY_TOO_LARGE"})
+    assert (await service.request("GET", "/healthz")).status == 200  # the connection is usable
+
+
 async def test_every_answer_is_json(service: RunningService) -> None:
     for method, path in (("GET", "/auth/kakao"), ("GET", "/nope"), ("DELETE", "/healthz")):
         answer = await service.request(method, path)

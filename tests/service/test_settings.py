@@ -103,7 +103,8 @@ def test_unknown_overrides_are_a_programming_error() -> None:
 
 
 def _service_env(**extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    unset = {"SECRET_KEY", "DATABASE_URL", "KAKAO_APP_ID"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
     environ.update(extra)
     return environ
 
@@ -161,6 +162,12 @@ def test_python_m_service_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert (tmp_path / "run" / "service.sqlite3").exists()
+    # Without KAKAO_APP_ID, tokens of any Kakao app are accepted: said once, at start.
+    warned = [line for line in stderr.splitlines() if " WARNING " in line]
+    assert [line.split(": ", 1)[1] for line in warned] == [
+        "using a generated SECRET_KEY: for local development only",
+        "KAKAO_APP_ID is not set: tokens issued to other Kakao apps are not refused",
+    ]
 
 
 def _wait_for_health(url: str, process: subprocess.Popen[str]) -> bytes:
