@@ -158,3 +158,26 @@ async def test_a_broken_query_stays_a_bug() -> None:
     with pytest.raises(sqlalchemy.exc.DBAPIError):
         async with database_errors():
             raise driver_error("42P01")  # undefined table: a broken deployment, not an outage
+
+
+async def test_a_hung_postgresql_is_503_within_the_statement_timeout(
+    postgres_url: str,
+    mock_kakao: MockKakao,
+    contract: Contract,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL that accepts but never answers must not hold requests for asyncpg's or the
+    pool's defaults (60 s, 30 s): the statement timeout turns the hang into a 503, and the
+    request after the hang is served normally."""
+    monkeypatch.setattr("service.db.PG_STATEMENT_TIMEOUT", 1.0)
+    settings = make_settings(mock_kakao.url, postgres_url)
+    async with running_service(settings) as running:
+        service = CheckedService(running, contract)
+        jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
+        async with users_table_locked(postgres_url):
+            # Without a statement timeout this would wait for the lock forever.
+            answer = await asyncio.wait_for(
+                service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID), timeout=30
+            )
+        assert (answer.status, answer.body) == (503, DOWN)
+        await assert_up(service, jwt)

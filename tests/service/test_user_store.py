@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service import db, users
+from tests.support.postgres import ThrowawayPostgres
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -148,3 +149,62 @@ def test_alembic_run_by_hand_migrates_the_same_schema(tmp_path: Path) -> None:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
     assert version == ("0001",)
     assert "kakao_id" in columns
+
+
+async def test_login_after_someone_else_signed_up_keeps_their_fields(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The login path (UPDATE ... RETURNING) touches last_login_at only, and says "not created"."""
+    async with sessions() as session:
+        first, created = await users.sign_up_or_log_in(
+            session, kakao_id=5, user_name="first", email=None, now=T0
+        )
+    assert created and first.email is None
+    later = T0 + timedelta(minutes=5)
+    async with sessions() as session:
+        again, created = await users.sign_up_or_log_in(
+            session, kakao_id=5, user_name="second", email="second@example.com", now=later
+        )
+        stored = await users.get_user(session, first.id)
+    assert not created
+    assert stored is not None
+    for user in (again, stored):
+        assert (user.id, user.user_name, user.email) == (first.id, "first", None)
+        assert (user.created_at, user.updated_at, user.last_login_at) == (T0, T0, later)
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[ThrowawayPostgres]:
+    """A server of this test's own, to restart without disturbing the shared one."""
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+async def test_pooled_connections_survive_a_postgresql_restart(
+    own_postgres: ThrowawayPostgres,
+) -> None:
+    """Without pool_pre_ping, the connections a restart closed are replaced at checkout: the
+    first requests after the restart succeed, all at once too."""
+    engine = db.create_engine(own_postgres.create_database("restart"))
+    try:
+        await db.migrate(engine)
+        sessions = db.session_factory(engine)
+
+        async def look_up() -> bool:
+            async with sessions() as session:
+                return await users.is_user(session, 7)
+
+        await asyncio.gather(*(look_up() for _ in range(5)))
+        assert engine.pool.checkedin() > 1  # type: ignore[attr-defined]
+        log = str(own_postgres.folder / "log")
+        await asyncio.to_thread(
+            own_postgres._run, "pg_ctl", "-D", str(own_postgres.data), "-w", "-l", log, "restart"
+        )
+        assert await asyncio.gather(*(look_up() for _ in range(5))) == [False] * 5
+        async with sessions() as session:
+            _, created = await users.sign_up_or_log_in(
+                session, kakao_id=7, user_name="x", email=None, now=T0
+            )
+        assert created
+    finally:
+        await engine.dispose()
