@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from service import eventloop
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_origins
 
@@ -52,6 +53,12 @@ def parse_args(argv: Sequence[str] | None) -> tuple[dict[str, Any], argparse.Nam
         help="local development only: without SECRET_KEY, sign with a random key "
         "(tokens stop verifying when the process ends)",
     )
+    parser.add_argument(
+        "--no-uvloop",
+        action="store_true",
+        help="run on asyncio's own event loop even when uvloop is installed "
+        f"(or {eventloop.ENV_VAR}=0)",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     args = parser.parse_args(argv)
     overrides = {
@@ -66,7 +73,12 @@ async def serve(settings: Settings) -> None:
     app = await create_app(settings)
     server = make_server(app)
     server.listen(settings.port, address=settings.host)
-    log.info("service listening on http://%s:%s", settings.host, settings.port)
+    log.info(
+        "service listening on http://%s:%s (%s event loop)",
+        settings.host,
+        settings.port,
+        eventloop.loop_name(),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -99,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     given_secret = overrides.get("secret_key") or os.environ.get("SECRET_KEY")
     warn_about_settings(settings, generated_secret=args.generate_secret and not given_secret)
     try:
-        asyncio.run(serve(settings))
+        eventloop.run(serve(settings), use_uvloop=False if args.no_uvloop else None)
     except OSError as error:
         print(f"service: cannot start: {error}", file=sys.stderr)
         return 1

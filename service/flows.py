@@ -65,8 +65,8 @@ class Services:
 async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
     """`GET /auth/kakao`: who the Kakao user is and whether they have an account here."""
     profile = await services.kakao.fetch_profile(kakao_token)
-    async with database_errors(), services.sessions() as session:
-        known = await users.is_user(session, profile.kakao_id)
+    async with database_errors():  # the engine, not a session: see service.users
+        known = await users.is_user(services.engine, profile.kakao_id)
     return {
         "kakao_id": profile.kakao_id,
         "user_name": profile.user_name,
@@ -90,9 +90,9 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
         raise ApiError("KAKAO_ID_MISMATCH")
 
     now = datetime.now(UTC)
-    async with database_errors(), services.sessions() as session:
+    async with database_errors():  # the engine, not a session: see service.users
         user, created = await users.sign_up_or_log_in(
-            session,
+            services.engine,
             kakao_id=request.kakao_id,
             user_name=request.user_name,
             email=request.email,

@@ -16,8 +16,10 @@ correct on its own, so on PostgreSQL they run in autocommit mode: no BEGIN and C
 trips. SQLite has one writer at a time anyway: this process's writes queue on an asyncio.Lock
 rather than collide on SQLite's file lock, whose busy handler retries by sleeping.
 
-The lookups of the hot path use the session only for its engine: they run on a pooled
-connection of their own, outside the session's (unused) transaction.
+The hot path uses a session only for its engine, and takes the engine itself just as well:
+its statements run on a pooled connection of their own, outside any session's transaction.
+The flows pass the engine, since opening and closing an unused AsyncSession costs more CPU
+than the lookup itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Row, bindparam, exists, select, update
+import sqlalchemy.exc
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -42,7 +45,6 @@ _COLUMNS = tuple(_USERS.c)
 _LOG_IN = (
     update(_USERS).where(_USERS.c.kakao_id == bindparam("match_kakao_id")).returning(*_COLUMNS)
 )
-_IS_USER = select(exists().where(_USERS.c.kakao_id == bindparam("kakao_id")))
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -56,14 +58,18 @@ class _Store:
     sign_up: Insert
     #: SQLite: held around every write of this process; PostgreSQL: no lock
     write_lock: contextlib.AbstractAsyncContextManager[Any]
+    #: "postgresql" or "sqlite"
+    dialect: str
+    #: step 1 compiled for this dialect, run on the driver itself (see `_log_in`)
+    log_in: _RawStatement
 
 
 #: keyed by the caller's engine; a value never refers to its key, so engines can go away
 _STORES: weakref.WeakKeyDictionary[AsyncEngine, _Store] = weakref.WeakKeyDictionary()
 
 
-def _store(session: AsyncSession) -> _Store:
-    engine = session.bind
+def _store(session: AsyncSession | AsyncEngine) -> _Store:
+    engine = session if isinstance(session, AsyncEngine) else session.bind
     if not isinstance(engine, AsyncEngine):
         raise TypeError("the session must be bound to an AsyncEngine")
     store = _STORES.get(engine)
@@ -80,14 +86,51 @@ def _make_store(engine: AsyncEngine) -> _Store:
     sign_up = (
         insert(_USERS).on_conflict_do_nothing(index_elements=["kakao_id"]).returning(*_COLUMNS)
     )
+    log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
     if dialect == "postgresql":
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        return _Store(autocommit, sign_up, contextlib.nullcontext())
-    return _Store(engine, sign_up, asyncio.Lock())
+        return _Store(autocommit, sign_up, contextlib.nullcontext(), dialect, log_in)
+    return _Store(engine, sign_up, asyncio.Lock(), dialect, log_in)
+
+
+class _RawStatement:
+    """A Core statement compiled once for a dialect, run on the driver's own connection.
+
+    SQLAlchemy's execution path (and, through aiosqlite, its four thread hand-offs per
+    statement) costs more CPU than the log-in itself; this keeps SQLAlchemy's SQL and its type
+    conversions (the columns' own bind and result processors) and skips the rest.
+    """
+
+    def __init__(self, statement: Any, dialect: Any, column_keys: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys))
+        self.sql = str(compiled)
+        self.names = tuple(compiled.positiontup or ())
+        binds = compiled.binds
+        self.bind_processors = tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        )
+        self.keys = tuple(column.key for column in _COLUMNS)
+        self.result_processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _COLUMNS
+        )
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None else process(value)
+            for process, value in zip(
+                self.bind_processors, (values[name] for name in self.names), strict=True
+            )
+        )
+
+    def row(self, raw: Any) -> dict[str, Any]:
+        return {
+            key: value if process is None else process(value)
+            for key, process, value in zip(self.keys, self.result_processors, raw, strict=True)
+        }
 
 
 async def sign_up_or_log_in(
-    session: AsyncSession,
+    session: AsyncSession | AsyncEngine,
     *,
     kakao_id: int,
     user_name: str,
@@ -115,8 +158,9 @@ async def sign_up_or_log_in(
         # the connection back to the pool (a rollback, one more thread hop) happens outside it.
         async with store.write_lock:
             connection = await store.engine.connect()
-            user, created = await _sign_up_or_log_in(connection, store.sign_up, values)
+            user, created = await _sign_up_or_log_in(connection, store, values)
             await connection.commit()
+            await _commit_driver(connection)
     finally:
         if connection is not None:
             await connection.close()
@@ -124,29 +168,54 @@ async def sign_up_or_log_in(
 
 
 async def _sign_up_or_log_in(
-    connection: AsyncConnection, sign_up: Insert, values: dict[str, Any]
+    connection: AsyncConnection, store: _Store, values: dict[str, Any]
 ) -> tuple[User, bool]:
     """Steps 1 to 3 of the module's docstring; the caller commits."""
     kakao_id, now = values["kakao_id"], values["last_login_at"]
-    row = await _log_in(connection, kakao_id, now)
+    user = await _log_in(connection, store, kakao_id, now)
+    if user is not None:
+        return user, False
+    row = (await connection.execute(store.sign_up, values)).one_or_none()
     if row is not None:
-        return _user(row), False
-    row = (await connection.execute(sign_up, values)).one_or_none()
-    if row is not None:
-        return _user(row), True
-    row = await _log_in(connection, kakao_id, now)
-    if row is None:  # inserted by another call, then deleted before we could log in
+        return User(**row._mapping), True
+    user = await _log_in(connection, store, kakao_id, now)
+    if user is None:  # inserted by another call, then deleted before we could log in
         raise RuntimeError(f"the account of Kakao user {kakao_id} vanished while logging in")
-    return _user(row), False
+    return user, False
 
 
-async def _log_in(connection: AsyncConnection, kakao_id: int, now: datetime) -> Row[Any] | None:
-    result = await connection.execute(_LOG_IN, {"match_kakao_id": kakao_id, "last_login_at": now})
-    return result.one_or_none()
+async def _log_in(
+    connection: AsyncConnection, store: _Store, kakao_id: int, now: datetime
+) -> User | None:
+    """Step 1 (and 3), on the driver itself: one statement, one thread hand-off on SQLite."""
+    statement = store.log_in
+    parameters = statement.parameters({"match_kakao_id": kakao_id, "last_login_at": now})
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    try:
+        if store.dialect == "postgresql":
+            rows = await driver.fetch(statement.sql, *parameters)
+        else:
+            rows = await driver.execute_fetchall(statement.sql, parameters)
+    except Exception as error:
+        _raise_as_sqlalchemy(connection, raw, error, parameters)
+        raise
+    return User(**statement.row(rows[0])) if rows else None
 
 
-def _user(row: Row[Any]) -> User:
-    return User(**row._mapping)
+async def _commit_driver(connection: AsyncConnection) -> None:
+    """Commit what `_log_in` wrote past SQLAlchemy (SQLite's driver opened a transaction).
+
+    PostgreSQL runs in autocommit mode: nothing to do there.
+    """
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    if getattr(driver, "in_transaction", False):
+        try:
+            await driver.commit()
+        except Exception as error:
+            _raise_as_sqlalchemy(connection, raw, error, None)
+            raise
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -160,7 +229,56 @@ async def get_user_by_kakao_id(session: AsyncSession, kakao_id: int) -> User | N
     ).scalar_one_or_none()
 
 
-async def is_user(session: AsyncSession, kakao_id: int) -> bool:
-    """Whether the Kakao user already has an account here (the `GET /auth/kakao` lookup)."""
-    async with _store(session).engine.connect() as connection:
-        return bool(await connection.scalar(_IS_USER, {"kakao_id": kakao_id}))
+async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
+    """Whether the Kakao user already has an account here (the `GET /auth/kakao` lookup).
+
+    The hottest statement of all, so it goes to the driver itself on a pooled connection:
+    SQLAlchemy's execution path costs more CPU than the query, and through aiosqlite it is four
+    thread hand-offs (cursor, execute, fetch, close) where `execute_fetchall` is one. Driver
+    errors are raised as SQLAlchemy's, as `connection.execute` would, so outages stay 503s.
+    """
+    store = _store(session)
+    async with store.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        try:
+            if store.dialect == "postgresql":
+                return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
+            rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
+            return bool(rows[0][0])
+        except Exception as error:
+            _raise_as_sqlalchemy(connection, raw, error, (kakao_id,))
+            raise
+
+
+#: `_IS_USER` as each driver takes it (asyncpg prepares and caches it on the connection)
+_IS_USER_PG = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1)"
+_IS_USER_SQLITE = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?)"
+
+
+def _raise_as_sqlalchemy(
+    connection: AsyncConnection, raw: Any, error: Exception, parameters: Any
+) -> None:
+    """Raise `error`, a driver's own, as the SQLAlchemy error `connection.execute` would raise.
+
+    A disconnect also invalidates the pooled connection, so it is not handed out again. Errors
+    that are not the driver's (a cancellation, a bug of ours) are left alone.
+    """
+    dialect = connection.dialect
+    dbapi = dialect.loaded_dbapi
+    adapted: BaseException = error
+    if not isinstance(error, dbapi.Error):
+        try:  # asyncpg's exceptions become the adapter's DB-API ones (with their SQLSTATE)
+            raw.dbapi_connection._handle_exception(error)
+        except dbapi.Error as translated:
+            adapted = translated
+        except Exception:
+            return
+    if not isinstance(adapted, dbapi.Error):
+        return
+    invalidated = dialect.is_disconnect(adapted, raw.dbapi_connection, None)
+    if invalidated:
+        raw.invalidate(adapted)
+    raise sqlalchemy.exc.DBAPIError.instance(
+        None, parameters, adapted, dbapi.Error, connection_invalidated=invalidated
+    ) from error
