@@ -26,6 +26,17 @@ async def token_request(http, kakao: MockKakao, **form: str):
         return response.status, await response.json()
 
 
+async def refresh(http, kakao: MockKakao, refresh_token: str):
+    """The refresh_token grant with the fake's own client_id."""
+    return await token_request(
+        http,
+        kakao,
+        grant_type="refresh_token",
+        client_id=kakao.client_id,
+        refresh_token=refresh_token,
+    )
+
+
 async def test_full_flow_authorize_token_me_refresh(http, kakao):
     redirect = await pick_user(http, kakao, FULL_ID, state="csrf-1")
     assert redirect.location.startswith(REDIRECT_URI + "?")
@@ -42,13 +53,7 @@ async def test_full_flow_authorize_token_me_refresh(http, kakao):
         me = await r.json()
     assert me["id"] == FULL_ID and me["kakao_account"]["email"] == "kim.kakao@example.com"
 
-    status, refreshed = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token=tokens["refresh_token"],
-    )
+    status, refreshed = await refresh(http, kakao, tokens["refresh_token"])
     assert status == 200
     assert refreshed["expires_in"] == 21599 and refreshed["access_token"] != tokens["access_token"]
     assert "refresh_token" not in refreshed  # more than a month left: Kakao keeps the old one
@@ -76,13 +81,7 @@ async def test_unticked_email_is_withheld_from_that_token_only(http, kakao):
 async def test_unticked_nickname_and_refreshed_token_keeps_the_grants_consent(http, kakao):
     redirect = await pick_user(http, kakao, FULL_ID, consent=("email",))
     _, tokens = await exchange_code(http, kakao, redirect.query["code"])
-    _, refreshed = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token=tokens["refresh_token"],
-    )
+    _, refreshed = await refresh(http, kakao, tokens["refresh_token"])
     async with http.get(
         f"{kakao.url}/v2/user/me", headers=bearer(refreshed["access_token"])
     ) as response:
@@ -264,13 +263,7 @@ async def test_bad_client_id_is_koe010(http, kakao):
 
 @pytest.mark.parametrize("refresh_token", ["made-up", ""])
 async def test_bad_refresh_token_is_koe322(http, kakao, refresh_token):
-    status, body = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token=refresh_token,
-    )
+    status, body = await refresh(http, kakao, refresh_token)
     assert status == 400
     assert body == {
         "error": "invalid_grant",
@@ -280,13 +273,7 @@ async def test_bad_refresh_token_is_koe322(http, kakao, refresh_token):
 
 
 async def test_fixed_refresh_token_revives_an_expired_user(http, kakao):
-    status, body = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token="mock-refresh-expired",
-    )
+    status, body = await refresh(http, kakao, "mock-refresh-expired")
     assert status == 200
     async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(body["access_token"])) as r:
         assert (await r.json())["id"] == 4000000008
@@ -294,36 +281,18 @@ async def test_fixed_refresh_token_revives_an_expired_user(http, kakao):
 
 async def test_refresh_renews_the_refresh_token_in_its_last_month(http, kakao):
     kakao.advance_clock(31 * 24 * 3600)
-    status, body = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token="mock-refresh-full-consent",
-    )
+    status, body = await refresh(http, kakao, "mock-refresh-full-consent")
     assert status == 200
     assert body["refresh_token"] != "mock-refresh-full-consent"
     assert body["refresh_token_expires_in"] == 5183999
     # The old refresh token was replaced.
-    status, _ = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token="mock-refresh-full-consent",
-    )
+    status, _ = await refresh(http, kakao, "mock-refresh-full-consent")
     assert status == 400
 
 
 async def test_refresh_token_expires_on_the_clock(http, kakao):
     kakao.advance_clock(5184000)
-    status, body = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token="mock-refresh-full-consent",
-    )
+    status, body = await refresh(http, kakao, "mock-refresh-full-consent")
     assert (status, body["error_code"]) == (400, "KOE322")
 
 
@@ -332,13 +301,7 @@ async def test_logout_kills_the_refresh_token_too(http, kakao):
         f"{kakao.url}/v1/user/logout", headers=bearer("mock-token-full-consent")
     ) as response:
         assert response.status == 200
-    status, body = await token_request(
-        http,
-        kakao,
-        grant_type="refresh_token",
-        client_id=kakao.client_id,
-        refresh_token="mock-refresh-full-consent",
-    )
+    status, body = await refresh(http, kakao, "mock-refresh-full-consent")
     assert (status, body["error_code"]) == (400, "KOE322")
 
 
