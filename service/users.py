@@ -13,8 +13,10 @@ built once, not the ORM's unit of work:
 
 No SELECT-then-INSERT window, no IntegrityError to catch, no retry loop. Each statement is
 correct on its own, so on PostgreSQL they run in autocommit mode: no BEGIN and COMMIT round
-trips. SQLite has one writer at a time anyway: this process's writes queue on an asyncio.Lock
-rather than collide on SQLite's file lock, whose busy handler retries by sleeping.
+trips. On a SQLite file they run inline on the event loop (service.sqlite_inline), each its own
+transaction; when that cannot be done at once (another process holds the file's lock), they
+run through the pool, where this process's writes queue on an asyncio.Lock rather than collide
+on SQLite's file lock, whose busy handler retries by sleeping.
 
 The hot path uses a session only for its engine, and takes the engine itself just as well:
 its statements run on a pooled connection of their own, outside any session's transaction.
@@ -26,18 +28,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from service.models import User
+from service.sqlite_inline import InlineSQLite
 
+log = logging.getLogger(__name__)
 _USERS = User.__table__
 _COLUMNS = tuple(_USERS.c)
 
@@ -46,6 +51,7 @@ _LOG_IN = (
     update(_USERS).where(_USERS.c.kakao_id == bindparam("match_kakao_id")).returning(*_COLUMNS)
 )
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_VALUE_KEYS = ("kakao_id", "user_name", "email", "created_at", "updated_at", "last_login_at")
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class _Store:
     dialect: str
     #: step 1 compiled for this dialect, run on the driver itself (see `_log_in`)
     log_in: _RawStatement
+    #: step 2 compiled for this dialect, for `inline`
+    sign_up_raw: _RawStatement
+    #: a SQLite file's connection on the event loop; None for PostgreSQL and `:memory:`
+    inline: InlineSQLite | None = None
 
 
 #: keyed by the caller's engine; a value never refers to its key, so engines can go away
@@ -87,10 +97,27 @@ def _make_store(engine: AsyncEngine) -> _Store:
         insert(_USERS).on_conflict_do_nothing(index_elements=["kakao_id"]).returning(*_COLUMNS)
     )
     log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
+    sign_up_raw = _RawStatement(sign_up, engine.dialect, _VALUE_KEYS)
     if dialect == "postgresql":
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        return _Store(autocommit, sign_up, contextlib.nullcontext(), dialect, log_in)
-    return _Store(engine, sign_up, asyncio.Lock(), dialect, log_in)
+        return _Store(autocommit, sign_up, contextlib.nullcontext(), dialect, log_in, sign_up_raw)
+    return _Store(
+        engine, sign_up, asyncio.Lock(), dialect, log_in, sign_up_raw, _inline_sqlite(engine)
+    )
+
+
+def _inline_sqlite(engine: AsyncEngine) -> InlineSQLite | None:
+    """The event loop's own connection to a SQLite file, closed whenever the pool is disposed.
+
+    Closing it with the pool keeps `dispose()` meaning what it did: no connection to the file
+    is left open (it reopens on the next statement).
+    """
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    inline = InlineSQLite(database)
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: inline.close())
+    return inline
 
 
 class _RawStatement:
@@ -152,6 +179,12 @@ async def sign_up_or_log_in(
         "updated_at": now,
         "last_login_at": now,
     }
+    if store.inline is not None:
+        done = _sign_up_or_log_in_inline(store.inline, store, values)
+        if done is not None:
+            if store.inline.wrote():
+                _checkpoint_soon(store.engine)
+            return done
     connection: AsyncConnection | None = None
     try:
         # SQLite's write lock is held from the first write to the commit: so is ours. Giving
@@ -165,6 +198,49 @@ async def sign_up_or_log_in(
         if connection is not None:
             await connection.close()
     return user, created
+
+
+def _sign_up_or_log_in_inline(
+    inline: InlineSQLite, store: _Store, values: dict[str, Any]
+) -> tuple[User, bool] | None:
+    """Steps 1 to 3 on the event loop's SQLite connection; None: run them through the pool.
+
+    Nothing awaits in between, so no other request of this process runs between the steps.
+    """
+    log_in = store.log_in.parameters(
+        {"match_kakao_id": values["kakao_id"], "last_login_at": values["last_login_at"]}
+    )
+    steps = (
+        (store.log_in, log_in, False),
+        (store.sign_up_raw, store.sign_up_raw.parameters(values), True),
+        (store.log_in, log_in, False),
+    )
+    for statement, parameters, created in steps:
+        rows = inline.fetch(statement.sql, parameters)
+        if rows is None:
+            return None
+        if rows:
+            return User(**statement.row(rows[0])), created
+    raise RuntimeError(f"the account of Kakao user {values['kakao_id']} vanished while logging in")
+
+
+#: checkpoints running in the background (a reference, so they are not garbage-collected)
+_CHECKPOINTS: set[asyncio.Task[None]] = set()
+
+
+def _checkpoint_soon(engine: AsyncEngine) -> None:
+    """Copy the WAL into the database file in aiosqlite's thread (see service.sqlite_inline)."""
+    task = asyncio.get_running_loop().create_task(_checkpoint(engine))
+    _CHECKPOINTS.add(task)
+    task.add_done_callback(_CHECKPOINTS.discard)
+
+
+async def _checkpoint(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception as error:  # the next one may well succeed; the WAL only grows meanwhile
+        log.warning("SQLite checkpoint failed: %s", type(error).__name__)
 
 
 async def _sign_up_or_log_in(
@@ -232,12 +308,17 @@ async def get_user_by_kakao_id(session: AsyncSession, kakao_id: int) -> User | N
 async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
     """Whether the Kakao user already has an account here (the `GET /auth/kakao` lookup).
 
-    The hottest statement of all, so it goes to the driver itself on a pooled connection:
+    The hottest statement of all: on a SQLite file it runs inline on the event loop; otherwise
+    (and when the file is busy) it goes to the driver itself on a pooled connection, since
     SQLAlchemy's execution path costs more CPU than the query, and through aiosqlite it is four
     thread hand-offs (cursor, execute, fetch, close) where `execute_fetchall` is one. Driver
     errors are raised as SQLAlchemy's, as `connection.execute` would, so outages stay 503s.
     """
     store = _store(session)
+    if store.inline is not None:
+        rows = store.inline.fetch(_IS_USER_SQLITE, (kakao_id,))
+        if rows is not None:
+            return bool(rows[0][0])
     async with store.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection

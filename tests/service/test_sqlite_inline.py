@@ -1,0 +1,155 @@
+"""SQLite statements inline on the event loop (service.sqlite_inline), on real SQLite files.
+
+What must hold: the loop never waits for SQLite's file lock (a busy file sends the statement
+through the pool, which waits in its thread), the WAL is checkpointed although the inline
+connection never does it itself, and disposing the engine leaves no connection to the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service import db, sqlite_inline, users
+from service.sqlite_inline import InlineSQLite
+
+T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+LOGIN = "UPDATE users SET last_login_at = ? WHERE kakao_id = ? RETURNING id"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "inline.sqlite3"
+
+
+@pytest.fixture
+async def engine(database: Path) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{database}")
+    await db.migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def log_in(engine: AsyncEngine, kakao_id: int, now: datetime = T0) -> tuple[int, bool]:
+    user, created = await users.sign_up_or_log_in(
+        engine, kakao_id=kakao_id, user_name=f"user {kakao_id}", email=None, now=now
+    )
+    return user.id, created
+
+
+def open_files(path: Path) -> list[str]:
+    """This process's open file descriptors on `path` (the database file itself)."""
+    fds = Path("/proc/self/fd")
+    return [fd.name for fd in fds.iterdir() if _target(fd) == str(path)]
+
+
+def _target(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:  # closed while listing
+        return ""
+
+
+async def test_a_write_waits_for_another_writer_off_the_loop(
+    engine: AsyncEngine, database: Path
+) -> None:
+    assert await log_in(engine, 1) == (1, True)
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process's write transaction: the file's lock
+    blocker.execute("UPDATE users SET user_name = 'blocker' WHERE kakao_id = 1")
+    try:
+        waiting = asyncio.create_task(log_in(engine, 2))
+        ticks = 0
+        for _ in range(20):  # the loop keeps running while the log-in waits for the lock
+            await asyncio.sleep(0.01)
+            ticks += 1
+            # and reads go on meanwhile, from the last committed state
+            assert await users.is_user(engine, 1)
+            assert not await users.is_user(engine, 2)
+        assert ticks == 20 and not waiting.done()
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    assert await waiting == (2, True)
+    assert await log_in(engine, 2) == (2, False)
+
+
+def test_a_busy_file_is_answered_at_once_not_waited_for(database: Path) -> None:
+    with sqlite3.connect(database) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, kakao_id, last_login_at)")
+        setup.execute("INSERT INTO users (kakao_id) VALUES (7)")
+    setup.close()
+    inline = InlineSQLite(str(database))
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        assert inline.fetch(LOGIN, ("now", 7)) is None  # the pool's turn
+        # A busy_timeout would have slept (the pool's is 5 s); this one gives up at once.
+        assert time.monotonic() - started < db.SQLITE_BUSY_TIMEOUT_MS / 1000 / 2
+        assert inline.fetch("SELECT kakao_id FROM users", ()) == [(7,)]  # WAL: reads go on
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert inline.fetch(LOGIN, ("now", 7)) == [(1,)]
+    inline.close()
+
+
+def test_a_file_that_is_not_in_wal_mode_goes_through_the_pool(database: Path) -> None:
+    with sqlite3.connect(database) as setup:
+        setup.execute("CREATE TABLE users (kakao_id)")
+    setup.close()
+    inline = InlineSQLite(str(database))
+    assert inline.fetch("SELECT kakao_id FROM users", ()) is None
+    assert not inline.enabled
+    assert open_files(database) == []
+
+
+def test_a_missing_file_is_not_created(database: Path) -> None:
+    inline = InlineSQLite(str(database))
+    assert inline.fetch("SELECT 1", ()) is None
+    assert not database.exists()
+    assert inline.enabled  # it may appear later (e.g. a folder moved back)
+
+
+@pytest.mark.parametrize(("every", "checkpointed"), [(10, True), (10_000, False)])
+async def test_inline_writes_are_checkpointed_through_the_pool(
+    engine: AsyncEngine,
+    database: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    every: int,
+    checkpointed: bool,
+) -> None:
+    monkeypatch.setattr(sqlite_inline, "CHECKPOINT_EVERY", every)
+    await log_in(engine, 1)
+    for minute in range(300):
+        await log_in(engine, 1, T0 + timedelta(minutes=minute))
+        await asyncio.gather(*users._CHECKPOINTS)
+    wal = database.with_name(database.name + "-wal").stat().st_size
+    # Every log-in appends at least one 4 KiB page to the WAL; once checkpointed, SQLite
+    # writes the WAL from its start again, so it stays a few checkpoints long.
+    three_hundred_pages = 300 * 4096
+    if checkpointed:
+        assert wal < three_hundred_pages / 4
+    else:
+        assert wal > three_hundred_pages
+
+
+async def test_dispose_leaves_no_connection_to_the_file(
+    engine: AsyncEngine, database: Path
+) -> None:
+    await log_in(engine, 1)
+    assert await users.is_user(engine, 1)
+    assert open_files(database) != []
+    await engine.dispose()
+    assert open_files(database) == []
+    assert await users.is_user(engine, 1)  # and the next statement opens it again
