@@ -30,14 +30,16 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import Insert, bindparam, event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.util import greenlet_spawn
 
 from service.models import User
 from service.sqlite_inline import InlineSQLite
@@ -51,25 +53,64 @@ _LOG_IN = (
     update(_USERS).where(_USERS.c.kakao_id == bindparam("match_kakao_id")).returning(*_COLUMNS)
 )
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: the parameters of step 2, a new account's columns
 _VALUE_KEYS = ("kakao_id", "user_name", "email", "created_at", "updated_at", "last_login_at")
+#: `is_user` as each driver takes it (asyncpg prepares and caches it on the connection)
+_IS_USER_PG = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1)"
+_IS_USER_SQLITE = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?)"
+
+
+class _RawStatement:
+    """A Core statement compiled once for a dialect, run on the driver's own connection.
+
+    SQLAlchemy's execution path (and, through aiosqlite, its four thread hand-offs per
+    statement) costs more CPU than the log-in itself; this keeps SQLAlchemy's SQL and its type
+    conversions (the columns' own bind and result processors) and skips the rest.
+    """
+
+    def __init__(self, statement: Any, dialect: Any, column_keys: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys))
+        self.sql = str(compiled)
+        self.names = tuple(compiled.positiontup or ())
+        binds = compiled.binds
+        self.bind_processors = tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        )
+        self.keys = tuple(column.key for column in _COLUMNS)
+        self.result_processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _COLUMNS
+        )
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None else process(value)
+            for process, value in zip(
+                self.bind_processors, (values[name] for name in self.names), strict=True
+            )
+        )
+
+    def user(self, raw: Any) -> User:
+        """The detached User of one returned row."""
+        return User(
+            **{
+                key: value if process is None else process(value)
+                for key, process, value in zip(self.keys, self.result_processors, raw, strict=True)
+            }
+        )
 
 
 @dataclass(frozen=True)
 class _Store:
     """What the hot path needs per engine, built on first use."""
 
-    #: the engine itself, or on PostgreSQL a view of it (same pool) in autocommit mode
     engine: AsyncEngine
-    #: step 2 for this engine's dialect
-    sign_up: Insert
-    #: SQLite: held around every write of this process; PostgreSQL: no lock
-    write_lock: contextlib.AbstractAsyncContextManager[Any]
     #: "postgresql" or "sqlite"
     dialect: str
-    #: step 1 compiled for this dialect, run on the driver itself (see `_log_in`)
+    #: steps 1/3 and 2, compiled for this engine's dialect
     log_in: _RawStatement
-    #: step 2 compiled for this dialect, for `inline`
-    sign_up_raw: _RawStatement
+    sign_up: _RawStatement
+    #: SQLite: held around every write through the pool; PostgreSQL: no lock
+    write_lock: contextlib.AbstractAsyncContextManager[Any]
     #: a SQLite file's connection on the event loop; None for PostgreSQL and `:memory:`
     inline: InlineSQLite | None = None
 
@@ -99,11 +140,8 @@ def _make_store(engine: AsyncEngine) -> _Store:
     log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
     sign_up_raw = _RawStatement(sign_up, engine.dialect, _VALUE_KEYS)
     if dialect == "postgresql":
-        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        return _Store(autocommit, sign_up, contextlib.nullcontext(), dialect, log_in, sign_up_raw)
-    return _Store(
-        engine, sign_up, asyncio.Lock(), dialect, log_in, sign_up_raw, _inline_sqlite(engine)
-    )
+        return _Store(engine, dialect, log_in, sign_up_raw, contextlib.nullcontext())
+    return _Store(engine, dialect, log_in, sign_up_raw, asyncio.Lock(), _inline_sqlite(engine))
 
 
 def _inline_sqlite(engine: AsyncEngine) -> InlineSQLite | None:
@@ -120,40 +158,38 @@ def _inline_sqlite(engine: AsyncEngine) -> InlineSQLite | None:
     return inline
 
 
-class _RawStatement:
-    """A Core statement compiled once for a dialect, run on the driver's own connection.
+@contextlib.asynccontextmanager
+async def _driver(store: _Store) -> AsyncIterator[Any]:
+    """A pooled connection's driver itself (asyncpg's or aiosqlite's connection).
 
-    SQLAlchemy's execution path (and, through aiosqlite, its four thread hand-offs per
-    statement) costs more CPU than the log-in itself; this keeps SQLAlchemy's SQL and its type
-    conversions (the columns' own bind and result processors) and skips the rest.
+    No SQLAlchemy Connection around it: checking one out and in costs more CPU than a lookup.
+    The pool is SQLAlchemy's all the same (its size, timeout and checkout hook), and driver
+    errors are raised as SQLAlchemy's, as `connection.execute` would, so outages stay 503s.
+    Used outside any transaction: asyncpg runs each statement in autocommit mode; aiosqlite's
+    caller commits.
     """
+    dialect = store.engine.dialect
+    try:
+        raw = await store.engine.raw_connection()
+    except dialect.loaded_dbapi.Error as error:  # could not connect: wrapped as Engine.connect does
+        raise sqlalchemy.exc.DBAPIError.instance(
+            None,
+            None,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=dialect.is_disconnect(error, None, None),
+        ) from error
+    try:
+        yield raw.driver_connection
+    except Exception as error:
+        _raise_as_sqlalchemy(dialect, raw, error)
+        raise
+    finally:
+        await greenlet_spawn(raw.close)  # back to the pool; its reset may await the driver
 
-    def __init__(self, statement: Any, dialect: Any, column_keys: tuple[str, ...]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys))
-        self.sql = str(compiled)
-        self.names = tuple(compiled.positiontup or ())
-        binds = compiled.binds
-        self.bind_processors = tuple(
-            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
-        )
-        self.keys = tuple(column.key for column in _COLUMNS)
-        self.result_processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _COLUMNS
-        )
 
-    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for process, value in zip(
-                self.bind_processors, (values[name] for name in self.names), strict=True
-            )
-        )
-
-    def row(self, raw: Any) -> dict[str, Any]:
-        return {
-            key: value if process is None else process(value)
-            for key, process, value in zip(self.keys, self.result_processors, raw, strict=True)
-        }
+#: one step: (statement, its parameters, whether a row from it means "created")
+_Step = tuple[_RawStatement, tuple[Any, ...], bool]
 
 
 async def sign_up_or_log_in(
@@ -179,49 +215,62 @@ async def sign_up_or_log_in(
         "updated_at": now,
         "last_login_at": now,
     }
+    log_in = store.log_in.parameters({"match_kakao_id": kakao_id, "last_login_at": now})
+    steps: tuple[_Step, ...] = (
+        (store.log_in, log_in, False),
+        (store.sign_up, store.sign_up.parameters(values), True),
+        (store.log_in, log_in, False),
+    )
     if store.inline is not None:
-        done = _sign_up_or_log_in_inline(store.inline, store, values)
+        done = _run_inline(store.inline, steps, kakao_id)
         if done is not None:
             if store.inline.wrote():
                 _checkpoint_soon(store.engine)
             return done
-    connection: AsyncConnection | None = None
-    try:
-        # SQLite's write lock is held from the first write to the commit: so is ours. Giving
-        # the connection back to the pool (a rollback, one more thread hop) happens outside it.
-        async with store.write_lock:
-            connection = await store.engine.connect()
-            user, created = await _sign_up_or_log_in(connection, store, values)
-            await connection.commit()
-            await _commit_driver(connection)
-    finally:
-        if connection is not None:
-            await connection.close()
-    return user, created
+    if store.dialect == "postgresql":
+        async with _driver(store) as driver:
+            return await _run(lambda sql, params: driver.fetch(sql, *params), steps, kakao_id)
+    # SQLite through the pool: its write lock is held from the first write to the commit, so
+    # is ours.
+    async with store.write_lock, _driver(store) as driver:
+        done = await _run(driver.execute_fetchall, steps, kakao_id)
+        if driver.in_transaction:
+            await driver.commit()
+        return done
 
 
-def _sign_up_or_log_in_inline(
-    inline: InlineSQLite, store: _Store, values: dict[str, Any]
+async def _run(
+    fetch: Callable[[str, tuple[Any, ...]], Awaitable[Sequence[Any]]],
+    steps: Sequence[_Step],
+    kakao_id: int,
+) -> tuple[User, bool]:
+    """Steps 1 to 3 of the module's docstring, each `fetch`ed by the driver."""
+    for statement, parameters, created in steps:
+        rows = await fetch(statement.sql, parameters)
+        if rows:
+            return statement.user(rows[0]), created
+    raise _vanished(kakao_id)
+
+
+def _run_inline(
+    inline: InlineSQLite, steps: Sequence[_Step], kakao_id: int
 ) -> tuple[User, bool] | None:
     """Steps 1 to 3 on the event loop's SQLite connection; None: run them through the pool.
 
     Nothing awaits in between, so no other request of this process runs between the steps.
     """
-    log_in = store.log_in.parameters(
-        {"match_kakao_id": values["kakao_id"], "last_login_at": values["last_login_at"]}
-    )
-    steps = (
-        (store.log_in, log_in, False),
-        (store.sign_up_raw, store.sign_up_raw.parameters(values), True),
-        (store.log_in, log_in, False),
-    )
     for statement, parameters, created in steps:
         rows = inline.fetch(statement.sql, parameters)
         if rows is None:
             return None
         if rows:
-            return User(**statement.row(rows[0])), created
-    raise RuntimeError(f"the account of Kakao user {values['kakao_id']} vanished while logging in")
+            return statement.user(rows[0]), created
+    raise _vanished(kakao_id)
+
+
+def _vanished(kakao_id: int) -> RuntimeError:
+    # inserted by another call, then deleted before this one could log in
+    return RuntimeError(f"the account of Kakao user {kakao_id} vanished while logging in")
 
 
 #: checkpoints running in the background (a reference, so they are not garbage-collected)
@@ -243,57 +292,6 @@ async def _checkpoint(engine: AsyncEngine) -> None:
         log.warning("SQLite checkpoint failed: %s", type(error).__name__)
 
 
-async def _sign_up_or_log_in(
-    connection: AsyncConnection, store: _Store, values: dict[str, Any]
-) -> tuple[User, bool]:
-    """Steps 1 to 3 of the module's docstring; the caller commits."""
-    kakao_id, now = values["kakao_id"], values["last_login_at"]
-    user = await _log_in(connection, store, kakao_id, now)
-    if user is not None:
-        return user, False
-    row = (await connection.execute(store.sign_up, values)).one_or_none()
-    if row is not None:
-        return User(**row._mapping), True
-    user = await _log_in(connection, store, kakao_id, now)
-    if user is None:  # inserted by another call, then deleted before we could log in
-        raise RuntimeError(f"the account of Kakao user {kakao_id} vanished while logging in")
-    return user, False
-
-
-async def _log_in(
-    connection: AsyncConnection, store: _Store, kakao_id: int, now: datetime
-) -> User | None:
-    """Step 1 (and 3), on the driver itself: one statement, one thread hand-off on SQLite."""
-    statement = store.log_in
-    parameters = statement.parameters({"match_kakao_id": kakao_id, "last_login_at": now})
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    try:
-        if store.dialect == "postgresql":
-            rows = await driver.fetch(statement.sql, *parameters)
-        else:
-            rows = await driver.execute_fetchall(statement.sql, parameters)
-    except Exception as error:
-        _raise_as_sqlalchemy(connection, raw, error, parameters)
-        raise
-    return User(**statement.row(rows[0])) if rows else None
-
-
-async def _commit_driver(connection: AsyncConnection) -> None:
-    """Commit what `_log_in` wrote past SQLAlchemy (SQLite's driver opened a transaction).
-
-    PostgreSQL runs in autocommit mode: nothing to do there.
-    """
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    if getattr(driver, "in_transaction", False):
-        try:
-            await driver.commit()
-        except Exception as error:
-            _raise_as_sqlalchemy(connection, raw, error, None)
-            raise
-
-
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
     """The account with our id `user_id`, if it (still) exists."""
     return await session.get(User, user_id)
@@ -309,43 +307,26 @@ async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
     """Whether the Kakao user already has an account here (the `GET /auth/kakao` lookup).
 
     The hottest statement of all: on a SQLite file it runs inline on the event loop; otherwise
-    (and when the file is busy) it goes to the driver itself on a pooled connection, since
-    SQLAlchemy's execution path costs more CPU than the query, and through aiosqlite it is four
-    thread hand-offs (cursor, execute, fetch, close) where `execute_fetchall` is one. Driver
-    errors are raised as SQLAlchemy's, as `connection.execute` would, so outages stay 503s.
+    (and when the file is busy) on a pooled connection's driver itself (see `_driver`).
     """
     store = _store(session)
     if store.inline is not None:
         rows = store.inline.fetch(_IS_USER_SQLITE, (kakao_id,))
         if rows is not None:
             return bool(rows[0][0])
-    async with store.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
-        try:
-            if store.dialect == "postgresql":
-                return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
-            rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
-            return bool(rows[0][0])
-        except Exception as error:
-            _raise_as_sqlalchemy(connection, raw, error, (kakao_id,))
-            raise
+    async with _driver(store) as driver:
+        if store.dialect == "postgresql":
+            return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
+        rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
+        return bool(rows[0][0])
 
 
-#: `_IS_USER` as each driver takes it (asyncpg prepares and caches it on the connection)
-_IS_USER_PG = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1)"
-_IS_USER_SQLITE = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?)"
-
-
-def _raise_as_sqlalchemy(
-    connection: AsyncConnection, raw: Any, error: Exception, parameters: Any
-) -> None:
+def _raise_as_sqlalchemy(dialect: Any, raw: Any, error: Exception) -> None:
     """Raise `error`, a driver's own, as the SQLAlchemy error `connection.execute` would raise.
 
     A disconnect also invalidates the pooled connection, so it is not handed out again. Errors
     that are not the driver's (a cancellation, a bug of ours) are left alone.
     """
-    dialect = connection.dialect
     dbapi = dialect.loaded_dbapi
     adapted: BaseException = error
     if not isinstance(error, dbapi.Error):
@@ -361,5 +342,5 @@ def _raise_as_sqlalchemy(
     if invalidated:
         raw.invalidate(adapted)
     raise sqlalchemy.exc.DBAPIError.instance(
-        None, parameters, adapted, dbapi.Error, connection_invalidated=invalidated
+        None, None, adapted, dbapi.Error, connection_invalidated=invalidated
     ) from error
