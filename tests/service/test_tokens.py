@@ -42,6 +42,21 @@ def test_round_trip_carries_every_claim() -> None:
     assert tokens.decode(token, SETTINGS).user_id == 42
 
 
+def test_issued_exactly_as_jwt_encode_would() -> None:
+    issued = now()
+    claims = jwt.decode(
+        tokens.issue(7, SETTINGS, issued), SECRET_KEY, algorithms=["HS256"], issuer="tests"
+    )
+    assert tokens.issue(7, SETTINGS, issued) == jwt.encode(claims, SECRET_KEY, algorithm="HS256")
+
+
+def test_a_key_pyjwt_refuses_for_hmac_is_still_refused() -> None:
+    pem = "-----BEGIN PUBLIC KEY-----\n" + "A" * 64 + "\n-----END PUBLIC KEY-----"
+    for _ in range(2):  # checked once, but refused every time: a refused key is not kept
+        with pytest.raises(jwt.InvalidKeyError):
+            tokens.issue(1, Settings(secret_key=pem), now())
+
+
 def test_expired() -> None:
     token = tokens.issue(42, SETTINGS, now() - timedelta(seconds=601))
     assert code_of(token) == "TOKEN_EXPIRED"
