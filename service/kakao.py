@@ -57,6 +57,9 @@ class KakaoClient:
         self.base_url = base_url.rstrip("/")
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=timeout),
+            # One session serves every user's token: a cookie Kakao (or a proxy) set on one
+            # user's call must not ride along on the next user's.
+            cookie_jar=aiohttp.DummyCookieJar(),
             connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
             headers={"Accept": "application/json"},
             raise_for_status=False,

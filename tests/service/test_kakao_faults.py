@@ -138,3 +138,35 @@ async def test_tokens_never_reach_the_logs(
     ours = [r for r in caplog.records if not r.name.startswith("mock_kakao")]
     assert ours, "the service logged nothing at all"
     assert not [r for r in ours if token in r.getMessage() or token in (r.exc_text or "")]
+
+
+async def test_a_cookie_from_one_users_call_never_reaches_the_next() -> None:
+    """A Kakao (or a proxy in front of it) that sets a cookie: the next call must not carry it."""
+    from aiohttp import web
+
+    from service.kakao import KakaoClient
+
+    cookies_seen: list[str | None] = []
+
+    async def me(request: web.Request) -> web.Response:
+        cookies_seen.append(request.headers.get("Cookie"))
+        response = web.json_response({"id": 1000 + len(cookies_seen)})
+        response.set_cookie("session", "of-the-previous-user")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/v2/user/me", me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "localhost", port).start()
+    # a host name, as Kakao's: aiohttp's default jar never keeps cookies of an IP address
+    client = KakaoClient(f"http://localhost:{port}", timeout=5)
+    try:
+        first = await client.fetch_profile("token-of-user-a")
+        second = await client.fetch_profile("token-of-user-b")
+    finally:
+        await client.close()
+        await runner.cleanup()
+    assert (first.kakao_id, second.kakao_id) == (1001, 1002)
+    assert cookies_seen == [None, None]
