@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from bench.wrk import Request
 
+KAKAO_ALONE = "kakao-alone"
 CEILING = "ceiling"
 BASELINE = "baseline"
 OURS_SQLITE = "ours-sqlite"
 OURS_POSTGRES = "ours-postgres"
-ALL_TARGETS = (CEILING, BASELINE, OURS_SQLITE, OURS_POSTGRES)
+ALL_TARGETS = (KAKAO_ALONE, CEILING, BASELINE, OURS_SQLITE, OURS_POSTGRES)
 OURS = (OURS_SQLITE, OURS_POSTGRES)
 
 KAKAO_USER_ID = 4000000001
@@ -27,6 +28,10 @@ REQUESTS = {
     "GET": Request("GET", "/auth/kakao", authorization=KAKAO_TOKEN),
     "POST": Request("POST", "/auth/kakao", authorization=KAKAO_TOKEN, body=json.dumps(LOGIN_BODY)),
 }
+#: `kakao-alone`: wrk straight at the fake, on the call behind GET /auth/kakao. Its latency is
+#: the floor under every target's: what Kakao itself (the injected delay, the fake's own work,
+#: wrk, the loopback) takes before our service adds anything.
+KAKAO_REQUEST = Request("GET", "/v2/user/me", authorization=f"Bearer {KAKAO_TOKEN}")
 
 
 @dataclass(frozen=True, order=True)
@@ -42,6 +47,10 @@ class Case:
     def label(self) -> str:
         latency = "-" if self.kakao_ms is None else f"{self.kakao_ms} ms"
         return f"{self.target} {self.method} kakao={latency} c={self.connections}"
+
+    @property
+    def request(self) -> Request:
+        return KAKAO_REQUEST if self.target == KAKAO_ALONE else REQUESTS[self.method]
 
 
 @dataclass(frozen=True)
@@ -59,12 +68,15 @@ class Plan:
     def cases(self, target: str) -> list[Case]:
         """The target's cases, grouped by Kakao latency so the fault is set once per group."""
         latencies: tuple[int | None, ...] = self.kakao_latencies_ms
+        methods = self.methods
         if target == CEILING:
             latencies = (None,)
+        if target == KAKAO_ALONE:
+            methods = ("GET",)  # one Kakao call either way; KAKAO_REQUEST stands for both
         return [
             Case(target, method, latency, connections)
             for latency in latencies
-            for method in self.methods
+            for method in methods
             for connections in self.connections
         ]
 

@@ -48,11 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kakao-ms", type=_numbers, help="fake Kakao latencies, e.g. 0,50")
     parser.add_argument("--seconds", type=float, help="measured seconds per case")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per case")
-    parser.add_argument("--kakao-uvloop", action="store_true", help="run the fake Kakao on uvloop")
     parser.add_argument(
-        "--service-uvloop",
+        "--kakao-asyncio",
         action="store_true",
-        help="experiment: run our service on uvloop (through bench.uvloop_run)",
+        help="run the fake Kakao on asyncio's own loop (default: uvloop)",
     )
     args = parser.parse_args(argv)
     unknown = set(args.targets.split(",")) - set(ALL_TARGETS)
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
-    options = Options(kakao_uvloop=args.kakao_uvloop, service_uvloop=args.service_uvloop)
+    options = Options(kakao_uvloop=not args.kakao_asyncio)
     run = run_bench(plan, work, options, progress=_progress)
     markdown = report.markdown(run)
     (args.out / f"{name}.md").write_text(markdown)

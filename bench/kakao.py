@@ -16,17 +16,21 @@ from bench.processes import ManagedProcess, python_module, start_on_free_port
 class KakaoProcess:
     """`python -m bench.fake_kakao` on a free port; `url` serves kapi, kauth and /_mock/."""
 
-    def __init__(self, log_dir: Path, uvloop: bool = False) -> None:
+    def __init__(self, log_dir: Path, uvloop: bool = True) -> None:
         self._log_dir = log_dir
         self._uvloop = uvloop
         self._process: ManagedProcess | None = None
         self.url = ""
 
     @property
-    def pid(self) -> int:
+    def process(self) -> ManagedProcess:
         if self._process is None:
             raise RuntimeError("the fake Kakao is not running")
-        return self._process.pid
+        return self._process
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def start(self) -> KakaoProcess:
         def build(port: int) -> ManagedProcess:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from bench.cases import REQUESTS, Case
+from bench.cases import Case
 from bench.procfs import CpuMeter, process_tree, rss_kb
 from bench.wrk import run_wrk
 
@@ -46,7 +46,7 @@ def measure(
     seconds: float,
     warmup_seconds: float,
 ) -> CaseResult:
-    request = REQUESTS[case.method]
+    request = case.request
     if warmup_seconds > 0:
         run_wrk(base_url, request, case.connections, warmup_seconds)
 

@@ -13,10 +13,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # (after use(): the backend must be chosen first)
 
-from bench.cases import BASELINE, CEILING, OURS_POSTGRES, OURS_SQLITE
+from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS_POSTGRES, OURS_SQLITE
 from bench.runner import BenchRun
 
 _STYLE = {
+    KAKAO_ALONE: {"color": "tab:purple", "linestyle": ":", "marker": "x"},
     CEILING: {"color": "0.4", "linestyle": "--", "marker": "s"},
     BASELINE: {"color": "tab:red", "marker": "v"},
     OURS_SQLITE: {"color": "tab:blue", "marker": "o"},

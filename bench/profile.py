@@ -24,7 +24,6 @@ from pathlib import Path
 from bench.cases import OURS, OURS_SQLITE, REQUESTS
 from bench.kakao import KakaoProcess
 from bench.runner import start_target
-from bench.targets import Options
 from bench.wrk import run_wrk
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -93,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
-    parser.add_argument("--service-uvloop", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -102,16 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     raw = args.out / f"{name}.txt"
-    options = Options(service_uvloop=args.service_uvloop)
     request = REQUESTS[args.method]
     with (
         KakaoProcess(work) as kakao,
-        start_target(args.target, work, kakao, options) as target,
+        start_target(args.target, work, kakao) as target,
     ):
         kakao.set_latency(args.kakao_ms)
         run_wrk(target.base_url, request, args.connections, 1)  # warm-up
-        # The service's pid is the leader of its process group: our `bench.uvloop_run` or
-        # `python -m service` itself, both running the service in that same process.
+        # The service's pid is `python -m service` itself, which runs the whole service.
         record = [
             py_spy(), "record", "--pid", str(target.process.pid), "--gil", "--nonblocking",
             "--rate", str(args.rate), "--duration", str(args.seconds),

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import targets
-from bench.cases import BASELINE, CEILING, OURS_POSTGRES, OURS_SQLITE, Plan
+from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS_POSTGRES, OURS_SQLITE, Plan
 from bench.kakao import KakaoProcess
 from bench.measure import CaseResult, measure
 from bench.processes import REPO_ROOT
@@ -54,7 +54,7 @@ def machine_facts() -> dict[str, object]:
 
 
 def start_target(
-    name: str, log_dir: Path, kakao: KakaoProcess | None, options: targets.Options
+    name: str, log_dir: Path, kakao: KakaoProcess | None
 ) -> AbstractContextManager[targets.Target]:
     """The context manager that runs target `name`; all but the ceiling need the fake Kakao."""
     if name == CEILING:
@@ -62,9 +62,10 @@ def start_target(
     if kakao is None:
         raise RuntimeError(f"{name} needs the fake Kakao")
     starters: dict[str, Callable[[], AbstractContextManager[targets.Target]]] = {
+        KAKAO_ALONE: lambda: targets.kakao_alone(kakao),
         BASELINE: lambda: targets.baseline(log_dir, kakao),
-        OURS_SQLITE: lambda: targets.ours_sqlite(log_dir, kakao, options),
-        OURS_POSTGRES: lambda: targets.ours_postgres(log_dir, kakao, options),
+        OURS_SQLITE: lambda: targets.ours_sqlite(log_dir, kakao),
+        OURS_POSTGRES: lambda: targets.ours_postgres(log_dir, kakao),
     }
     return starters[name]()
 
@@ -91,16 +92,18 @@ def run_bench(
     needs_kakao = any(name != CEILING for name in plan.targets)
     with KakaoProcess(log_dir, options.kakao_uvloop) if needs_kakao else nullcontext() as kakao:
         for name in _runnable_targets(plan, run):
-            with start_target(name, log_dir, kakao, options) as target:
+            with start_target(name, log_dir, kakao) as target:
                 for case in plan.cases(name):
                     if kakao is not None:
                         kakao.set_latency(case.kakao_ms or 0)
                         kakao.clear_log()
+                    # the fake's CPU, measured beside the target's; unless it is the target
+                    calls_kakao = case.kakao_ms is not None and name != KAKAO_ALONE
                     result = measure(
                         case,
                         target.base_url,
                         target.process.pid,
-                        kakao.pid if case.kakao_ms is not None else None,
+                        kakao.pid if kakao is not None and calls_kakao else None,
                         plan.seconds,
                         plan.warmup_seconds,
                     )

@@ -13,7 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cases import BASELINE, CEILING, KAKAO_TOKEN, LOGIN_BODY, OURS_POSTGRES, OURS_SQLITE
+from bench.cases import (
+    BASELINE,
+    CEILING,
+    KAKAO_ALONE,
+    KAKAO_TOKEN,
+    LOGIN_BODY,
+    OURS_POSTGRES,
+    OURS_SQLITE,
+)
 from bench.client import call
 from bench.kakao import KakaoProcess
 from bench.processes import ManagedProcess, python_module, start_on_free_port
@@ -24,10 +32,15 @@ APP_ID = 10001
 
 @dataclass(frozen=True)
 class Options:
-    """How the processes under test are run; the defaults are what a deployment runs."""
+    """How the processes under test are run.
 
-    kakao_uvloop: bool = False
-    service_uvloop: bool = False
+    The fake Kakao runs on uvloop: its own time per request lands in every target's latency,
+    and uvloop halves it (bench/README.md), which brings the fake closer to a Kakao that takes
+    exactly the injected delay. Our service picks its loop itself (uvloop; `SERVICE_UVLOOP=0`
+    in the environment, passed on to it, for asyncio's).
+    """
+
+    kakao_uvloop: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,12 @@ def create_bench_user(target: Target) -> None:
     )
     if status not in (200, 201):
         raise RuntimeError(f"{target.name}: creating the bench user failed: {status} {body}")
+
+
+@contextmanager
+def kakao_alone(kakao: KakaoProcess) -> Iterator[Target]:
+    """The fake Kakao itself, already running for the whole run: nothing to start or stop."""
+    yield Target(KAKAO_ALONE, kakao.url, kakao.process)
 
 
 @contextmanager
@@ -100,9 +119,7 @@ def baseline(log_dir: Path, kakao: KakaoProcess) -> Iterator[Target]:
 
 
 @contextmanager
-def ours(
-    name: str, log_dir: Path, kakao: KakaoProcess, database_url: str, options: Options
-) -> Iterator[Target]:
+def ours(name: str, log_dir: Path, kakao: KakaoProcess, database_url: str) -> Iterator[Target]:
     """`python -m service`, configured through its environment variables only.
 
     Logging at WARNING: neither the ceiling nor gunicorn's defaults write an access log, and
@@ -115,8 +132,7 @@ def ours(
         "SECRET_KEY": SECRET_KEY,
         "HOST": "127.0.0.1",
     }
-    module = ("bench.uvloop_run", "service") if options.service_uvloop else ("service",)
-    argv = python_module(*module, "--log-level", "WARNING")
+    argv = python_module("service", "--log-level", "WARNING")
 
     def service(port: int) -> ManagedProcess:
         return ManagedProcess(name, argv, log_dir, {**env, "PORT": str(port)})
@@ -130,20 +146,20 @@ def ours(
 
 
 @contextmanager
-def ours_sqlite(log_dir: Path, kakao: KakaoProcess, options: Options) -> Iterator[Target]:
+def ours_sqlite(log_dir: Path, kakao: KakaoProcess) -> Iterator[Target]:
     url = f"sqlite+aiosqlite:///{log_dir / 'ours.sqlite3'}"
-    with ours(OURS_SQLITE, log_dir, kakao, url, options) as target:
+    with ours(OURS_SQLITE, log_dir, kakao, url) as target:
         yield target
 
 
 @contextmanager
-def ours_postgres(log_dir: Path, kakao: KakaoProcess, options: Options) -> Iterator[Target]:
+def ours_postgres(log_dir: Path, kakao: KakaoProcess) -> Iterator[Target]:
     """A throwaway PostgreSQL (the tests' own helper), deleted with every file afterwards."""
     from tests.support.postgres import ThrowawayPostgres
 
     with ThrowawayPostgres() as server:
         database_url = server.create_database("bench")
-        with ours(OURS_POSTGRES, log_dir, kakao, database_url, options) as target:
+        with ours(OURS_POSTGRES, log_dir, kakao, database_url) as target:
             yield target
 
 

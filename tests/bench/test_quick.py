@@ -19,6 +19,8 @@ TABLE_HEADER = (
     "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline |"
 )
 TARGETS = ("ceiling", "baseline", "ours-sqlite", "ours-postgres")
+#: the fake Kakao alone, the floor under every target's latency: one row, GET /v2/user/me
+KAKAO_ALONE = "kakao-alone"
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,9 @@ def test_prints_the_table_with_a_row_per_target_and_method(quick_run) -> None:
     lines = cases.splitlines()
     assert TABLE_HEADER in lines
     cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines]
-    seen = {(row[0], row[1]) for row in cells if row and row[0] in TARGETS}
-    assert seen == {(target, method) for target in TARGETS for method in ("GET", "POST")}
+    seen = {(row[0], row[1]) for row in cells if row and row[0] in (*TARGETS, KAKAO_ALONE)}
+    expected = {(target, method) for target in TARGETS for method in ("GET", "POST")}
+    assert seen == expected | {(KAKAO_ALONE, "GET")}
     assert "| target | check | measured | goal | result |" in checks
 
 
@@ -52,7 +55,7 @@ def test_writes_markdown_json_and_png(quick_run) -> None:
     assert (out / "quick.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     document = json.loads((out / "quick.json").read_text())
     assert document["mode"] == "quick"
-    assert {case["target"] for case in document["cases"]} == set(TARGETS)
+    assert {case["target"] for case in document["cases"]} == {*TARGETS, KAKAO_ALONE}
 
 
 def test_every_case_got_answers_and_no_errors(quick_run) -> None:
