@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from service import eventloop
+from service import eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_origins
 
@@ -73,6 +73,7 @@ async def serve(settings: Settings) -> None:
     app = await create_app(settings)
     server = make_server(app)
     server.listen(settings.port, address=settings.host)
+    gc_tuning.settle()  # everything built so far lives as long as the process
     log.info(
         "service listening on http://%s:%s (%s event loop)",
         settings.host,
