@@ -18,7 +18,7 @@ from pathlib import Path
 import tornado.web
 from tornado.httpserver import HTTPServer
 
-from service import db
+from service import db, users
 from service.flows import Services
 from service.handlers import (
     DISCARD_LIMIT,
@@ -81,6 +81,7 @@ async def close_app(app: tornado.web.Application) -> None:
     """Close the Kakao connection pool and the database engine."""
     services: Services = app.settings["services"]
     await services.kakao.close()
+    await users.close(services.engine)
     await services.engine.dispose()
 
 

@@ -98,7 +98,8 @@ def _drop_closed_asyncpg_connection(dbapi_connection: Any, _record: Any, _proxy:
     # checkout: when PostgreSQL restarts, it closes every session's socket, and asyncpg marks
     # the connection closed as soon as the event loop sees that. Such a connection is replaced
     # here, for free, so a restart while the service is idle costs no request a 503. (A
-    # connection that dies mid-request is a 503, and SQLAlchemy then renews the whole pool.)
+    # connection that dies mid-request is a 503 and is replaced; a connection that died
+    # without the server closing it is found out by its own next request, also a 503.)
     if dbapi_connection.driver_connection.is_closed():
         raise sqlalchemy.exc.DisconnectionError("connection closed by the server")
 

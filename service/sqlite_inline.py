@@ -13,7 +13,11 @@ sqlite3 connection used only from the event loop's thread, and keeps the loop un
 - autocommit: each statement is its own transaction, so no lock outlives a statement.
 - `wal_autocheckpoint` is 0: a checkpoint syncs the file to disk, which must not happen on the
   loop. Every CHECKPOINT_EVERY inline writes the caller runs a passive checkpoint through the
-  pool (see `users`), i.e. in aiosqlite's thread.
+  pool (see `users`), i.e. in aiosqlite's thread. Writes go through the pool from then until
+  one has done so after the checkpoint: the first write after a checkpoint starts the WAL
+  afresh and syncs its header, and that sync belongs in a thread too.
+- closing: `aclose` before the pool is disposed, so the pool's last connection, not this one,
+  runs the final checkpoint (closing the last connection checkpoints and syncs).
 - the file is opened read-write, never created: a database that is gone stays gone.
 
 Only for a file in WAL mode, where readers never wait for the writer: a `:memory:` database is
@@ -22,8 +26,10 @@ another database on every connection, and a file in rollback-journal mode makes 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +44,7 @@ class InlineSQLite:
 
     `fetch` answers the rows, or None when the statement should go through the pool instead.
     `close` drops the connection (the engine's `dispose` does, through `users`); the next
-    `fetch` opens it again.
+    `fetch` opens it again. Writes are inline only while `writes_inline` is true.
     """
 
     def __init__(self, path: str) -> None:
@@ -47,6 +53,14 @@ class InlineSQLite:
         self._writes = 0
         #: off for good once the file turns out not to be in WAL mode
         self.enabled = True
+        self._checkpoint: asyncio.Task[None] | None = None
+        #: from a checkpoint's start until a write through the pool has followed its end
+        self._writes_paused = False
+        self._restart_due = False
+
+    @property
+    def writes_inline(self) -> bool:
+        return self.enabled and not self._writes_paused
 
     def fetch(self, sql: str, parameters: tuple[Any, ...]) -> list[Any] | None:
         """All rows of `sql`, committed; None if it failed, so the pool must run it."""
@@ -58,8 +72,10 @@ class InlineSQLite:
                 return None
             return connection.execute(sql, parameters).fetchall()
         except sqlite3.Error as error:
-            # the primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too
-            if error.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            # The primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too. Errors of
+            # Python's own (e.g. a stored text that is not UTF-8) have no code at all.
+            code = getattr(error, "sqlite_errorcode", None)
+            if code is None or code & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 # Not a lock to wait for: start afresh next time, and let the pool report it.
                 log.debug("inline SQLite statement failed: %s", error)
                 self.close()
@@ -73,7 +89,39 @@ class InlineSQLite:
         self._writes = 0
         return True
 
+    def checkpoint_in_background(self, checkpoint: Coroutine[Any, Any, None]) -> None:
+        """Run `checkpoint` (through the pool) as a task; writes use the pool until it is over."""
+        if self._checkpoint is not None and not self._checkpoint.done():
+            checkpoint.close()  # one at a time: the running one covers these writes as well
+            return
+        self._writes_paused = True
+        self._checkpoint = asyncio.get_running_loop().create_task(checkpoint)
+        self._checkpoint.add_done_callback(self._checkpoint_over)
+
+    def _checkpoint_over(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            self._writes_paused = False  # nothing was reset: no WAL restart is coming
+        else:
+            self._restart_due = True
+
+    def pool_wrote(self) -> None:
+        """A write went through the pool: after a checkpoint, it restarted the WAL there."""
+        if self._restart_due:
+            self._restart_due = self._writes_paused = False
+
+    async def wait_for_checkpoint(self) -> None:
+        """Until the background checkpoint, if any, is over (tests, and `aclose`)."""
+        if self._checkpoint is not None and not self._checkpoint.done():
+            await asyncio.wait([self._checkpoint])  # its outcome is the task's own business
+
+    async def aclose(self) -> None:
+        """Let a running checkpoint finish, then close: call before disposing of the pool."""
+        await self.wait_for_checkpoint()
+        self.close()
+
     def close(self) -> None:
+        if self._checkpoint is not None and not self._checkpoint.done():
+            self._checkpoint.cancel()
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()

@@ -101,9 +101,8 @@ class _RawStatement:
 
 @dataclass(frozen=True)
 class _Store:
-    """What the hot path needs per engine, built on first use."""
+    """What the hot path needs per engine, built on first use (never the engine itself)."""
 
-    engine: AsyncEngine
     #: "postgresql" or "sqlite"
     dialect: str
     #: steps 1/3 and 2, compiled for this engine's dialect
@@ -119,14 +118,25 @@ class _Store:
 _STORES: weakref.WeakKeyDictionary[AsyncEngine, _Store] = weakref.WeakKeyDictionary()
 
 
-def _store(session: AsyncSession | AsyncEngine) -> _Store:
+def _store(session: AsyncSession | AsyncEngine) -> tuple[AsyncEngine, _Store]:
     engine = session if isinstance(session, AsyncEngine) else session.bind
     if not isinstance(engine, AsyncEngine):
         raise TypeError("the session must be bound to an AsyncEngine")
     store = _STORES.get(engine)
     if store is None:
         store = _STORES[engine] = _make_store(engine)
-    return store
+    return engine, store
+
+
+async def close(engine: AsyncEngine) -> None:
+    """Close what the hot path holds beside `engine`'s pool; call before `engine.dispose()`.
+
+    On a SQLite file: lets a background checkpoint finish and closes the inline connection, so
+    that the pool's last connection, in its own thread, runs SQLite's closing checkpoint.
+    """
+    store = _STORES.get(engine)
+    if store is not None and store.inline is not None:
+        await store.inline.aclose()
 
 
 def _make_store(engine: AsyncEngine) -> _Store:
@@ -140,15 +150,16 @@ def _make_store(engine: AsyncEngine) -> _Store:
     log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
     sign_up_raw = _RawStatement(sign_up, engine.dialect, _VALUE_KEYS)
     if dialect == "postgresql":
-        return _Store(engine, dialect, log_in, sign_up_raw, contextlib.nullcontext())
-    return _Store(engine, dialect, log_in, sign_up_raw, asyncio.Lock(), _inline_sqlite(engine))
+        return _Store(dialect, log_in, sign_up_raw, contextlib.nullcontext())
+    return _Store(dialect, log_in, sign_up_raw, asyncio.Lock(), _inline_sqlite(engine))
 
 
 def _inline_sqlite(engine: AsyncEngine) -> InlineSQLite | None:
     """The event loop's own connection to a SQLite file, closed whenever the pool is disposed.
 
     Closing it with the pool keeps `dispose()` meaning what it did: no connection to the file
-    is left open (it reopens on the next statement).
+    is left open (it reopens on the next statement). The service calls `close` first, which
+    also keeps SQLite's closing checkpoint off the loop.
     """
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -159,7 +170,7 @@ def _inline_sqlite(engine: AsyncEngine) -> InlineSQLite | None:
 
 
 @contextlib.asynccontextmanager
-async def _driver(store: _Store) -> AsyncIterator[Any]:
+async def _driver(engine: AsyncEngine) -> AsyncIterator[Any]:
     """A pooled connection's driver itself (asyncpg's or aiosqlite's connection).
 
     No SQLAlchemy Connection around it: checking one out and in costs more CPU than a lookup.
@@ -168,9 +179,9 @@ async def _driver(store: _Store) -> AsyncIterator[Any]:
     Used outside any transaction: asyncpg runs each statement in autocommit mode; aiosqlite's
     caller commits.
     """
-    dialect = store.engine.dialect
+    dialect = engine.dialect
     try:
-        raw = await store.engine.raw_connection()
+        raw = await engine.raw_connection()
     except dialect.loaded_dbapi.Error as error:  # could not connect: wrapped as Engine.connect does
         raise sqlalchemy.exc.DBAPIError.instance(
             None,
@@ -185,7 +196,9 @@ async def _driver(store: _Store) -> AsyncIterator[Any]:
         _raise_as_sqlalchemy(dialect, raw, error)
         raise
     finally:
-        await greenlet_spawn(raw.close)  # back to the pool; its reset may await the driver
+        # Back to the pool (its reset may await the driver), even if this task is cancelled
+        # meanwhile: a second cancellation must not cut the return short.
+        await asyncio.shield(greenlet_spawn(raw.close))
 
 
 #: one step: (statement, its parameters, whether a row from it means "created")
@@ -206,7 +219,7 @@ async def sign_up_or_log_in(
     one keeps its stored fields and only gets `last_login_at = now`. Committed on return; the
     User is detached (not in `session`).
     """
-    store = _store(session)
+    engine, store = _store(session)
     values = {
         "kakao_id": kakao_id,
         "user_name": user_name,
@@ -221,22 +234,25 @@ async def sign_up_or_log_in(
         (store.sign_up, store.sign_up.parameters(values), True),
         (store.log_in, log_in, False),
     )
-    if store.inline is not None:
-        done = _run_inline(store.inline, steps, kakao_id)
+    inline = store.inline
+    if inline is not None and inline.writes_inline:
+        done = _run_inline(inline, steps, kakao_id)
         if done is not None:
-            if store.inline.wrote():
-                _checkpoint_soon(store.engine)
+            if inline.wrote():
+                inline.checkpoint_in_background(_checkpoint(engine))
             return done
     if store.dialect == "postgresql":
-        async with _driver(store) as driver:
+        async with _driver(engine) as driver:
             return await _run(lambda sql, params: driver.fetch(sql, *params), steps, kakao_id)
     # SQLite through the pool: its write lock is held from the first write to the commit, so
     # is ours.
-    async with store.write_lock, _driver(store) as driver:
+    async with store.write_lock, _driver(engine) as driver:
         done = await _run(driver.execute_fetchall, steps, kakao_id)
         if driver.in_transaction:
             await driver.commit()
-        return done
+    if inline is not None:
+        inline.pool_wrote()
+    return done
 
 
 async def _run(
@@ -273,18 +289,8 @@ def _vanished(kakao_id: int) -> RuntimeError:
     return RuntimeError(f"the account of Kakao user {kakao_id} vanished while logging in")
 
 
-#: checkpoints running in the background (a reference, so they are not garbage-collected)
-_CHECKPOINTS: set[asyncio.Task[None]] = set()
-
-
-def _checkpoint_soon(engine: AsyncEngine) -> None:
-    """Copy the WAL into the database file in aiosqlite's thread (see service.sqlite_inline)."""
-    task = asyncio.get_running_loop().create_task(_checkpoint(engine))
-    _CHECKPOINTS.add(task)
-    task.add_done_callback(_CHECKPOINTS.discard)
-
-
 async def _checkpoint(engine: AsyncEngine) -> None:
+    """Copy the WAL into the database file in aiosqlite's thread (see service.sqlite_inline)."""
     try:
         async with engine.connect() as connection:
             await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
@@ -309,12 +315,12 @@ async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
     The hottest statement of all: on a SQLite file it runs inline on the event loop; otherwise
     (and when the file is busy) on a pooled connection's driver itself (see `_driver`).
     """
-    store = _store(session)
+    engine, store = _store(session)
     if store.inline is not None:
         rows = store.inline.fetch(_IS_USER_SQLITE, (kakao_id,))
         if rows is not None:
             return bool(rows[0][0])
-    async with _driver(store) as driver:
+    async with _driver(engine) as driver:
         if store.dialect == "postgresql":
             return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
         rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
@@ -324,8 +330,10 @@ async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
 def _raise_as_sqlalchemy(dialect: Any, raw: Any, error: Exception) -> None:
     """Raise `error`, a driver's own, as the SQLAlchemy error `connection.execute` would raise.
 
-    A disconnect also invalidates the pooled connection, so it is not handed out again. Errors
-    that are not the driver's (a cancellation, a bug of ours) are left alone.
+    A disconnect also invalidates the pooled connection, so it is not handed out again (the
+    pool's other connections are not: the checkout hook in service.db replaces those the server
+    closed when they are next checked out). Errors that are not the driver's (a cancellation, a
+    bug of ours) are left alone.
     """
     dbapi = dialect.loaded_dbapi
     adapted: BaseException = error

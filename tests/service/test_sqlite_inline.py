@@ -67,14 +67,18 @@ async def test_a_write_waits_for_another_writer_off_the_loop(
     blocker.execute("UPDATE users SET user_name = 'blocker' WHERE kakao_id = 1")
     try:
         waiting = asyncio.create_task(log_in(engine, 2))
-        ticks = 0
-        for _ in range(20):  # the loop keeps running while the log-in waits for the lock
+        longest_stall = 0.0
+        for _ in range(20):
+            before = time.monotonic()
             await asyncio.sleep(0.01)
-            ticks += 1
-            # and reads go on meanwhile, from the last committed state
+            longest_stall = max(longest_stall, time.monotonic() - before)
+            # reads go on meanwhile, from the last committed state
             assert await users.is_user(engine, 1)
             assert not await users.is_user(engine, 2)
-        assert ticks == 20 and not waiting.done()
+        assert not waiting.done()
+        # A loop blocked in SQLite's busy handler would stall for its whole timeout (the pool's
+        # is 5 s); a generous bound, far from it, so a busy machine cannot fail this.
+        assert longest_stall < 1.0
     finally:
         blocker.execute("COMMIT")
         blocker.close()
@@ -95,12 +99,25 @@ def test_a_busy_file_is_answered_at_once_not_waited_for(database: Path) -> None:
         started = time.monotonic()
         assert inline.fetch(LOGIN, ("now", 7)) is None  # the pool's turn
         # A busy_timeout would have slept (the pool's is 5 s); this one gives up at once.
-        assert time.monotonic() - started < db.SQLITE_BUSY_TIMEOUT_MS / 1000 / 2
+        assert time.monotonic() - started < 1.0
         assert inline.fetch("SELECT kakao_id FROM users", ()) == [(7,)]  # WAL: reads go on
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert inline.fetch(LOGIN, ("now", 7)) == [(1,)]
+    inline.close()
+
+
+def test_an_error_of_python_s_own_sends_the_statement_to_the_pool(database: Path) -> None:
+    with sqlite3.connect(database) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE users (kakao_id, user_name)")
+        setup.execute("INSERT INTO users VALUES (7, CAST(x'ff' AS TEXT))")  # not UTF-8
+    setup.close()
+    inline = InlineSQLite(str(database))
+    # sqlite3 raises "Could not decode to UTF-8": an error without an SQLite error code
+    assert inline.fetch("SELECT user_name FROM users", ()) is None
+    assert inline.fetch("SELECT kakao_id FROM users", ()) == [(7,)]  # and it carries on
     inline.close()
 
 
@@ -130,10 +147,13 @@ async def test_inline_writes_are_checkpointed_through_the_pool(
     checkpointed: bool,
 ) -> None:
     monkeypatch.setattr(sqlite_inline, "CHECKPOINT_EVERY", every)
+    inline = users._store(engine)[1].inline
+    assert inline is not None
     await log_in(engine, 1)
     for minute in range(300):
         await log_in(engine, 1, T0 + timedelta(minutes=minute))
-        await asyncio.gather(*users._CHECKPOINTS)
+        await inline.wait_for_checkpoint()
+    assert inline.writes_inline  # the write after each checkpoint, through the pool, ended it
     wal = database.with_name(database.name + "-wal").stat().st_size
     # Every log-in appends at least one 4 KiB page to the WAL; once checkpointed, SQLite
     # writes the WAL from its start again, so it stays a few checkpoints long.
@@ -142,6 +162,39 @@ async def test_inline_writes_are_checkpointed_through_the_pool(
         assert wal < three_hundred_pages / 4
     else:
         assert wal > three_hundred_pages
+
+
+async def test_concurrent_sign_ups_through_the_pool_make_one_account(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback path on its own: the asyncio.Lock, the commit, steps 1 to 3 via aiosqlite."""
+    monkeypatch.setattr(users, "_inline_sqlite", lambda _engine: None)
+    engine = db.create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        await db.migrate(engine)
+        assert users._store(engine)[1].inline is None
+        outcomes = await asyncio.gather(*(log_in(engine, 99) for _ in range(25)))
+        assert sorted(created for _, created in outcomes) == [False] * 24 + [True]
+        assert {user_id for user_id, _ in outcomes} == {1}
+        with sqlite3.connect(database) as check:
+            assert check.execute("SELECT count(*) FROM users").fetchone() == (1,)
+        check.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_closing_before_dispose_leaves_no_connection_and_no_wal(
+    engine: AsyncEngine, database: Path
+) -> None:
+    await log_in(engine, 1)
+    await users.close(engine)  # as the service's close_app does, then dispose
+    await engine.dispose()
+    assert open_files(database) == []
+    # the pool's last connection ran SQLite's closing checkpoint and removed the WAL
+    assert not database.with_name(database.name + "-wal").exists()
+    with sqlite3.connect(database) as check:
+        assert check.execute("SELECT kakao_id FROM users").fetchall() == [(1,)]
+    check.close()
 
 
 async def test_dispose_leaves_no_connection_to_the_file(
