@@ -108,8 +108,8 @@ class _Store:
     #: steps 1/3 and 2, compiled for this engine's dialect
     log_in: _RawStatement
     sign_up: _RawStatement
-    #: SQLite: held around every write through the pool; PostgreSQL: no lock
-    write_lock: contextlib.AbstractAsyncContextManager[Any]
+    #: SQLite: held around every write through the pool; PostgreSQL: None
+    write_lock: asyncio.Lock | None
     #: a SQLite file's connection on the event loop; None for PostgreSQL and `:memory:`
     inline: InlineSQLite | None = None
 
@@ -150,7 +150,7 @@ def _make_store(engine: AsyncEngine) -> _Store:
     log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
     sign_up_raw = _RawStatement(sign_up, engine.dialect, _VALUE_KEYS)
     if dialect == "postgresql":
-        return _Store(dialect, log_in, sign_up_raw, contextlib.nullcontext())
+        return _Store(dialect, log_in, sign_up_raw, None)
     return _Store(dialect, log_in, sign_up_raw, asyncio.Lock(), _inline_sqlite(engine))
 
 
@@ -234,24 +234,53 @@ async def sign_up_or_log_in(
         (store.sign_up, store.sign_up.parameters(values), True),
         (store.log_in, log_in, False),
     )
-    inline = store.inline
-    if inline is not None and inline.writes_inline:
-        done = _run_inline(inline, steps, kakao_id)
-        if done is not None:
-            if inline.wrote():
-                inline.checkpoint_in_background(_checkpoint(engine))
-            return done
-    if store.dialect == "postgresql":
+    if store.write_lock is None:  # PostgreSQL
         async with _driver(engine) as driver:
             return await _run(lambda sql, params: driver.fetch(sql, *params), steps, kakao_id)
-    # SQLite through the pool: its write lock is held from the first write to the commit, so
-    # is ours.
-    async with store.write_lock, _driver(engine) as driver:
-        done = await _run(driver.execute_fetchall, steps, kakao_id)
-        if driver.in_transaction:
-            await driver.commit()
+    return await _sign_up_or_log_in_sqlite(engine, store.write_lock, store.inline, steps, kakao_id)
+
+
+async def _sign_up_or_log_in_sqlite(
+    engine: AsyncEngine,
+    lock: asyncio.Lock,
+    inline: InlineSQLite | None,
+    steps: Sequence[_Step],
+    kakao_id: int,
+) -> tuple[User, bool]:
+    """Inline when it can be done at once; else through the pool, one write at a time.
+
+    Inline is tried first only while none of this process's writes is queued on `lock`: a
+    write through the pool holds SQLite's lock across thread hops, and an inline write that
+    ran into it would fall back too, queueing the next behind it, and so on for good. Behind
+    the lock, inline is tried again (another process may still hold the file), then the pool.
+    """
+    if not lock.locked():
+        done = _write_inline(engine, inline, steps, kakao_id)
+        if done is not None:
+            return done
+    async with lock:
+        done = _write_inline(engine, inline, steps, kakao_id)
+        if done is not None:
+            return done
+        # SQLite's write lock is held from the first write to the commit: so is ours.
+        async with _driver(engine) as driver:
+            done = await _run(driver.execute_fetchall, steps, kakao_id)
+            if driver.in_transaction:
+                await driver.commit()
     if inline is not None:
         inline.pool_wrote()
+    return done
+
+
+def _write_inline(
+    engine: AsyncEngine, inline: InlineSQLite | None, steps: Sequence[_Step], kakao_id: int
+) -> tuple[User, bool] | None:
+    """Steps 1 to 3 inline, counting the write toward the next checkpoint; None: use the pool."""
+    if inline is None or not inline.writes_inline:
+        return None
+    done = _run_inline(inline, steps, kakao_id)
+    if done is not None and inline.wrote():
+        inline.checkpoint_in_background(_checkpoint(engine))
     return done
 
 
