@@ -201,8 +201,9 @@ async def _driver(engine: AsyncEngine) -> AsyncIterator[Any]:
         await asyncio.shield(greenlet_spawn(raw.close))
 
 
-#: one step: (statement, its parameters, whether a row from it means "created")
-_Step = tuple[_RawStatement, tuple[Any, ...], bool]
+#: one step: (statement, whether a row from it means "created"); its parameters come from
+#: the call's values when it runs, so a log-in never formats the sign-up's six
+_Step = tuple[_RawStatement, bool]
 
 
 async def sign_up_or_log_in(
@@ -222,22 +223,18 @@ async def sign_up_or_log_in(
     engine, store = _store(session)
     values = {
         "kakao_id": kakao_id,
+        "match_kakao_id": kakao_id,
         "user_name": user_name,
         "email": email or None,
         "created_at": now,
         "updated_at": now,
         "last_login_at": now,
     }
-    log_in = store.log_in.parameters({"match_kakao_id": kakao_id, "last_login_at": now})
-    steps: tuple[_Step, ...] = (
-        (store.log_in, log_in, False),
-        (store.sign_up, store.sign_up.parameters(values), True),
-        (store.log_in, log_in, False),
-    )
+    steps: tuple[_Step, ...] = ((store.log_in, False), (store.sign_up, True), (store.log_in, False))
     if store.write_lock is None:  # PostgreSQL
         async with _driver(engine) as driver:
-            return await _run(lambda sql, params: driver.fetch(sql, *params), steps, kakao_id)
-    return await _sign_up_or_log_in_sqlite(engine, store.write_lock, store.inline, steps, kakao_id)
+            return await _run(lambda sql, params: driver.fetch(sql, *params), steps, values)
+    return await _sign_up_or_log_in_sqlite(engine, store.write_lock, store.inline, steps, values)
 
 
 async def _sign_up_or_log_in_sqlite(
@@ -245,7 +242,7 @@ async def _sign_up_or_log_in_sqlite(
     lock: asyncio.Lock,
     inline: InlineSQLite | None,
     steps: Sequence[_Step],
-    kakao_id: int,
+    values: dict[str, Any],
 ) -> tuple[User, bool]:
     """Inline when it can be done at once; else through the pool, one write at a time.
 
@@ -255,16 +252,16 @@ async def _sign_up_or_log_in_sqlite(
     the lock, inline is tried again (another process may still hold the file), then the pool.
     """
     if not lock.locked():
-        done = _write_inline(engine, inline, steps, kakao_id)
+        done = _write_inline(engine, inline, steps, values)
         if done is not None:
             return done
     async with lock:
-        done = _write_inline(engine, inline, steps, kakao_id)
+        done = _write_inline(engine, inline, steps, values)
         if done is not None:
             return done
         # SQLite's write lock is held from the first write to the commit: so is ours.
         async with _driver(engine) as driver:
-            done = await _run(driver.execute_fetchall, steps, kakao_id)
+            done = await _run(driver.execute_fetchall, steps, values)
             if driver.in_transaction:
                 await driver.commit()
     if inline is not None:
@@ -273,12 +270,15 @@ async def _sign_up_or_log_in_sqlite(
 
 
 def _write_inline(
-    engine: AsyncEngine, inline: InlineSQLite | None, steps: Sequence[_Step], kakao_id: int
+    engine: AsyncEngine,
+    inline: InlineSQLite | None,
+    steps: Sequence[_Step],
+    values: dict[str, Any],
 ) -> tuple[User, bool] | None:
     """Steps 1 to 3 inline, counting the write toward the next checkpoint; None: use the pool."""
     if inline is None or not inline.writes_inline:
         return None
-    done = _run_inline(inline, steps, kakao_id)
+    done = _run_inline(inline, steps, values)
     if done is not None and inline.wrote():
         inline.checkpoint_in_background(_checkpoint(engine))
     return done
@@ -287,30 +287,30 @@ def _write_inline(
 async def _run(
     fetch: Callable[[str, tuple[Any, ...]], Awaitable[Sequence[Any]]],
     steps: Sequence[_Step],
-    kakao_id: int,
+    values: dict[str, Any],
 ) -> tuple[User, bool]:
     """Steps 1 to 3 of the module's docstring, each `fetch`ed by the driver."""
-    for statement, parameters, created in steps:
-        rows = await fetch(statement.sql, parameters)
+    for statement, created in steps:
+        rows = await fetch(statement.sql, statement.parameters(values))
         if rows:
             return statement.user(rows[0]), created
-    raise _vanished(kakao_id)
+    raise _vanished(values["kakao_id"])
 
 
 def _run_inline(
-    inline: InlineSQLite, steps: Sequence[_Step], kakao_id: int
+    inline: InlineSQLite, steps: Sequence[_Step], values: dict[str, Any]
 ) -> tuple[User, bool] | None:
     """Steps 1 to 3 on the event loop's SQLite connection; None: run them through the pool.
 
     Nothing awaits in between, so no other request of this process runs between the steps.
     """
-    for statement, parameters, created in steps:
-        rows = inline.fetch(statement.sql, parameters)
+    for statement, created in steps:
+        rows = inline.fetch(statement.sql, statement.parameters(values))
         if rows is None:
             return None
         if rows:
             return statement.user(rows[0]), created
-    raise _vanished(kakao_id)
+    raise _vanished(values["kakao_id"])
 
 
 def _vanished(kakao_id: int) -> RuntimeError:
