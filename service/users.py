@@ -265,8 +265,6 @@ async def _sign_up_or_log_in_sqlite(
             done = await _run(driver.execute_fetchall, steps, values)
             if driver.in_transaction:
                 await driver.commit()
-    if inline is not None:
-        inline.pool_wrote()
     return done
 
 
@@ -277,7 +275,7 @@ def _write_inline(
     values: dict[str, Any],
 ) -> tuple[User, bool] | None:
     """Steps 1 to 3 inline, counting the write toward the next checkpoint; None: use the pool."""
-    if inline is None or not inline.writes_inline:
+    if inline is None:
         return None
     done = _run_inline(inline, steps, values)
     if done is not None and inline.wrote():
