@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=_numbers, help="e.g. 100 or 1,10,100")
     parser.add_argument("--kakao-ms", type=_numbers, help="fake Kakao latencies, e.g. 0,50")
     parser.add_argument("--seconds", type=float, help="measured seconds per case")
+    parser.add_argument(
+        "--repeats", type=int, help="rounds of the cases a goal is judged on (full run: 3)"
+    )
     parser.add_argument("--warmup", type=float, help="warm-up seconds per case")
     parser.add_argument(
         "--kakao-asyncio",
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "kakao_latencies_ms": args.kakao_ms,
         "seconds": args.seconds,
         "warmup_seconds": args.warmup,
+        "repeats": args.repeats,
     }
     plan = dataclasses.replace(plan, **{k: v for k, v in overrides.items() if v is not None})
     name = args.name or ("quick" if args.quick else "latest")

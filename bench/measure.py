@@ -27,6 +27,8 @@ class CaseResult:
     peak_rss_mb: float
     cpu_percent: float
     kakao_cpu_percent: float | None
+    #: how many measurements this result is the median of (see bench.rounds)
+    rounds: int = 1
 
     @property
     def cpu_ms_per_request(self) -> float | None:

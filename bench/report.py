@@ -116,9 +116,9 @@ def cases_table(run: BenchRun) -> str:
     index = Index(run.results)
     header = (
         "| target | method | Kakao | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB "
-        "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline |"
+        "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline | rounds |"
     )
-    lines = [header, "|" + "---|" * 14]
+    lines = [header, "|" + "---|" * 15]
     for r in run.results:
         case = r.case
         kakao = "–" if case.kakao_ms is None else f"{case.kakao_ms} ms"
@@ -126,7 +126,7 @@ def cases_table(run: BenchRun) -> str:
             case.target, case.method, kakao, str(case.connections), _number(r.rps),
             _number(r.p50_ms, 1), _number(r.p99_ms, 1), str(r.errors), _number(r.peak_rss_mb, 1),
             _number(r.cpu_percent), _number(r.cpu_ms_per_request, 2), _number(r.kakao_cpu_percent),
-            _number(index.vs_ceiling(r), 2), _number(index.vs_baseline(r), 1, "×"),
+            _number(index.vs_ceiling(r), 2), _number(index.vs_baseline(r), 1, "×"), str(r.rounds),
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -163,7 +163,10 @@ def markdown(run: BenchRun) -> str:
         f"{run.elapsed_s:.0f} s in all. {_options_text(run)}",
         "",
         f"Each case: wrk (1 thread) for {plan.seconds:g} s after a {plan.warmup_seconds:g} s "
-        "warm-up. Peak RSS: the target's VmRSS sampled every 100 ms under that case's load "
+        f"warm-up. The cases a goal is judged on ran in {plan.repeats} rounds (every target "
+        "again in turn, each round): their numbers are the medians of the rounds (errors summed, "
+        "peak RSS the highest), see the `rounds` column. Peak RSS: the target's VmRSS sampled "
+        "every 100 ms under that case's load "
         "(summed over gunicorn's master and workers). CPU: % of one core; CPU ms/req: the target's "
         "CPU time per answered request, the steadier number on a shared machine. ÷ ceiling and "
         "÷ baseline: our req/s over theirs at the same method, Kakao latency and connections. "
@@ -197,11 +200,13 @@ def as_json(run: BenchRun) -> str:
             "connections": list(run.plan.connections),
             "kakao_latencies_ms": list(run.plan.kakao_latencies_ms),
             "targets": list(run.plan.targets),
+            "repeats": run.plan.repeats,
         },
         "cases": [
             {**r.to_dict(), "vs_ceiling": index.vs_ceiling(r), "vs_baseline": index.vs_baseline(r)}
             for r in run.results
         ],
+        "measurements": [r.to_dict() for r in run.measurements],
         "lifetime_peak_rss_mb": run.lifetime_peak_rss_mb,
         "checks": [{**asdict(c), "passed": c.passed} for c in checks(run)],
         "notes": run.notes,

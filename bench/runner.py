@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import targets
-from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS_POSTGRES, OURS_SQLITE, Plan
+from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS_POSTGRES, OURS_SQLITE, Case, Plan
 from bench.kakao import KakaoProcess
 from bench.measure import CaseResult, measure
 from bench.processes import REPO_ROOT
 from bench.procfs import peak_rss_kb, process_tree
+from bench.rounds import summarize
 
 
 @dataclass
@@ -33,10 +34,16 @@ class BenchRun:
     started_at: str
     machine: dict[str, object]
     options: targets.Options = field(default_factory=targets.Options)
-    results: list[CaseResult] = field(default_factory=list)
+    #: every measurement, rounds apart (see `results` for one per case)
+    measurements: list[CaseResult] = field(default_factory=list)
     lifetime_peak_rss_mb: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+
+    @property
+    def results(self) -> list[CaseResult]:
+        """One result per case: the medians of its rounds."""
+        return summarize(self.measurements)
 
 
 def machine_facts() -> dict[str, object]:
@@ -78,6 +85,37 @@ def _runnable_targets(plan: Plan, run: BenchRun) -> Iterator[str]:
         yield name
 
 
+def _run_target(
+    run: BenchRun,
+    name: str,
+    cases: list[Case],
+    log_dir: Path,
+    kakao: KakaoProcess | None,
+    progress: Callable[[CaseResult], None],
+) -> None:
+    """Start target `name`, measure `cases` on it, stop it."""
+    plan = run.plan
+    with start_target(name, log_dir, kakao) as target:
+        for case in cases:
+            if kakao is not None:
+                kakao.set_latency(case.kakao_ms or 0)
+                kakao.clear_log()
+            # the fake's CPU, measured beside the target's; unless it is the target
+            calls_kakao = case.kakao_ms is not None and name != KAKAO_ALONE
+            result = measure(
+                case,
+                target.base_url,
+                target.process.pid,
+                kakao.pid if kakao is not None and calls_kakao else None,
+                plan.seconds,
+                plan.warmup_seconds,
+            )
+            run.measurements.append(result)
+            progress(result)
+        peak_mb = peak_rss_kb(process_tree(target.process.pid)) / 1024
+        run.lifetime_peak_rss_mb[name] = max(peak_mb, run.lifetime_peak_rss_mb.get(name, 0.0))
+
+
 def run_bench(
     plan: Plan,
     log_dir: Path,
@@ -90,27 +128,16 @@ def run_bench(
     run = BenchRun(plan, started, machine_facts(), options)
     # The ceiling alone needs no fake Kakao; everything else calls it.
     needs_kakao = any(name != CEILING for name in plan.targets)
+    names = list(_runnable_targets(plan, run))
     with KakaoProcess(log_dir, options.kakao_uvloop) if needs_kakao else nullcontext() as kakao:
-        for name in _runnable_targets(plan, run):
-            with start_target(name, log_dir, kakao) as target:
-                for case in plan.cases(name):
-                    if kakao is not None:
-                        kakao.set_latency(case.kakao_ms or 0)
-                        kakao.clear_log()
-                    # the fake's CPU, measured beside the target's; unless it is the target
-                    calls_kakao = case.kakao_ms is not None and name != KAKAO_ALONE
-                    result = measure(
-                        case,
-                        target.base_url,
-                        target.process.pid,
-                        kakao.pid if kakao is not None and calls_kakao else None,
-                        plan.seconds,
-                        plan.warmup_seconds,
-                    )
-                    run.results.append(result)
-                    progress(result)
-                tree = process_tree(target.process.pid)
-                run.lifetime_peak_rss_mb[name] = peak_rss_kb(tree) / 1024
+        # Round 1 runs every case; later rounds only those a goal is judged on, every target
+        # again in turn: each side of a ratio is measured at several moments, and the report
+        # takes medians, so no goal hangs on one run caught by a neighbour's load.
+        for round_number in range(1, plan.repeats + 1):
+            for name in names:
+                cases = plan.cases(name) if round_number == 1 else plan.checked_cases(name)
+                if cases:
+                    _run_target(run, name, cases, log_dir, kakao, progress)
     run.machine["load_average_at_end"] = os.getloadavg()[0]
     run.elapsed_s = time.monotonic() - clock
     print(f"bench: logs of every process in {log_dir}", file=sys.stderr)

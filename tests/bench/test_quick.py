@@ -16,7 +16,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_HEADER = (
     "| target | method | Kakao | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB "
-    "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline |"
+    "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline | rounds |"
 )
 TARGETS = ("ceiling", "baseline", "ours-sqlite", "ours-postgres")
 #: the fake Kakao alone, the floor under every target's latency: one row, GET /v2/user/me
