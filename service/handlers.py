@@ -40,6 +40,7 @@ def _refusing_large_bodies(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(method)
     def checked(self: BaseHandler, *args: Any, **kwargs: Any) -> Any:
+        self._method_started = True
         if self._too_large:
             raise ApiError("BODY_TOO_LARGE")
         return method(self, *args, **kwargs)
@@ -57,8 +58,11 @@ class BaseHandler(RequestHandler):
     `POST /users/me` is a 405. A body over the cap is 413 for every method of every subclass
     (see `__init_subclass__`).
 
-    Each request is counted in `services.in_flight` from `prepare` until it is finished or its
-    client went away, so shutdown can let running requests finish first.
+    Each request is counted in `services.in_flight` from `prepare` until it is finished, so
+    shutdown lets running requests finish first: also those whose client has hung up, since
+    their handler still runs (a sign-up still writes) and must not meet a closed database. Only
+    a request whose body never arrived is done when its connection closes: Tornado then never
+    runs its method, nor `on_finish`.
     """
 
     #: for the `Allow` header of a 405 and the preflight's `Access-Control-Allow-Methods`
@@ -66,6 +70,7 @@ class BaseHandler(RequestHandler):
     _body: bytearray
     _too_large: bool = False
     _counted: bool = False
+    _method_started: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -96,10 +101,11 @@ class BaseHandler(RequestHandler):
 
     def on_connection_close(self) -> None:
         super().on_connection_close()  # fails the body future of a streamed request
-        self._uncount()
+        if not self._method_started:
+            self._uncount()  # the body never came: the method will not run
 
     def _uncount(self) -> None:
-        """Leave `in_flight` once, whichever of finish and a closed connection comes first."""
+        """Leave `in_flight` once, however the request ends."""
         if self._counted:
             self._counted = False
             self.services.in_flight.finished()
