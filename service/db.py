@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: a WAL grown past this (a reader held it, say, while checkpoints ran) is cut back to it when
+#: SQLite next starts it afresh; in steady use it stays a few MB
+SQLITE_WAL_SIZE_LIMIT = 16 * 1024 * 1024
 #: SQLite connections kept open, and the most in use at once. No overflow: an overflow
 #: connection is closed when it comes back, so each use would start a thread, open the file and
 #: run the PRAGMAs again. SQLite runs one statement per connection in its own thread, and the
@@ -116,6 +119,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_SIZE_LIMIT}")
     cursor.close()
 
 

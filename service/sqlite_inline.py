@@ -13,7 +13,8 @@ sqlite3 connection used only from the event loop's thread, and keeps the loop un
 - autocommit: each statement is its own transaction, so no lock outlives a statement.
 - `wal_autocheckpoint` is 0: a checkpoint syncs the file to disk, which must not happen on the
   loop. Every CHECKPOINT_EVERY inline writes the caller runs a passive checkpoint through the
-  pool (see `users`), i.e. in aiosqlite's thread. One sync is left on the loop: the first
+  pool (see `users._checkpoint`), i.e. in aiosqlite's thread, finishing it with this process's
+  writes held for a moment so that it catches up. One sync is left on the loop: the first
   write after a completed checkpoint starts the WAL afresh and syncs its 32-byte header, once
   per CHECKPOINT_EVERY writes (fdatasync here: 0.2 ms median, 2.5 ms at worst). Sending that
   write through the pool instead would send every write made meanwhile there too, one at a
@@ -34,6 +35,8 @@ import sqlite3
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
+
+from service.db import SQLITE_WAL_SIZE_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +76,7 @@ class InlineSQLite:
             if code is None or code & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 # Not a lock to wait for: start afresh next time, and let the pool report it.
                 log.debug("inline SQLite statement failed: %s", error)
-                self.close()
+                self._drop_connection()
             return None
 
     def wrote(self) -> bool:
@@ -104,6 +107,9 @@ class InlineSQLite:
     def close(self) -> None:
         if self._checkpoint is not None and not self._checkpoint.done():
             self._checkpoint.cancel()
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
@@ -124,6 +130,7 @@ class InlineSQLite:
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA wal_autocheckpoint=0")
+            connection.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_SIZE_LIMIT}")
         except BaseException:
             connection.close()
             raise

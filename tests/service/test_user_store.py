@@ -133,6 +133,8 @@ async def test_sqlite_file_gets_its_folder_and_wal(tmp_path: Path) -> None:
         async with engine.connect() as connection:
             assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
             assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+            limit = (await connection.exec_driver_sql("PRAGMA journal_size_limit")).scalar()
+            assert limit == db.SQLITE_WAL_SIZE_LIMIT
     finally:
         await engine.dispose()
     assert (folder / "x.sqlite3").exists()
