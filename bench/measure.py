@@ -29,10 +29,14 @@ class CaseResult:
     kakao_cpu_percent: float | None
     #: how many measurements this result is the median of (see bench.rounds)
     rounds: int = 1
+    #: the median of the rounds' own CPU per request (None: one round, computed below)
+    median_cpu_ms_per_request: float | None = None
 
     @property
     def cpu_ms_per_request(self) -> float | None:
         """The target's CPU per answered request: steadier than req/s on a busy machine."""
+        if self.median_cpu_ms_per_request is not None:
+            return self.median_cpu_ms_per_request
         return self.cpu_percent * 10 / self.rps if self.rps else None
 
     def to_dict(self) -> dict[str, object]:

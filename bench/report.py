@@ -152,6 +152,16 @@ def _options_text(run: BenchRun) -> str:
     return "Options: the fake Kakao ran on asyncio's own loop (--kakao-asyncio)."
 
 
+def _rounds_text(repeats: int) -> str:
+    if repeats <= 1:
+        return ""
+    return (
+        f"The cases a goal is judged on ran in {repeats} rounds (every target started again in "
+        "turn each round, the fake Kakao excepted): their numbers are the medians of the rounds "
+        "(errors summed, peak RSS the highest), see the `rounds` column. "
+    )
+
+
 def markdown(run: BenchRun) -> str:
     plan, machine = run.plan, run.machine
     parts = [
@@ -163,9 +173,7 @@ def markdown(run: BenchRun) -> str:
         f"{run.elapsed_s:.0f} s in all. {_options_text(run)}",
         "",
         f"Each case: wrk (1 thread) for {plan.seconds:g} s after a {plan.warmup_seconds:g} s "
-        f"warm-up. The cases a goal is judged on ran in {plan.repeats} rounds (every target "
-        "again in turn, each round): their numbers are the medians of the rounds (errors summed, "
-        "peak RSS the highest), see the `rounds` column. Peak RSS: the target's VmRSS sampled "
+        f"warm-up. {_rounds_text(plan.repeats)}Peak RSS: the target's VmRSS sampled "
         "every 100 ms under that case's load "
         "(summed over gunicorn's master and workers). CPU: % of one core; CPU ms/req: the target's "
         "CPU time per answered request, the steadier number on a shared machine. ÷ ceiling and "

@@ -16,8 +16,9 @@ from bench.measure import CaseResult
 def summarize(measurements: list[CaseResult]) -> list[CaseResult]:
     """One result per case, in the order cases were first measured.
 
-    Each number is the median over that case's rounds, taken on its own; errors are summed
-    (one bad round must show) and peak RSS is the highest.
+    Each number is the median over that case's rounds, taken on its own (CPU per request too:
+    the median of each round's own, not a ratio of medians); errors are summed (one bad round
+    must show) and peak RSS is the highest.
     """
     by_case: dict[object, list[CaseResult]] = {}
     for result in measurements:
@@ -29,6 +30,7 @@ def _median_of(results: list[CaseResult]) -> CaseResult:
     if len(results) == 1:
         return results[0]
     kakao = [r.kakao_cpu_percent for r in results if r.kakao_cpu_percent is not None]
+    cpu_ms = [r.cpu_ms_per_request for r in results if r.cpu_ms_per_request is not None]
     return dataclasses.replace(
         results[0],
         requests=sum(r.requests for r in results),
@@ -40,4 +42,5 @@ def _median_of(results: list[CaseResult]) -> CaseResult:
         cpu_percent=median(r.cpu_percent for r in results),
         kakao_cpu_percent=median(kakao) if kakao else None,
         rounds=len(results),
+        median_cpu_ms_per_request=median(cpu_ms) if cpu_ms else None,
     )
