@@ -13,12 +13,15 @@ sqlite3 connection used only from the event loop's thread, and keeps the loop un
 - autocommit: each statement is its own transaction, so no lock outlives a statement.
 - `wal_autocheckpoint` is 0: a checkpoint syncs the file to disk, which must not happen on the
   loop. Every CHECKPOINT_EVERY inline writes the caller runs a passive checkpoint through the
-  pool (see `users._checkpoint`), i.e. in aiosqlite's thread, finishing it with this process's
-  writes held for a moment so that it catches up. One sync is left on the loop: the first
-  write after a completed checkpoint starts the WAL afresh and syncs its 32-byte header, once
-  per CHECKPOINT_EVERY writes (fdatasync here: 0.2 ms median, 2.5 ms at worst). Sending that
-  write through the pool instead would send every write made meanwhile there too, one at a
-  time: it was tried, and took the bench's p99 from 128 to 815-870 ms.
+  pool (see `users._checkpoint`), i.e. in aiosqlite's thread, and copies what was written
+  meanwhile on the loop, so that it catches up. So some work is left on the loop, once per
+  CHECKPOINT_EVERY writes: that short second pass (1.5-5 ms under the bench's load, its
+  copying and syncs), and the first write after it,
+  which starts the WAL afresh and syncs its 32-byte header (fdatasync here: 0.2 ms median,
+  2.5 ms at worst). Doing those in a thread instead holds up every write of ours meanwhile,
+  and a thread hand-off under load waits for a busy loop: tried twice (writes through the
+  pool until one followed the checkpoint; the second pass in the pool under the write lock),
+  it took the bench's POST p99 at 100 connections from ~130 ms to 0.8-1.1 s.
 - closing: `aclose` before the pool is disposed, so the pool's last connection, not this one,
   runs the final checkpoint (closing the last connection checkpoints and syncs).
 - the file is opened read-write, never created: a database that is gone stays gone.
