@@ -50,9 +50,19 @@ class Target:
     process: ManagedProcess
 
 
-def _started(name: str, build: Callable[[int], ManagedProcess]) -> Target:
+@contextmanager
+def _running(
+    name: str, build: Callable[[int], ManagedProcess], *, keeps_users: bool = True
+) -> Iterator[Target]:
+    """Target `name` on a free port, with the bench user if it keeps users; stopped after."""
     process, base_url = start_on_free_port(build, "/healthz", timeout=60)
-    return Target(name, base_url, process)
+    target = Target(name, base_url, process)
+    try:
+        if keeps_users:
+            create_bench_user(target)
+        yield target
+    finally:
+        process.stop()
 
 
 def create_bench_user(target: Target) -> None:
@@ -72,16 +82,11 @@ def kakao_alone(kakao: KakaoProcess) -> Iterator[Target]:
 
 @contextmanager
 def ceiling(log_dir: Path) -> Iterator[Target]:
-    target = _started(
-        CEILING,
-        lambda port: ManagedProcess(
-            CEILING, python_module("bench.ceiling", "--port", str(port)), log_dir
-        ),
-    )
-    try:
+    def tornado(port: int) -> ManagedProcess:
+        return ManagedProcess(CEILING, python_module("bench.ceiling", "--port", str(port)), log_dir)
+
+    with _running(CEILING, tornado, keeps_users=False) as target:
         yield target
-    finally:
-        target.process.stop()
 
 
 def _migrate_baseline(env: dict[str, str], log_dir: Path) -> None:
@@ -110,12 +115,8 @@ def baseline(log_dir: Path, kakao: KakaoProcess) -> Iterator[Target]:
         )  # fmt: skip
         return ManagedProcess(BASELINE, argv, log_dir, env)
 
-    target = _started(BASELINE, gunicorn)
-    try:
-        create_bench_user(target)
+    with _running(BASELINE, gunicorn) as target:
         yield target
-    finally:
-        target.process.stop()
 
 
 @contextmanager
@@ -137,12 +138,8 @@ def ours(name: str, log_dir: Path, kakao: KakaoProcess, database_url: str) -> It
     def service(port: int) -> ManagedProcess:
         return ManagedProcess(name, argv, log_dir, {**env, "PORT": str(port)})
 
-    target = _started(name, service)
-    try:
-        create_bench_user(target)
+    with _running(name, service) as target:
         yield target
-    finally:
-        target.process.stop()
 
 
 @contextmanager
