@@ -186,8 +186,17 @@ async def test_login_hint_filters_the_picker(http, kakao):
     assert 'data-testid="pick-user-4000000001"' not in page
 
 
-async def test_prompt_none_without_a_login_is_login_required(http, kakao):
-    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q")
+def default_user_hints() -> list[str]:
+    """Every bundled user, named by id and (where there is one) by email."""
+    kakao = FakeKakao.from_file(None)
+    hints = [str(user.id) for user in kakao.users.values()]
+    return hints + [user.email for user in kakao.users.values() if user.email]
+
+
+@pytest.mark.parametrize("hint", [None, *default_user_hints()])
+async def test_prompt_none_without_a_login_is_login_required_whatever_the_hint(http, kakao, hint):
+    hinted = {"login_hint": hint} if hint else {}
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q", **hinted)
     async with http.get(url, allow_redirects=False) as response:
         assert response.status == 302
         assert query_of(response.headers["Location"]) == {
@@ -422,25 +431,6 @@ async def test_a_forged_session_cookie_is_no_login(http, kakao, forged):
 
 
 # -- prompt=none answers from the browser's session only, never from login_hint -------------
-
-
-def default_user_hints() -> list[str]:
-    """Every bundled user, named by id and (where there is one) by email."""
-    kakao = FakeKakao.from_file(None)
-    hints = [str(user.id) for user in kakao.users.values()]
-    return hints + [user.email for user in kakao.users.values() if user.email]
-
-
-@pytest.mark.parametrize("hint", default_user_hints())
-async def test_a_login_hint_without_a_session_logs_nobody_in(http, kakao, hint):
-    url = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint=hint, state="q")
-    async with http.get(url, allow_redirects=False) as response:
-        assert response.status == 302
-        assert query_of(response.headers["Location"]) == {
-            "error": "login_required",
-            "error_description": "user authentication required.",
-            "state": "q",
-        }
 
 
 async def test_a_login_hint_naming_someone_else_than_the_session_is_login_required(http, kakao):
