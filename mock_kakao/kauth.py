@@ -152,7 +152,8 @@ def check_form_token(request: web.Request, params: Mapping[str, str], sent: obje
     sent_bytes = sent.encode("utf-8", "replace") if isinstance(sent, str) else b""
     if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_bytes, expected):
         raise PageError(
-            "KOE001", "this login form was not issued to this browser (or it expired): start again"
+            "KOE001",
+            "this login form is not from this browser (or the fake restarted): start again",
         )
 
 
