@@ -4,13 +4,22 @@ The flow's parameters travel through the pages as hidden form fields, so the fak
 per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
 tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs; it
 is signed (HMAC-SHA256, a random key per process), since a bare user id would let anyone log in
-silently as any linked user. Restarting the fake therefore forgets every browser's login.
+silently as any linked user. ``login_hint`` never logs anyone in: it narrows the picker, and
+with ``prompt=none`` it can only refuse a session that belongs to someone else.
+
+Login CSRF: the picker gives the browser a random binding cookie, and every form carries
+``form_token``, an HMAC of that cookie and of the flow's parameters. A page elsewhere can make
+a browser submit a form but cannot read the cookie, so it cannot forge the token; a token from
+another browser (or for other parameters) does not match. Restarting the fake forgets every
+browser's login and invalidates open forms.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import secrets
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
@@ -30,8 +39,16 @@ routes = web.RouteTableDef()
 # What the pages carry from step to step (Kakao's authorize parameters).
 FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
 SESSION_COOKIE = "mock_kakao_session"
-# Signs the session cookie; never stored, so no file or log can leak a way to forge one.
+BROWSER_COOKIE = "mock_kakao_browser"
+FORM_TOKEN = "form_token"
+# The login pages and their subpaths: the only readers of the cookies (their Path), and
+# navigations that answer no CORS (middleware).
+LOGIN_PAGES = "/oauth/authorize"
+# Sign the session cookie and the form tokens; never stored, so no file or log can leak a way
+# to forge either.
 _SESSION_KEY = secrets.token_bytes(32)
+_FORM_KEY = secrets.token_bytes(32)
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 DENIED = {"error": "access_denied", "error_description": "User denied access"}
 CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
 LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
@@ -60,6 +77,8 @@ def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
     if params.get("client_id") != state.rest_api_key:
         raise PageError("KOE101", f"invalid client_id: {params.get('client_id', '')!r}")
     redirect_uri = params.get("redirect_uri", "")
+    if "#" in redirect_uri:  # RFC 6749 3.1.2: the code would land in the fragment
+        raise PageError("KOE006", f"redirect_uri must not contain a fragment: {redirect_uri!r}")
     if not state.redirect_uri_allowed(redirect_uri):
         raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
     if params.get("response_type") != "code":
@@ -109,12 +128,45 @@ def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
     return state.users.get(user_id) if user_id is not None else None
 
 
+def set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    """A cookie only the login pages get, that no script reads and no cross-site POST sends."""
+    response.set_cookie(name, value, path=LOGIN_PAGES, httponly=True, samesite="Lax")
+
+
+def browser_id(request: web.Request) -> str:
+    """This browser's binding cookie, or a fresh one for the picker to set."""
+    value = request.cookies.get(BROWSER_COOKIE, "")
+    return value if _BROWSER_ID.fullmatch(value) else secrets.token_urlsafe(32)
+
+
+def form_token(browser: str, params: Mapping[str, str]) -> str:
+    """The ``form_token`` of a flow's forms: ties them to one browser and to these parameters."""
+    message = json.dumps([browser, [params.get(key, "") for key in FLOW_PARAMS]])
+    return hmac.new(_FORM_KEY, message.encode(), hashlib.sha256).hexdigest()
+
+
+def check_form_token(request: web.Request, params: Mapping[str, str], sent: object) -> None:
+    """Refuse a form this browser was not given (login CSRF): KOE001, like any bad parameter."""
+    browser = request.cookies.get(BROWSER_COOKIE, "")
+    expected = form_token(browser, params).encode()
+    sent_bytes = sent.encode("utf-8", "replace") if isinstance(sent, str) else b""
+    if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_bytes, expected):
+        raise PageError(
+            "KOE001",
+            "this login form is not from this browser (or the fake restarted): start again",
+        )
+
+
 def login_silently(
     state: FakeKakao, request: web.Request, params: Mapping[str, str]
 ) -> web.HTTPFound:
-    """``prompt=none``: a code without any page, or the error Kakao redirects with."""
-    user = hinted_user(state, request.query.get("login_hint")) or session_user(state, request)
-    if user is None:
+    """``prompt=none``: a code from this browser's session only, else Kakao's error redirect.
+
+    A ``login_hint`` naming someone other than the session's user is ``login_required`` too.
+    """
+    user = session_user(state, request)
+    hinted = hinted_user(state, request.query.get("login_hint"))
+    if user is None or (hinted is not None and hinted.id != user.id):
         return redirect_back(params, LOGIN_REQUIRED)
     consent = state.linked_consent(user.id)
     if consent is None:
@@ -138,7 +190,11 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         raise login_silently(state, request, params)
     hinted = hinted_user(state, request.query.get("login_hint"))
     users = [hinted] if hinted else list(state.users.values())
-    return html(pages.picker(users, params, hinted.id if hinted else None))
+    browser = browser_id(request)
+    fields = {**params, FORM_TOKEN: form_token(browser, params)}
+    response = html(pages.picker(users, fields, hinted.id if hinted else None))
+    set_cookie(response, BROWSER_COOKIE, browser)
+    return response
 
 
 @routes.get("/oauth/authorize/consent")
@@ -146,10 +202,11 @@ async def consent_page(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     params = flow_params(request.query)
     check_client(state, params)
+    check_form_token(request, params, request.query.get(FORM_TOKEN))
     user = state.users.get(_int(request.query.get("user_id")))
     if user is None:
         raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
-    return html(pages.consent(user, params))
+    return html(pages.consent(user, {**params, FORM_TOKEN: request.query[FORM_TOKEN]}))
 
 
 @routes.post("/oauth/authorize/decision")
@@ -158,6 +215,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     params = flow_params({k: v for k, v in form.items() if isinstance(v, str)})
     check_client(state, params)
+    check_form_token(request, params, form.get(FORM_TOKEN))
     if form.get("decision") == "cancel":
         raise redirect_back(params, DENIED)
     user = state.users.get(_int(form.get("user_id")))
@@ -171,7 +229,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
         consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
     )
     found = redirect_back(params, {"code": code.value})
-    found.set_cookie(SESSION_COOKIE, session_cookie(user.id), httponly=True, samesite="Lax")
+    set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
     raise found
 
 

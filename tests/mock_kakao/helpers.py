@@ -46,6 +46,25 @@ class Redirect:
     query: dict[str, str]
 
 
+async def consent_page(
+    http: aiohttp.ClientSession,
+    kakao: MockKakao,
+    user_id: int,
+    *,
+    redirect_uri: str = REDIRECT_URI,
+    state: str = "s-123",
+) -> str:
+    """Open the picker and pick ``user_id``, as a browser does; the consent page's HTML."""
+    async with http.get(kakao.authorize_url(redirect_uri, state=state)) as response:
+        assert response.status == 200
+        picker = await response.text()
+    assert f'data-testid="pick-user-{user_id}"' in picker
+    fields = {**hidden_fields(picker), "user_id": str(user_id)}
+    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
+        assert response.status == 200
+        return await response.text()
+
+
 async def pick_user(
     http: aiohttp.ClientSession,
     kakao: MockKakao,
@@ -60,14 +79,7 @@ async def pick_user(
 
     ``consent`` lists the ticked checkboxes (None: keep the page's defaults).
     """
-    async with http.get(kakao.authorize_url(redirect_uri, state=state)) as response:
-        assert response.status == 200
-        picker = await response.text()
-    assert f'data-testid="pick-user-{user_id}"' in picker
-    fields = {**hidden_fields(picker), "user_id": str(user_id)}
-    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
-        assert response.status == 200
-        page = await response.text()
+    page = await consent_page(http, kakao, user_id, redirect_uri=redirect_uri, state=state)
     form = aiohttp.FormData(hidden_fields(page))
     if consent is None:
         consent = tuple(re.findall(r'value="(\w+)" data-testid="consent-\w+" checked', page))
