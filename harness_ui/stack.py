@@ -24,7 +24,7 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
-from mock_kakao.server import is_loopback_host
+from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
@@ -128,7 +128,9 @@ def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
 
 
 async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
-    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None)
+    runner = web.AppRunner(
+        app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None, keepalive_timeout=IDLE_TIMEOUT
+    )
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()

@@ -8,12 +8,9 @@ within KAKAO_TIMEOUT, still gets its answer: the timeouts cover reading the requ
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,12 +24,11 @@ from tests.service.support import (
     make_settings,
     running_service,
 )
+from tests.support.slow_client import LONG_DRIP, answer_then_close
 
 TIMEOUT = 0.5  # both the header and the body timeout of the service under test
 KAKAO_TIMEOUT = 3.0
 KAKAO_LATENCY_MS = 2000  # well past TIMEOUT, within KAKAO_TIMEOUT
-BOUND = 15.0  # "closed eventually": far above TIMEOUT, far below Tornado's defaults
-DRIP = 0.1  # seconds between the bytes a slowloris sends: each well within TIMEOUT
 
 HEAD = b"POST /auth/kakao HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n"
 
@@ -48,43 +44,6 @@ async def service(mock_kakao: Any, tmp_path: Path) -> AsyncIterator[RunningServi
     )
     async with running_service(settings) as running:
         yield running
-
-
-async def answer_then_close(url: str, sent: bytes, *, drip: bytes = b"") -> bytes:
-    """Send `sent`, then `drip` a byte at a time; all the server sent before it closed.
-
-    Fails the test if the server still holds the connection after BOUND seconds.
-    """
-    address = urlsplit(url)
-    reader, writer = await asyncio.open_connection(address.hostname, address.port)
-
-    async def dribble() -> None:
-        with contextlib.suppress(ConnectionError):
-            writer.write(sent)
-            await writer.drain()
-            for byte in drip:
-                await asyncio.sleep(DRIP)
-                writer.write(bytes([byte]))
-                await writer.drain()
-
-    sending = asyncio.create_task(dribble())
-    try:
-        async with asyncio.timeout(BOUND):
-            received = b""
-            with contextlib.suppress(ConnectionError):
-                while chunk := await reader.read(65536):
-                    received += chunk
-            return received
-    except TimeoutError:
-        pytest.fail(f"the service held a stalled connection open for {BOUND} s")
-    finally:
-        sending.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sending
-        writer.close()
-
-
-LONG_DRIP = b"a" * int(10 * BOUND / DRIP)  # would outlast BOUND many times over
 
 
 @pytest.mark.parametrize(
