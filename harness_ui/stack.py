@@ -153,7 +153,8 @@ async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
     """The service, pointed at the fake and open (CORS) to the page. Other service settings
-    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY) may still come from the environment."""
+    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
+    still come from the environment."""
     try:
         settings = Settings.from_env(
             os.environ,
