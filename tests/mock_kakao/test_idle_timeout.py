@@ -7,7 +7,7 @@ import pytest
 
 from mock_kakao.server import start_server
 from mock_kakao.state import FakeKakao
-from tests.support.slow_client import LONG_DRIP, answer_then_close
+from tests.support.slow_client import answer_then_close, stalled_heads
 
 HEAD = b"GET /v2/user/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n"
 
@@ -15,9 +15,7 @@ HEAD = b"GET /v2/user/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\
 @pytest.mark.parametrize(
     ("sent", "drip"),
     [
-        pytest.param(b"", b"", id="connected, sent nothing"),
-        pytest.param(HEAD, b"", id="partial head"),
-        pytest.param(HEAD + b"X-Slow: ", LONG_DRIP, id="head, one byte at a time"),
+        *stalled_heads(HEAD),
         pytest.param(HEAD + b"\r\n", b"", id="idle after an answer"),
     ],
 )

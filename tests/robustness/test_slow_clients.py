@@ -24,7 +24,7 @@ from tests.service.support import (
     make_settings,
     running_service,
 )
-from tests.support.slow_client import LONG_DRIP, answer_then_close
+from tests.support.slow_client import LONG_DRIP, answer_then_close, stalled_heads
 
 TIMEOUT = 0.5  # both the header and the body timeout of the service under test
 KAKAO_TIMEOUT = 3.0
@@ -49,9 +49,7 @@ async def service(mock_kakao: Any, tmp_path: Path) -> AsyncIterator[RunningServi
 @pytest.mark.parametrize(
     ("sent", "drip"),
     [
-        pytest.param(b"", b"", id="connected, sent nothing"),
-        pytest.param(HEAD, b"", id="partial head"),
-        pytest.param(HEAD + b"X-Slow: ", LONG_DRIP, id="head, one byte at a time"),
+        *stalled_heads(HEAD),
         pytest.param(HEAD + b"Content-Length: 100\r\n\r\n{", b"", id="partial body"),
         pytest.param(
             HEAD + b"Content-Length: 60000\r\n\r\n", LONG_DRIP, id="body, one byte at a time"

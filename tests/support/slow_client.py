@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,15 @@ BOUND = 15.0
 DRIP = 0.1
 #: bytes to drip that would outlast BOUND many times over
 LONG_DRIP = b"a" * int(10 * BOUND / DRIP)
+
+
+def stalled_heads(head: bytes) -> list[Any]:
+    """(sent, drip) cases that stall before the head is complete; `head` is a partial head."""
+    return [
+        pytest.param(b"", b"", id="connected, sent nothing"),
+        pytest.param(head, b"", id="partial head"),
+        pytest.param(head + b"X-Slow: ", LONG_DRIP, id="head, one byte at a time"),
+    ]
 
 
 async def answer_then_close(url: str, sent: bytes, *, drip: bytes = b"") -> bytes:
