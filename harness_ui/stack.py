@@ -24,7 +24,7 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
-from mock_kakao.server import is_loopback_host
+from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
@@ -128,7 +128,9 @@ def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
 
 
 async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
-    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None)
+    runner = web.AppRunner(
+        app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None, keepalive_timeout=IDLE_TIMEOUT
+    )
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()
@@ -151,7 +153,8 @@ async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
     """The service, pointed at the fake and open (CORS) to the page. Other service settings
-    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY) may still come from the environment."""
+    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
+    still come from the environment."""
     try:
         settings = Settings.from_env(
             os.environ,

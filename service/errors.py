@@ -17,7 +17,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "INVALID_KAKAO_ID": (400, "kakao_id is not an integer in 1..2**63-1"),
     "INVALID_USER_NAME": (400, "user_name is not 1..50 characters after trimming"),
     "INVALID_EMAIL": (400, "email is neither null/empty nor a valid address"),
-    "BAD_REQUEST": (400, "any other malformed request"),
+    "BAD_REQUEST": (400, "ambiguous body framing (service.framing), or another malformed request"),
     "TOKEN_REQUIRED": (401, "no token in Authorization"),
     "INVALID_TOKEN": (401, "Kakao rejects the token, or our JWT does not verify"),
     "TOKEN_EXPIRED": (401, "our JWT has expired"),
