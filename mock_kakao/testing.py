@@ -194,7 +194,7 @@ class MockKakao:
         body = {k: val for k, val in fields if val is not None}
         return self._admin("POST", f"/_mock/users/{user_id}/tokens", body)
 
-    def keys(self) -> list[dict[str, Any]]:
+    def signing_keys(self) -> list[dict[str, Any]]:
         """The published signing keys, current first (kid, current, retire_at, jwk)."""
         return self._admin("GET", "/_mock/keys")["keys"]
 
