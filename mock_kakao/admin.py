@@ -96,10 +96,8 @@ async def issue_token(request: web.Request) -> web.Response:
     body = v.expect_object(await read_json(request, {}), "the body")
     body, scope, nonce = idtoken.parse_token_request(body)  # "scope": "openid", "nonce"
     v.reject_unknown(body, TOKEN_SPEC_FIELDS, "token request")
-    login = idtoken.requested_login(
-        app_oidc=False, scope=scope, nonce=nonce, aud=state.rest_api_key, now=state.clock.now()
-    )
-    token = state.issue_token(user_id, parse_token_spec(body), oidc=login)
+    spec = parse_token_spec(body)
+    token = state.issue_token(user_id, spec, oidc=oidc.admin_login(state, spec, scope, nonce))
     now = state.clock.now()
     return json_response(
         {

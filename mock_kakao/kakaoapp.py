@@ -9,6 +9,7 @@ until the next reset.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class KakaoApp:
     @property
     def keys(self) -> KeyRing:
         if self._keys is None:
-            self._keys = KeyRing.open(None, 0.0)
+            self._keys = KeyRing.open(None, time.time())
         return self._keys
 
     def reset(self, section: Mapping[str, Any]) -> None:

@@ -19,7 +19,7 @@ from mock_kakao.appkeys import STATE
 from mock_kakao.errors import KauthError
 from mock_kakao.jsonresp import json_response
 from mock_kakao.state import FakeKakao
-from mock_kakao.tokens import AccessToken, seconds_left
+from mock_kakao.tokens import AccessToken, TokenSpec, seconds_left
 
 routes = web.RouteTableDef()
 
@@ -63,6 +63,27 @@ def discovery(issuer: str, base: str) -> dict[str, Any]:
             "email",
         ],
     }
+
+
+def foreign_app_key(app_id: int) -> str:
+    """The app key an id_token of another app names as ``aud`` (never the fake's own)."""
+    return f"mock-rest-api-key-of-app-{app_id}"
+
+
+def admin_login(
+    state: FakeKakao, spec: TokenSpec, scope: str | None, nonce: str | None
+) -> idtoken.OidcLogin | None:
+    """The login behind an admin-issued token: an id_token only when ``scope`` is ``openid``.
+
+    Its ``aud`` is the REST API key; for a token of another app (``app_id``), that app's key,
+    so a relying party can be tested against a token minted for someone else.
+    """
+    aud = state.rest_api_key
+    if spec.app_id is not None and spec.app_id != state.app_id:
+        aud = foreign_app_key(spec.app_id)
+    return idtoken.requested_login(
+        app_oidc=False, scope=scope, nonce=nonce, aud=aud, now=state.clock.now()
+    )
 
 
 def mint_id_token(state: FakeKakao, access: AccessToken, iss: str, *, fresh: bool) -> str | None:

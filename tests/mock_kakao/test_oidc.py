@@ -161,6 +161,13 @@ async def test_admin_issued_id_token_is_kakaos_shape_and_verifies_with_the_jwks(
     assert claims["exp"] - claims["iat"] == answer["expires_in"] == 21599
 
 
+async def test_a_token_of_another_app_names_that_apps_key_as_aud(http, kakao):
+    token = kakao.issue_token(FULL_ID, app_id=999, scope="openid")["id_token"]
+    with pytest.raises(jwt.InvalidAudienceError):
+        await verify(http, kakao, token)
+    assert json.loads(segment(token, 1))["aud"] == "mock-rest-api-key-of-app-999"
+
+
 async def test_no_id_token_unless_asked_for_from_the_admin_api(kakao):
     assert "id_token" not in kakao.issue_token(FULL_ID)
 
