@@ -30,6 +30,7 @@ from mock_kakao import pages
 from mock_kakao.appkeys import STATE
 from mock_kakao.errors import FakeKakaoError, KauthError
 from mock_kakao.jsonresp import json_response
+from mock_kakao.oidc import add_id_token
 from mock_kakao.state import FakeKakao
 from mock_kakao.tokens import seconds_left
 from mock_kakao.users import Consent, FakeUser
@@ -38,6 +39,9 @@ routes = web.RouteTableDef()
 
 # What the pages carry from step to step (Kakao's authorize parameters).
 FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
+FLOW_PARAMS += ("code_challenge", "code_challenge_method")  # PKCE (RFC 7636)
+# What of them the code keeps for the exchange: the id_token's scope and nonce, and PKCE.
+CODE_PARAMS = ("scope", "nonce", "code_challenge", "code_challenge_method")
 SESSION_COOKIE = "mock_kakao_session"
 BROWSER_COOKIE = "mock_kakao_browser"
 FORM_TOKEN = "form_token"
@@ -70,6 +74,10 @@ class PageError(FakeKakaoError):
 
 def flow_params(source: Mapping[str, str]) -> dict[str, str]:
     return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+
+
+def code_params(params: Mapping[str, str]) -> dict[str, str]:
+    return {key: params[key] for key in CODE_PARAMS if key in params}
 
 
 def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
@@ -172,7 +180,11 @@ def login_silently(
     if consent is None:
         return redirect_back(params, CONSENT_REQUIRED)
     code = state.issue_code(
-        user.id, client_id=params["client_id"], redirect_uri=params["redirect_uri"], consent=consent
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=consent,
+        **code_params(params),
     )
     return redirect_back(params, {"code": code.value})
 
@@ -227,6 +239,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
         client_id=params["client_id"],
         redirect_uri=params["redirect_uri"],
         consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
+        **code_params(params),
     )
     found = redirect_back(params, {"code": code.value})
     set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
@@ -242,7 +255,9 @@ async def token(request: web.Request) -> web.Response:
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
         access = state.redeem_code(
-            str(form.get("code", "")), redirect_uri=str(form.get("redirect_uri", ""))
+            str(form.get("code", "")),
+            redirect_uri=str(form.get("redirect_uri", "")),
+            code_verifier=_str_or_none(form.get("code_verifier")),
         )
         grant = access.grant
         now = state.clock.now()
@@ -254,6 +269,7 @@ async def token(request: web.Request) -> web.Response:
             "scope": state.consent_of(access).scope,
             "refresh_token_expires_in": seconds_left(grant.refresh_expires_at, now),
         }
+        add_id_token(request, access, body, fresh=True)
     elif grant_type == "refresh_token":
         access, renewed = state.refresh(str(form.get("refresh_token", "")))
         now = state.clock.now()
@@ -265,6 +281,7 @@ async def token(request: web.Request) -> web.Response:
         if renewed:  # Kakao sends a new refresh token only when < 1 month of it is left
             body["refresh_token"] = access.grant.refresh_token
             body["refresh_token_expires_in"] = seconds_left(access.grant.refresh_expires_at, now)
+        add_id_token(request, access, body, fresh=False)
     else:
         raise KauthError(
             400, "unsupported_grant_type", f"grant_type={grant_type} is not supported", "KOE001"
@@ -272,6 +289,10 @@ async def token(request: web.Request) -> web.Response:
     response = json_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _int(value: object) -> int | None:

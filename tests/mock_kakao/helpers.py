@@ -53,9 +53,11 @@ async def consent_page(
     *,
     redirect_uri: str = REDIRECT_URI,
     state: str = "s-123",
+    **authorize_params: str,
 ) -> str:
     """Open the picker and pick ``user_id``, as a browser does; the consent page's HTML."""
-    async with http.get(kakao.authorize_url(redirect_uri, state=state)) as response:
+    url = kakao.authorize_url(redirect_uri, state=state, **authorize_params)
+    async with http.get(url) as response:
         assert response.status == 200
         picker = await response.text()
     assert f'data-testid="pick-user-{user_id}"' in picker
@@ -74,12 +76,16 @@ async def pick_user(
     decision: str = "approve",
     redirect_uri: str = REDIRECT_URI,
     state: str = "s-123",
+    **authorize_params: str,
 ) -> Redirect:
     """Walk authorize → picker → consent → decision like a person would; returns the redirect.
 
-    ``consent`` lists the ticked checkboxes (None: keep the page's defaults).
+    ``consent`` lists the ticked checkboxes (None: keep the page's defaults);
+    ``authorize_params`` go to /oauth/authorize as well (``scope``, ``nonce``, PKCE...).
     """
-    page = await consent_page(http, kakao, user_id, redirect_uri=redirect_uri, state=state)
+    page = await consent_page(
+        http, kakao, user_id, redirect_uri=redirect_uri, state=state, **authorize_params
+    )
     form = aiohttp.FormData(hidden_fields(page))
     if consent is None:
         consent = tuple(re.findall(r'value="(\w+)" data-testid="consent-\w+" checked', page))
@@ -95,13 +101,18 @@ async def pick_user(
 
 
 async def exchange_code(
-    http: aiohttp.ClientSession, kakao: MockKakao, code: str, redirect_uri: str = REDIRECT_URI
+    http: aiohttp.ClientSession,
+    kakao: MockKakao,
+    code: str,
+    redirect_uri: str = REDIRECT_URI,
+    **more: str,
 ) -> tuple[int, dict]:
     form = {
         "grant_type": "authorization_code",
         "client_id": kakao.client_id,
         "redirect_uri": redirect_uri,
         "code": code,
+        **more,
     }
     async with http.post(f"{kakao.url}/oauth/token", data=form) as response:
         return response.status, await response.json()
