@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from service import eventloop, gc_tuning
+from service import datafiles, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_origins
 
@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = Settings.from_env(allow_generated_secret=args.generate_secret, **overrides)
+        datafiles.prepare_sqlite(settings.database_url)  # its folder 0700 and file 0600
     except SettingsError as error:
         print(f"service: {error}", file=sys.stderr)
         return 2
