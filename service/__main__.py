@@ -1,8 +1,9 @@
 """`python -m service`: run the service until SIGINT/SIGTERM.
 
 Each flag overrides the environment variable of the same name (see `--help`). A missing
-`SECRET_KEY` or an unreachable database ends the process with one line on stderr and exit
-status 2 or 1: no traceback, because these are configuration mistakes, not bugs.
+`SECRET_KEY` or a SQLite folder it cannot create or write (status 2), or an unreachable
+database (status 1), ends the process with one line on stderr: no traceback, because these
+are configuration mistakes, not bugs.
 """
 
 from __future__ import annotations
