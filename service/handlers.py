@@ -205,7 +205,7 @@ class UsersMeHandler(BaseHandler):
 
 
 class HealthHandler(BaseHandler):
-    """`GET /healthz`: 200 when the database answers, 503 DATABASE_UNAVAILABLE when not."""
+    """`GET /healthz`: 200 when the database answers and takes writes, else 503."""
 
     async def get(self) -> None:
         await ping(self.services.engine)
