@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import logsafe
 from service import datafiles, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_origins
@@ -114,9 +115,7 @@ def warn_about_settings(settings: Settings, generated_secret: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     overrides, args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logsafe.configure(args.log_level.upper(), "%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(allow_generated_secret=args.generate_secret, **overrides)
         datafiles.prepare_sqlite(settings.database_url)  # its folder 0700 and file 0600
