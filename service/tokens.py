@@ -26,7 +26,7 @@ REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
 #: our ids are 64-bit signed and start at 1: anything else names no account (and 2**70 made
 #: the database driver raise, a 500)
 MAX_USER_ID = 2**63 - 1
-#: account keys are ours (`users.new_account_key`: 22 characters); a claim longer than this is
+#: account keys are ours (`users.new_account_key`: 32 hex digits); a claim longer than this is
 #: not one of them
 MAX_ACCOUNT_KEY_LENGTH = 64
 

@@ -212,7 +212,7 @@ _Step = tuple[_RawStatement, bool]
 
 def new_account_key() -> str:
     """A new account's random key (128 bits), which our JWTs carry: see service.tokens."""
-    return secrets.token_urlsafe(16)
+    return secrets.token_hex(16)
 
 
 async def sign_up_or_log_in(
@@ -238,7 +238,7 @@ async def sign_up_or_log_in(
         "created_at": now,
         "updated_at": now,
         "last_login_at": now,
-        "account_key": new_account_key(),  # ~1 µs, even when logging in: cheaper than a branch
+        "account_key": new_account_key(),  # 0.5 µs, made for log-ins too: simpler than lazily
     }
     steps: tuple[_Step, ...] = ((store.log_in, False), (store.sign_up, True), (store.log_in, False))
     if store.write_lock is None:  # PostgreSQL

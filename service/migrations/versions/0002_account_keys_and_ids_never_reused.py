@@ -36,7 +36,7 @@ _COPIED = "id, kakao_id, user_name, email, created_at, updated_at, last_login_at
 def _account_key() -> str:
     # As service.users.new_account_key makes them; written out here because a migration must
     # keep doing what it did when the application's code changes.
-    return secrets.token_urlsafe(16)
+    return secrets.token_hex(16)
 
 
 def upgrade() -> None:
