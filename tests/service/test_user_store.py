@@ -282,12 +282,16 @@ async def make_0001_database(url: str) -> AsyncEngine:
     return engine
 
 
-async def rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
+async def rows(
+    engine: AsyncEngine, columns: str = "id, kakao_id, user_name, email, account_key"
+) -> list[tuple[object, ...]]:
     async with engine.connect() as connection:
-        result = await connection.execute(
-            text("SELECT id, kakao_id, user_name, email, account_key FROM users ORDER BY id")
-        )
+        result = await connection.execute(text(f"SELECT {columns} FROM users ORDER BY id"))
         return [tuple(row) for row in result]
+
+
+async def rows_of_0001(engine: AsyncEngine) -> list[tuple[object, ...]]:
+    return await rows(engine, "id, kakao_id, user_name, email")
 
 
 async def test_0002_upgrades_a_0001_database_in_place(database_url: str) -> None:
@@ -351,14 +355,6 @@ async def test_0002_on_sqlite_is_autoincrement_and_one_transaction(sqlite_url: s
         assert [row[:4] for row in await rows(engine)] == ROWS_OF_0001
     finally:
         await engine.dispose()
-
-
-async def rows_of_0001(engine: AsyncEngine) -> list[tuple[object, ...]]:
-    async with engine.connect() as connection:
-        result = await connection.execute(
-            text("SELECT id, kakao_id, user_name, email FROM users ORDER BY id")
-        )
-        return [tuple(row) for row in result]
 
 
 async def test_0002_downgrades_to_0001_with_rows_kept(database_url: str) -> None:
