@@ -28,6 +28,7 @@ from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
+from service.datafiles import DataFileError, ensure_private_dir
 from service.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,11 @@ async def _start_service(
 async def start_stack(config: StackConfig) -> RunningStack:
     """Bind, then start the fake, the service and the page. Raises StartupError (one line)."""
     check_host(config)
+    try:
+        # First: the fake's signing keys and the service's key and database all live there.
+        ensure_private_dir(config.data_dir)
+    except DataFileError as error:
+        raise StartupError(f"run_all: {error}") from None
     sockets = _bind_all(config)
     urls = {name: url_for(config.host, ports.bound_port(socks)) for name, socks in sockets.items()}
     stack = RunningStack(config, urls["kakao"], urls["service"], urls["ui"], None, None)
