@@ -12,8 +12,8 @@ import argparse
 import asyncio
 
 from aiohttp import web
-from mock_kakao.app import create_app
 
+from mock_kakao.app import create_app
 from mock_kakao.state import FakeKakao
 
 

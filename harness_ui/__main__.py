@@ -11,6 +11,7 @@ from aiohttp import web
 
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
+from mock_kakao.server import IDLE_TIMEOUT
 from mock_kakao.state import DEFAULT_REST_API_KEY
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     app = create_app(args.service_url, args.kakao_url, args.app_id, args.client_id)
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, keepalive_timeout=IDLE_TIMEOUT)
 
 
 if __name__ == "__main__":

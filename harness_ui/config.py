@@ -17,6 +17,7 @@ from harness_ui.errors import StartupError
 DEFAULT_APP_ID = 10001
 DATABASE_FILE_NAME = "kakao_login.sqlite3"
 SECRET_FILE_NAME = "secret_key"
+KAKAO_KEYS_FILE_NAME = "mock_kakao_keys.json"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class StackConfig:
     @property
     def secret_key_path(self) -> Path:
         return self.data_dir / SECRET_FILE_NAME
+
+    @property
+    def kakao_keys_path(self) -> Path:
+        """The fake Kakao's id_token signing keys (mock_kakao --keys-file)."""
+        return self.data_dir / KAKAO_KEYS_FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ OPTIONS: tuple[Option, ...] = (
         "--data-dir",
         "HARNESS_DATA_DIR",
         "data_dir",
-        f"folder for the SQLite file and the generated secret key ({SECRET_FILE_NAME})",
+        f"folder for the SQLite file, the generated secret key ({SECRET_FILE_NAME}) and the "
+        f"fake Kakao's id_token signing keys ({KAKAO_KEYS_FILE_NAME})",
         Path,
         Path("var"),
         metavar="DIR",

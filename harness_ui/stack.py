@@ -24,7 +24,8 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
-from mock_kakao.server import is_loopback_host
+from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
@@ -128,7 +129,9 @@ def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
 
 
 async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
-    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None)
+    runner = web.AppRunner(
+        app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None, keepalive_timeout=IDLE_TIMEOUT
+    )
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()
@@ -136,11 +139,16 @@ async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> 
 
 
 async def _start_kakao(
-    config: StackConfig, sockets: list[socket.socket]
+    config: StackConfig, sockets: list[socket.socket], url: str
 ) -> tuple[Stopper, FakeKakao]:
-    """The fake Kakao; its state says which app id and client_id (REST API key) it uses."""
+    """The fake Kakao; its state says which app id and client_id (REST API key) it uses.
+
+    Its id_token signing keys live in `data_dir` (so tokens verify across restarts) and its
+    issuer is pinned to `url`, the address the service is given, whatever name a page uses.
+    """
     try:
-        state = FakeKakao.from_file(config.users_file, app_id=config.app_id)
+        app = KakaoApp(issuer=url, keys_file=config.kakao_keys_path)
+        state = FakeKakao.from_file(config.users_file, app_id=config.app_id, app=app)
     except (OSError, ValueError) as error:
         raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
     app = create_kakao_app(state, allow_remote=config.allow_remote)
@@ -151,7 +159,8 @@ async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
     """The service, pointed at the fake and open (CORS) to the page. Other service settings
-    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY) may still come from the environment."""
+    (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
+    still come from the environment."""
     try:
         settings = Settings.from_env(
             os.environ,
@@ -194,7 +203,7 @@ async def start_stack(config: StackConfig) -> RunningStack:
 
     stack._stoppers.append(close_unused)
     try:
-        stop_kakao, state = await _start_kakao(config, unused["kakao"])
+        stop_kakao, state = await _start_kakao(config, unused["kakao"], stack.kakao_url)
         stack._stoppers.append(stop_kakao)
         del unused["kakao"]  # from here on the server owns (and closes) its sockets
         stack.app_id, stack.client_id = state.app_id, state.rest_api_key

@@ -16,7 +16,9 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 
+from mock_kakao.kakaoapp import KakaoApp, valid_issuer
 from mock_kakao.server import is_loopback_host, start_server
+from mock_kakao.signing import KeyFileError
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
 
 
@@ -64,6 +66,25 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "comma-separated; default: any http://localhost:* or http://127.0.0.1:* URL)",
     )
     parser.add_argument(
+        "--keys-file",
+        default=env("MOCK_KAKAO_KEYS_FILE") or None,
+        help="JSON file keeping the id_token signing keys across restarts, created (mode 0600) "
+        "on first start (env MOCK_KAKAO_KEYS_FILE; default: new keys in memory per start)",
+    )
+    parser.add_argument(
+        "--issuer",
+        default=env("MOCK_KAKAO_ISSUER") or None,
+        help="the iss of id_tokens and discovery, e.g. https://kauth.kakao.com "
+        "(env MOCK_KAKAO_ISSUER; default: the fake's base URL as the client reached it)",
+    )
+    parser.add_argument(
+        "--oidc",
+        action=argparse.BooleanOptionalAction,
+        default=_env_switch(env("MOCK_KAKAO_OIDC")),
+        help="the app's OpenID Connect switch: id_tokens without asking for scope openid "
+        "(env MOCK_KAKAO_OIDC=on|off; default: the users file's app.oidc, else on)",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host, and admin requests addressed to any host name "
@@ -74,6 +95,10 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     if args.redirect_uris is None:
         from_env = env("MOCK_KAKAO_REDIRECT_URIS", "")
         args.redirect_uris = [uri.strip() for uri in from_env.split(",") if uri.strip()]
+    if args.oidc is _BAD_SWITCH:
+        parser.error("MOCK_KAKAO_OIDC must be on or off (also 1/0, true/false)")
+    if args.issuer is not None and not valid_issuer(args.issuer):
+        parser.error(f"--issuer must be an http(s) URL without query or fragment: {args.issuer!r}")
     if not is_loopback_host(args.host) and not args.allow_remote:
         parser.error(
             f"refusing to bind {args.host}: the admin API (/_mock/) must stay on loopback; "
@@ -82,18 +107,33 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     return args
 
 
+_BAD_SWITCH = object()
+
+
+def _env_switch(value: str | None) -> object:
+    """MOCK_KAKAO_OIDC: None when unset, else True/False (or a marker parse_args refuses)."""
+    if not value:
+        return None
+    return {"on": True, "1": True, "true": True, "off": False, "0": False, "false": False}.get(
+        value.strip().lower(), _BAD_SWITCH
+    )
+
+
 async def serve(args: argparse.Namespace) -> None:
     state = FakeKakao.from_file(
         args.users,
         app_id=args.app_id,
         rest_api_key=args.rest_api_key,
         redirect_uri_prefixes=args.redirect_uris,
+        app=KakaoApp(oidc=args.oidc, issuer=args.issuer, keys_file=args.keys_file),
     )
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
     print(
-        f"app_id={state.app_id} client_id={state.rest_api_key} users={len(state.users)}", flush=True
+        f"app_id={state.app_id} client_id={state.rest_api_key} users={len(state.users)} "
+        f"oidc={'on' if state.app.oidc else 'off'}",
+        flush=True,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -114,6 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         asyncio.run(serve(args))
+    except KeyFileError as exc:  # a key file we must not overwrite: the user decides
+        print(f"mock_kakao: bad --keys-file: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
         print(f"mock_kakao: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mock_kakao import idtoken, oidc
 from mock_kakao import validation as v
 from mock_kakao.appkeys import STATE
 from mock_kakao.errors import AdminError, InvalidInput
@@ -93,8 +94,10 @@ async def issue_token(request: web.Request) -> web.Response:
     state = request.app[STATE]
     user_id = user_id_of(request)
     body = v.expect_object(await read_json(request, {}), "the body")
+    body, scope, nonce = idtoken.parse_token_request(body)  # "scope": "openid", "nonce"
     v.reject_unknown(body, TOKEN_SPEC_FIELDS, "token request")
-    token = state.issue_token(user_id, parse_token_spec(body))
+    spec = parse_token_spec(body)
+    token = state.issue_token(user_id, spec, oidc=oidc.admin_login(state, spec, scope, nonce))
     now = state.clock.now()
     return json_response(
         {
@@ -104,6 +107,7 @@ async def issue_token(request: web.Request) -> web.Response:
             "expires_in": seconds_left(token.expires_at, now),
             "refresh_token_expires_in": seconds_left(token.grant.refresh_expires_at, now),
             "app_id": token.grant.app_id,
+            **oidc.id_token_field(request, token, fresh=True),
         },
         status=201,
     )

@@ -6,8 +6,8 @@ shape it expects:
 
 * ``/_mock/...``: the admin shape, 404 ``{"error": "NOT_FOUND", "detail": ...}`` (405:
   ``METHOD_NOT_ALLOWED``);
-* ``/oauth/...``: kauth's, ``{"error": "invalid_request", "error_description": ...,
-  "error_code": "KOE001"}``;
+* ``/oauth/...`` and ``/.well-known/...``: kauth's, ``{"error": "invalid_request",
+  "error_description": ..., "error_code": "KOE001"}``;
 * anything else: kapi's ``{"msg": ..., "code": -2}``. Kakao documents no answer for an unknown
   API; -2 is its code for a request it cannot make sense of (bad parameter), and the HTTP status
   stays the truthful 404 or 405 (with ``Allow``), which is what clients branch on.
@@ -19,9 +19,9 @@ import asyncio
 
 from aiohttp import web
 
-from mock_kakao import admin, kapi, kauth
+from mock_kakao import admin, appadmin, kapi, kauth, oidc
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
-from mock_kakao.errors import AdminError, FakeKakaoError, kapi_error, kauth_error
+from mock_kakao.errors import AdminError, FakeKakaoError, is_kauth, kapi_error, kauth_error
 from mock_kakao.middleware import (
     Handler,
     admin_guard_middleware,
@@ -42,7 +42,7 @@ def unrouted_response(request: web.Request, exc: web.HTTPException) -> web.Respo
     if is_admin(path):
         code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "NOT_FOUND"
         response = AdminError(exc.status, code, detail).response()
-    elif path.startswith("/oauth/"):
+    elif is_kauth(path):
         response = kauth_error(exc.status, "invalid_request", detail, "KOE001")
     else:
         response = kapi_error(exc.status, -2, detail)
@@ -83,4 +83,6 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     app.add_routes(kapi.routes)
     app.add_routes(kauth.routes)
     app.add_routes(admin.routes)
+    app.add_routes(oidc.routes)
+    app.add_routes(appadmin.routes)
     return app

@@ -16,6 +16,15 @@ TOKEN_EXPIRED = "this access token is already expired"
 MALFORMED_AUTHORIZATION = "invalid authorization header format"
 
 
+#: paths kauth.kakao.com serves (the rest of the fake's non-admin paths are kapi's)
+KAUTH_PREFIXES = ("/oauth/", "/.well-known/")
+
+
+def is_kauth(path: str) -> bool:
+    """Whether ``path`` is kauth's, whose errors take the OAuth shape rather than kapi's."""
+    return path.startswith(KAUTH_PREFIXES)
+
+
 class FakeKakaoError(Exception):
     """An error a handler raises; the error middleware answers with :meth:`response`."""
 

@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from mock_kakao.errors import kapi_error, kauth_error
+from mock_kakao.errors import is_kauth, kapi_error, kauth_error
 from mock_kakao.faults import Fault
 
 HANG_CAP_SECONDS = 120.0  # a hang outlives any sane client timeout, but not a whole CI run
@@ -17,8 +17,9 @@ MALFORMED_BODY = b'{"id": 4000000001, "connected_at": "2024-01-01T00:00:00Z", "k
 
 
 def error_response(path: str, fault: Fault) -> web.Response:
-    """Kakao's error body for ``fault``: the kauth shape on ``/oauth/`` paths, kapi elsewhere."""
-    if path.startswith("/oauth/"):
+    """Kakao's error body for ``fault``: the kauth shape on kauth's paths (``/oauth/``,
+    ``/.well-known/``), kapi's elsewhere."""
+    if is_kauth(path):
         error = "server_error" if fault.status >= 500 else "invalid_request"
         error_code = fault.code if isinstance(fault.code, str) else "KOE003"
         return kauth_error(fault.status, error, fault.msg, error_code)

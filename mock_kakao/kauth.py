@@ -4,13 +4,22 @@ The flow's parameters travel through the pages as hidden form fields, so the fak
 per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
 tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs; it
 is signed (HMAC-SHA256, a random key per process), since a bare user id would let anyone log in
-silently as any linked user. Restarting the fake therefore forgets every browser's login.
+silently as any linked user. ``login_hint`` never logs anyone in: it narrows the picker, and
+with ``prompt=none`` it can only refuse a session that belongs to someone else.
+
+Login CSRF: the picker gives the browser a random binding cookie, and every form carries
+``form_token``, an HMAC of that cookie and of the flow's parameters. A page elsewhere can make
+a browser submit a form but cannot read the cookie, so it cannot forge the token; a token from
+another browser (or for other parameters) does not match. Restarting the fake forgets every
+browser's login and invalidates open forms.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import secrets
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
@@ -21,6 +30,7 @@ from mock_kakao import pages
 from mock_kakao.appkeys import STATE
 from mock_kakao.errors import FakeKakaoError, KauthError
 from mock_kakao.jsonresp import json_response
+from mock_kakao.oidc import add_id_token
 from mock_kakao.state import FakeKakao
 from mock_kakao.tokens import seconds_left
 from mock_kakao.users import Consent, FakeUser
@@ -29,9 +39,20 @@ routes = web.RouteTableDef()
 
 # What the pages carry from step to step (Kakao's authorize parameters).
 FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
+FLOW_PARAMS += ("code_challenge", "code_challenge_method")  # PKCE (RFC 7636)
+# What of them the code keeps for the exchange: the id_token's scope and nonce, and PKCE.
+CODE_PARAMS = ("scope", "nonce", "code_challenge", "code_challenge_method")
 SESSION_COOKIE = "mock_kakao_session"
-# Signs the session cookie; never stored, so no file or log can leak a way to forge one.
+BROWSER_COOKIE = "mock_kakao_browser"
+FORM_TOKEN = "form_token"
+# The login pages and their subpaths: the only readers of the cookies (their Path), and
+# navigations that answer no CORS (middleware).
+LOGIN_PAGES = "/oauth/authorize"
+# Sign the session cookie and the form tokens; never stored, so no file or log can leak a way
+# to forge either.
 _SESSION_KEY = secrets.token_bytes(32)
+_FORM_KEY = secrets.token_bytes(32)
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 DENIED = {"error": "access_denied", "error_description": "User denied access"}
 CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
 LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
@@ -55,11 +76,17 @@ def flow_params(source: Mapping[str, str]) -> dict[str, str]:
     return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
 
 
+def code_params(params: Mapping[str, str]) -> dict[str, str]:
+    return {key: params[key] for key in CODE_PARAMS if key in params}
+
+
 def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
     """The checks that decide whether redirecting back is safe at all."""
     if params.get("client_id") != state.rest_api_key:
         raise PageError("KOE101", f"invalid client_id: {params.get('client_id', '')!r}")
     redirect_uri = params.get("redirect_uri", "")
+    if "#" in redirect_uri:  # RFC 6749 3.1.2: the code would land in the fragment
+        raise PageError("KOE006", f"redirect_uri must not contain a fragment: {redirect_uri!r}")
     if not state.redirect_uri_allowed(redirect_uri):
         raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
     if params.get("response_type") != "code":
@@ -109,18 +136,55 @@ def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
     return state.users.get(user_id) if user_id is not None else None
 
 
+def set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    """A cookie only the login pages get, that no script reads and no cross-site POST sends."""
+    response.set_cookie(name, value, path=LOGIN_PAGES, httponly=True, samesite="Lax")
+
+
+def browser_id(request: web.Request) -> str:
+    """This browser's binding cookie, or a fresh one for the picker to set."""
+    value = request.cookies.get(BROWSER_COOKIE, "")
+    return value if _BROWSER_ID.fullmatch(value) else secrets.token_urlsafe(32)
+
+
+def form_token(browser: str, params: Mapping[str, str]) -> str:
+    """The ``form_token`` of a flow's forms: ties them to one browser and to these parameters."""
+    message = json.dumps([browser, [params.get(key, "") for key in FLOW_PARAMS]])
+    return hmac.new(_FORM_KEY, message.encode(), hashlib.sha256).hexdigest()
+
+
+def check_form_token(request: web.Request, params: Mapping[str, str], sent: object) -> None:
+    """Refuse a form this browser was not given (login CSRF): KOE001, like any bad parameter."""
+    browser = request.cookies.get(BROWSER_COOKIE, "")
+    expected = form_token(browser, params).encode()
+    sent_bytes = sent.encode("utf-8", "replace") if isinstance(sent, str) else b""
+    if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_bytes, expected):
+        raise PageError(
+            "KOE001",
+            "this login form is not from this browser (or the fake restarted): start again",
+        )
+
+
 def login_silently(
     state: FakeKakao, request: web.Request, params: Mapping[str, str]
 ) -> web.HTTPFound:
-    """``prompt=none``: a code without any page, or the error Kakao redirects with."""
-    user = hinted_user(state, request.query.get("login_hint")) or session_user(state, request)
-    if user is None:
+    """``prompt=none``: a code from this browser's session only, else Kakao's error redirect.
+
+    A ``login_hint`` naming someone other than the session's user is ``login_required`` too.
+    """
+    user = session_user(state, request)
+    hinted = hinted_user(state, request.query.get("login_hint"))
+    if user is None or (hinted is not None and hinted.id != user.id):
         return redirect_back(params, LOGIN_REQUIRED)
     consent = state.linked_consent(user.id)
     if consent is None:
         return redirect_back(params, CONSENT_REQUIRED)
     code = state.issue_code(
-        user.id, client_id=params["client_id"], redirect_uri=params["redirect_uri"], consent=consent
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=consent,
+        **code_params(params),
     )
     return redirect_back(params, {"code": code.value})
 
@@ -138,7 +202,11 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         raise login_silently(state, request, params)
     hinted = hinted_user(state, request.query.get("login_hint"))
     users = [hinted] if hinted else list(state.users.values())
-    return html(pages.picker(users, params, hinted.id if hinted else None))
+    browser = browser_id(request)
+    fields = {**params, FORM_TOKEN: form_token(browser, params)}
+    response = html(pages.picker(users, fields, hinted.id if hinted else None))
+    set_cookie(response, BROWSER_COOKIE, browser)
+    return response
 
 
 @routes.get("/oauth/authorize/consent")
@@ -146,10 +214,11 @@ async def consent_page(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     params = flow_params(request.query)
     check_client(state, params)
+    check_form_token(request, params, request.query.get(FORM_TOKEN))
     user = state.users.get(_int(request.query.get("user_id")))
     if user is None:
         raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
-    return html(pages.consent(user, params))
+    return html(pages.consent(user, {**params, FORM_TOKEN: request.query[FORM_TOKEN]}))
 
 
 @routes.post("/oauth/authorize/decision")
@@ -158,6 +227,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     params = flow_params({k: v for k, v in form.items() if isinstance(v, str)})
     check_client(state, params)
+    check_form_token(request, params, form.get(FORM_TOKEN))
     if form.get("decision") == "cancel":
         raise redirect_back(params, DENIED)
     user = state.users.get(_int(form.get("user_id")))
@@ -169,9 +239,10 @@ async def decision(request: web.Request) -> web.StreamResponse:
         client_id=params["client_id"],
         redirect_uri=params["redirect_uri"],
         consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
+        **code_params(params),
     )
     found = redirect_back(params, {"code": code.value})
-    found.set_cookie(SESSION_COOKIE, session_cookie(user.id), httponly=True, samesite="Lax")
+    set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
     raise found
 
 
@@ -184,7 +255,9 @@ async def token(request: web.Request) -> web.Response:
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
         access = state.redeem_code(
-            str(form.get("code", "")), redirect_uri=str(form.get("redirect_uri", ""))
+            str(form.get("code", "")),
+            redirect_uri=str(form.get("redirect_uri", "")),
+            code_verifier=_str_or_none(form.get("code_verifier")),
         )
         grant = access.grant
         now = state.clock.now()
@@ -196,6 +269,7 @@ async def token(request: web.Request) -> web.Response:
             "scope": state.consent_of(access).scope,
             "refresh_token_expires_in": seconds_left(grant.refresh_expires_at, now),
         }
+        add_id_token(request, access, body, fresh=True)
     elif grant_type == "refresh_token":
         access, renewed = state.refresh(str(form.get("refresh_token", "")))
         now = state.clock.now()
@@ -207,6 +281,7 @@ async def token(request: web.Request) -> web.Response:
         if renewed:  # Kakao sends a new refresh token only when < 1 month of it is left
             body["refresh_token"] = access.grant.refresh_token
             body["refresh_token_expires_in"] = seconds_left(access.grant.refresh_expires_at, now)
+        add_id_token(request, access, body, fresh=False)
     else:
         raise KauthError(
             400, "unsupported_grant_type", f"grant_type={grant_type} is not supported", "KOE001"
@@ -214,6 +289,10 @@ async def token(request: web.Request) -> web.Response:
     response = json_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _int(value: object) -> int | None:

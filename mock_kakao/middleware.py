@@ -13,7 +13,9 @@ paths only:
 * a POST/PUT/PATCH body that is not ``application/json`` → 415 ``UNSUPPORTED_MEDIA_TYPE``: a
   browser sends JSON cross-site only after a preflight, which the CORS answer refuses.
 
-kapi and kauth stay open to any page, as Kakao's are.
+kapi and ``/oauth/token`` stay open to any page, as Kakao's are. kauth's login pages
+(``/oauth/authorize`` and below) are navigations, never fetched by scripts: they answer no CORS,
+so no page elsewhere can read a picker's form token.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from aiohttp import hdrs, web
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.errors import AdminError
 from mock_kakao.faultplay import play
+from mock_kakao.kauth import LOGIN_PAGES
 from mock_kakao.loopback import host_header_name, is_loopback_host, is_loopback_origin
 from mock_kakao.requestlog import LoggedRequest, iso_time
 from mock_kakao.tokens import bearer_token, redact
@@ -44,10 +47,16 @@ def is_admin(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")
 
 
+def is_login_page(path: str) -> bool:
+    return path == LOGIN_PAGES or path.startswith(LOGIN_PAGES + "/")
+
+
 def _cors_headers(request: web.Request) -> dict[str, str]:
-    """kapi/kauth answer any origin (pages call them from browsers); the admin API, loopback."""
+    """kapi and /oauth/token answer any origin; the admin API, loopback; login pages, none."""
     origin = request.headers.get("Origin")
-    if not origin or (is_admin(request.path) and not is_loopback_origin(origin)):
+    if not origin or is_login_page(request.path):
+        return {}
+    if is_admin(request.path) and not is_loopback_origin(origin):
         return {}
     methods = "GET, POST, PUT, PATCH, DELETE, OPTIONS" if is_admin(request.path) else "GET, POST"
     return {

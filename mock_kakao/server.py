@@ -12,6 +12,12 @@ __all__ = ["base_url", "is_loopback_host", "start_server"]
 
 # A ``hang`` fault lets go when the server shuts down; this only bounds the unexpected.
 SHUTDOWN_TIMEOUT = 2.0
+#: aiohttp's ``keepalive_timeout``: it closes a connection that has not sent a complete request
+#: head this long after connecting or after its last answer, so it bounds a slowloris and an
+#: idle keep-alive socket alike (AppRunner's default is 3630 s). Longer than the service's
+#: client keeps idle connections to Kakao (30 s), so the fake never closes one the service is
+#: about to reuse. Request bodies are read by the handlers, without a timeout of their own.
+IDLE_TIMEOUT = 75.0
 
 
 def base_url(host: str, port: int) -> str:
@@ -19,16 +25,24 @@ def base_url(host: str, port: int) -> str:
 
 
 async def start_server(
-    state: FakeKakao, host: str, port: int, *, allow_remote: bool = False
+    state: FakeKakao,
+    host: str,
+    port: int,
+    *,
+    allow_remote: bool = False,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> tuple[web.AppRunner, str]:
     """Serve ``state`` on ``host:port`` (port 0: a free one); returns the runner and base URL.
 
     aiohttp's access log is off: it would print query strings carrying OAuth codes. The
     request-log middleware logs every request instead, with tokens redacted. ``allow_remote``
     lets the admin API answer requests addressed to a non-loopback name (see ``create_app``).
+    ``idle_timeout``: see IDLE_TIMEOUT.
     """
     app = create_app(state, allow_remote=allow_remote)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, keepalive_timeout=idle_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from mock_kakao import errors
+from mock_kakao import errors, pkce
 from mock_kakao import validation as v
 from mock_kakao.errors import AdminError, KauthError
 from mock_kakao.faults import Fault, FaultBook, parse_faults
+from mock_kakao.idtoken import OidcLogin, requested_login
+from mock_kakao.kakaoapp import KakaoApp, parse_app_section
 from mock_kakao.requestlog import RequestLog
 from mock_kakao.tokens import (
     ACCESS_TOKEN_TTL,
@@ -120,6 +122,7 @@ class FakeKakao:
         app_id: int | None = None,
         rest_api_key: str = DEFAULT_REST_API_KEY,
         redirect_uri_prefixes: Iterable[str] | None = None,
+        app: KakaoApp | None = None,
     ) -> None:
         self._document = v.expect_object(document or {"users": []}, "the users file")
         file_app_id = v.get_int(self._document, "app_id", DEFAULT_APP_ID, minimum=1)
@@ -127,6 +130,7 @@ class FakeKakao:
         self.rest_api_key = rest_api_key
         self.redirect_uri_prefixes = tuple(redirect_uri_prefixes or ())
         self.clock = Clock()
+        self.app = app or KakaoApp()  # OIDC switch, issuer, signing keys
         self.log = RequestLog()
         self.faults = FaultBook()
         self.users: dict[int, FakeUser] = {}
@@ -153,9 +157,11 @@ class FakeKakao:
     def reset(self) -> None:
         """Back to the users file: users, tokens, faults, clock and request log."""
         document = self._document
-        v.reject_unknown(document, ("app_id", "users", "faults"), "users file")
+        v.reject_unknown(document, ("app_id", "app", "users", "faults"), "users file")
+        app_section = parse_app_section(document.get("app", {}))
         entries = [self.parse_user(item) for item in v.get_list(document, "users")]
         global_faults = parse_faults(document.get("faults", []))
+        self.app.reset(app_section)
         self.clock = Clock()
         self.log.clear()
         self.users.clear()
@@ -226,7 +232,12 @@ class FakeKakao:
     # -- tokens --------------------------------------------------------------------------
 
     def issue_token(
-        self, user_id: int, spec: TokenSpec | None = None, *, consent: Consent | None = None
+        self,
+        user_id: int,
+        spec: TokenSpec | None = None,
+        *,
+        consent: Consent | None = None,
+        oidc: OidcLogin | None = None,
     ) -> AccessToken:
         """A new grant for ``user_id`` and its first access token (admin API, file, code flow)."""
         spec = spec or TokenSpec()
@@ -238,6 +249,7 @@ class FakeKakao:
             refresh_token=spec.refresh_token or new_secret(),
             refresh_expires_at=now + spec.refresh_token_expires_in,
             consent=consent,
+            oidc=oidc,
         )
         self._grants[grant.refresh_token] = grant
         if grant.app_id == self.app_id:
@@ -305,22 +317,40 @@ class FakeKakao:
         return self._linked[user_id] or self.users[user_id].consent
 
     def issue_code(
-        self, user_id: int, *, client_id: str, redirect_uri: str, consent: Consent
+        self,
+        user_id: int,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        consent: Consent,
+        scope: str | None = None,
+        nonce: str | None = None,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
     ) -> AuthCode:
+        """A code for this login; ``scope``/``nonce`` decide its id_token, the challenge PKCE."""
         self.get_user(user_id)
+        now = self.clock.now()
         code = AuthCode(
             value=new_secret() + new_secret()[:32],
             user_id=user_id,
             client_id=client_id,
             redirect_uri=redirect_uri,
             consent=consent,
-            expires_at=self.clock.now() + AUTH_CODE_TTL,
+            expires_at=now + AUTH_CODE_TTL,
+            oidc=requested_login(
+                app_oidc=self.app.oidc, scope=scope, nonce=nonce, aud=client_id, now=now
+            ),
+            pkce=pkce.challenge_of(code_challenge, code_challenge_method),
         )
         self._codes[code.value] = code
         return code
 
-    def redeem_code(self, value: str, *, redirect_uri: str) -> AccessToken:
-        """Exchange a code for a grant: single use, short-lived, bound to its redirect URI."""
+    def redeem_code(
+        self, value: str, *, redirect_uri: str, code_verifier: str | None = None
+    ) -> AccessToken:
+        """Exchange a code for a grant: single use, short-lived, bound to its redirect URI
+        (and to its PKCE challenge, if it had one)."""
         code = self._codes.get(value)
         if code is None or code.expires_at <= self.clock.now() or code.user_id not in self.users:
             self._codes.pop(value, None)
@@ -330,7 +360,8 @@ class FakeKakao:
         if code.redirect_uri != redirect_uri:
             raise KauthError(400, "invalid_grant", "Redirect URI mismatch.", "KOE303")
         del self._codes[value]
-        return self.issue_token(code.user_id, consent=code.consent)
+        pkce.check(code.pkce, code_verifier)
+        return self.issue_token(code.user_id, consent=code.consent, oidc=code.oidc)
 
     # -- configuration -------------------------------------------------------------------
 

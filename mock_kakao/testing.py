@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from mock_kakao.kakaoapp import KakaoApp
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
 
@@ -55,6 +56,9 @@ class MockKakao:
         rest_api_key: str = DEFAULT_REST_API_KEY,
         redirect_uri_prefixes: Iterable[str] | None = None,
         allow_remote: bool = False,
+        oidc: bool | None = None,
+        issuer: str | None = None,
+        keys_file: str | Path | None = None,
     ) -> None:
         # The admin API has no authentication: like `python -m mock_kakao --allow-remote`,
         # serving it beyond loopback must be asked for by name.
@@ -69,6 +73,7 @@ class MockKakao:
             app_id=app_id,
             rest_api_key=rest_api_key,
             redirect_uri_prefixes=redirect_uri_prefixes,
+            app=KakaoApp(oidc=oidc, issuer=issuer, keys_file=keys_file),
         )
         self._host = host
         self._port = port
@@ -170,13 +175,37 @@ class MockKakao:
         self._admin("DELETE", f"/_mock/users/{user_id}")
 
     def issue_token(
-        self, user_id: int, expires_in: int | None = None, app_id: int | None = None
+        self,
+        user_id: int,
+        expires_in: int | None = None,
+        app_id: int | None = None,
+        *,
+        scope: str | None = None,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
-        """A fresh token pair for ``user_id`` (``expires_in`` ≤ 0: already expired)."""
-        body = {
-            k: val for k, val in (("expires_in", expires_in), ("app_id", app_id)) if val is not None
-        }
+        """A fresh token pair for ``user_id`` (``expires_in`` ≤ 0: already expired);
+        ``scope="openid"`` (and a ``nonce``) adds an ``id_token``."""
+        fields = (
+            ("expires_in", expires_in),
+            ("app_id", app_id),
+            ("scope", scope),
+            ("nonce", nonce),
+        )
+        body = {k: val for k, val in fields if val is not None}
         return self._admin("POST", f"/_mock/users/{user_id}/tokens", body)
+
+    def signing_keys(self) -> list[dict[str, Any]]:
+        """The published signing keys, current first (kid, current, retire_at, jwk)."""
+        return self._admin("GET", "/_mock/keys")["keys"]
+
+    def rotate_keys(self, keep_old_seconds: int | None = None) -> str:
+        """A new signing key (the old one stays published a while); returns the new kid."""
+        body = {} if keep_old_seconds is None else {"keep_old_seconds": keep_old_seconds}
+        return self._admin("POST", "/_mock/keys/rotate", body)["kid"]
+
+    def set_oidc(self, enabled: bool) -> None:
+        """The app's OpenID Connect switch, until the next reset."""
+        self._admin("PATCH", "/_mock/app", {"oidc": enabled})
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""

@@ -16,6 +16,8 @@ from typing import Any
 
 from mock_kakao import validation as v
 from mock_kakao.errors import InvalidInput
+from mock_kakao.idtoken import OidcLogin
+from mock_kakao.pkce import Challenge
 from mock_kakao.users import Consent
 
 ACCESS_TOKEN_TTL = 21599  # 6 h minus a second, as Kakao's REST flow answers
@@ -68,6 +70,8 @@ class Grant:
     refresh_expires_at: float
     # None: follow the user's own consent flags (so PATCHing a user shows at once on its tokens).
     consent: Consent | None = None
+    # The login an id_token describes: set when the grant came with one (refreshes mint more).
+    oidc: OidcLogin | None = None
 
 
 @dataclass
@@ -102,6 +106,8 @@ class AuthCode:
     redirect_uri: str
     consent: Consent
     expires_at: float
+    oidc: OidcLogin | None = None  # the exchange answers with an id_token
+    pkce: Challenge | None = None  # the exchange needs the matching code_verifier
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,18 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--jwt-ttl", "jwt_ttl", int, "our JWT's lifetime in seconds (JWT_TTL, default 3600)"),
     ("--jwt-issuer", "jwt_issuer", str, "our JWT's iss claim (JWT_ISSUER)"),
     ("--cors-origins", "cors_origins", str, "comma-separated allowed origins (CORS_ORIGINS)"),
+    (
+        "--http-header-timeout",
+        "http_header_timeout",
+        float,
+        "seconds for a request's head, also the keep-alive idle time (HTTP_HEADER_TIMEOUT, 20)",
+    ),
+    (
+        "--http-body-timeout",
+        "http_body_timeout",
+        float,
+        "seconds for a request's whole body (HTTP_BODY_TIMEOUT, default 30)",
+    ),
 ]
 
 

@@ -7,7 +7,8 @@
     await drain(server, app, grace=5.0)  # lets running requests finish, then closes everything
 
 Use `make_server`, not `app.listen(port)`: `app.listen` builds a plain HTTPServer without this
-service's header and body limits.
+service's header and body limits, its timeouts for slow clients and its JSON answer to
+ambiguous framing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tornado.httpserver import HTTPServer
 
 from service import db, users
 from service.flows import Services
+from service.framing import FramingGuard
 from service.handlers import (
     DISCARD_LIMIT,
     AuthKakaoHandler,
@@ -82,9 +84,22 @@ async def create_app(settings: Settings) -> tornado.web.Application:
 
 
 def make_server(app: tornado.web.Application) -> HTTPServer:
-    """The HTTP server for `app` with this service's header and body limits."""
+    """The HTTP server for `app` with this service's header and body limits and timeouts.
+
+    Tornado's defaults let a slow client hold a connection for an hour while sending its head
+    and forever while sending its body. Both timeouts run from a fixed start, so dribbling a
+    byte at a time does not extend them; Tornado's `idle_connection_timeout` is its header
+    timeout, and it also closes a keep-alive connection left idle between requests. Neither
+    covers the handler's own work: a Kakao call runs after the body is in.
+    """
+    settings: Settings = app.settings["services"].settings
     return HTTPServer(
-        app, xheaders=False, max_header_size=MAX_HEADER_SIZE, max_body_size=DISCARD_LIMIT
+        FramingGuard(app),
+        xheaders=False,
+        max_header_size=MAX_HEADER_SIZE,
+        max_body_size=DISCARD_LIMIT,
+        idle_connection_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
     )
 
 

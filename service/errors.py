@@ -18,7 +18,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "INVALID_USER_NAME": (400, "user_name is not 1..50 characters after trimming"),
     "INVALID_EMAIL": (400, "email is neither null/empty nor a valid address"),
     "INVALID_NONCE": (400, "nonce is not a string of 1..255 characters"),
-    "BAD_REQUEST": (400, "any other malformed request"),
+    "BAD_REQUEST": (400, "ambiguous body framing (service.framing), or another malformed request"),
     "TOKEN_REQUIRED": (401, "no token in Authorization"),
     "INVALID_TOKEN": (401, "Kakao rejects the token, or our JWT does not verify"),
     "TOKEN_EXPIRED": (401, "our JWT has expired"),

@@ -8,6 +8,7 @@ start without one. Only the local harness may ask for a generated key.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -52,6 +53,13 @@ class Settings:
     cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
     host: str = "127.0.0.1"
     port: int = 8000
+    #: seconds a connection may take to send a complete request head, counted from when it
+    #: connects or its previous answer was sent: so it is also the keep-alive idle timeout
+    #: (Tornado times both with one timer). A slowloris cannot stretch it by dribbling bytes.
+    http_header_timeout: float = 20.0
+    #: seconds to receive a whole request body once its head is in; the handler's own work
+    #: (a Kakao call, up to KAKAO_TIMEOUT) comes after and is not counted
+    http_body_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -81,6 +89,9 @@ class Settings:
             raise SettingsError("KAKAO_APP_ID must be a positive integer")
         if not 0 <= self.port <= 65535:
             raise SettingsError("PORT must be between 0 and 65535")
+        for name in ("http_header_timeout", "http_body_timeout"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise SettingsError(f"{name.upper()} must be a positive number of seconds")
 
     @classmethod
     def from_env(
@@ -157,4 +168,6 @@ _PARSERS = {
     "cors_origins": parse_origins,
     "host": _text,
     "port": _int,
+    "http_header_timeout": _float,
+    "http_body_timeout": _float,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,22 @@ MAX_CACHED_EMAIL = 320
 #: control characters, lone surrogates and line/paragraph separators; format characters
 #: (Cf) stay allowed, because emoji sequences such as 🐻‍❄️ are joined by U+200D.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+#: letters and symbols by category that every font draws as nothing: the Hangul fillers and
+#: the braille blank, the usual way to make a "blank" nickname in Korean apps and games
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: embeddings, overrides, isolates and marks: they reorder how the text around them is shown
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+#: a subdivision flag such as 🏴󠁧󠁢󠁳󠁣󠁴󠁿: the black flag, a tag-spelled subdivision code
+#: (lowercase letters and digits, UTS #51), the cancel tag; the only place tags belong
+_SUBDIVISION_FLAG = re.compile(
+    "\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{2,7}\U000e007f"
+)
+_TAGS = range(0xE0000, 0xE0080)
+#: code points Unicode reserves for pictographs (Extended_Pictographic, UTS #51): unassigned in
+#: this Python's Unicode database (see unicodedata.unidata_version) but emoji in a newer one
+_FUTURE_EMOJI = (range(0x1F000, 0x1FB00), range(0x1FC00, 0x1FFFE))
 
 
 @dataclass(frozen=True)
@@ -100,11 +117,15 @@ def _reject_constant(name: str) -> Any:
 
 
 def clean_user_name(value: object) -> str:
-    """Trimmed; 1 to 50 characters (code points) of any script; no control characters."""
+    """NFC, trimmed; 1 to 50 characters (code points) of any script, at least one visible.
+
+    NFC first, so the name is stored and measured in one form whatever the keyboard sent
+    (macOS and some Korean IMEs send Hangul as decomposed jamo: three code points a syllable).
+    """
     if not isinstance(value, str):
         raise ApiError("INVALID_USER_NAME")
-    name = value.strip()
-    if not 1 <= len(name) <= MAX_USER_NAME or not _printable(name):
+    name = unicodedata.normalize("NFC", value).strip()
+    if not 1 <= len(name) <= MAX_USER_NAME or not _honest_name(name):
         raise ApiError("INVALID_USER_NAME")
     return name
 
@@ -168,6 +189,36 @@ def bearer_token(authorization: str | None) -> str:
     if len(parts) != 1:
         raise ApiError("INVALID_TOKEN")
     return parts[0]
+
+
+def _honest_name(name: str) -> bool:
+    """Whether `name` shows something, and shows it as it is stored.
+
+    A name is what other people see, so it is refused when it would look empty (only
+    zero-width or format characters, Hangul fillers, a lone combining mark) or could show
+    something other than its text: bidirectional controls reorder it (U+202E makes `gpj.exe`
+    read `exe.jpg`), tag characters hide text nobody sees, and noncharacters, private-use and
+    unassigned code points have no agreed glyph. Format characters stay allowed otherwise
+    (U+200D joins emoji, U+200C is needed in Persian), and so do tags inside a subdivision
+    flag. Python's Unicode database trails emoji releases, so code points reserved for
+    pictographs count as assigned (and visible): a phone's newest emoji is not refused.
+    """
+    visible = False
+    for char in _SUBDIVISION_FLAG.sub("\U0001f3f4", name):
+        code, category = ord(char), unicodedata.category(char)
+        if category == "Cn" and any(code in block for block in _FUTURE_EMOJI):
+            category = "So"
+        if (
+            category in _FORBIDDEN_CATEGORIES
+            or category in ("Cn", "Co")
+            or char in _BIDI_CONTROLS
+            or code in _TAGS
+            or 0xFDD0 <= code <= 0xFDEF
+            or code & 0xFFFE == 0xFFFE
+        ):
+            return False
+        visible = visible or (category[0] in "LNPS" and char not in _BLANK_GLYPHS)
+    return visible
 
 
 def _printable(text: str) -> bool:

@@ -1,5 +1,7 @@
 // Tiny DOM helpers: build elements from data without innerHTML, so any nickname is just text.
 
+import { stringifyJson } from "./json.js";
+
 /** h("td", {class: "x", "data-testid": "y"}, "text", childNode) */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -37,5 +39,5 @@ export function shorten(text, keep = 16) {
 }
 
 export function pretty(value) {
-  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  return typeof value === "string" ? value : stringifyJson(value, 2);
 }

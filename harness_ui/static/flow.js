@@ -2,6 +2,7 @@
 // the service's JWT → GET /users/me. Each step shows its outcome in words.
 
 import { byTestId, h, pretty, show } from "./dom.js";
+import { integerFrom } from "./json.js";
 import { describeClaims, decodeJwt } from "./jwt.js";
 import { renderOutcome } from "./outcome.js";
 
@@ -86,7 +87,7 @@ export function makeFlow(service) {
 
   async function signIn() {
     const fields = {
-      kakao_id: Number(signupForm.elements.kakao_id.value),
+      kakao_id: integerFrom(signupForm.elements.kakao_id.value),
       user_name: signupForm.elements.user_name.value.trim(),
       email: signupForm.elements.email.value.trim(),
     };

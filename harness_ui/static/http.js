@@ -1,11 +1,13 @@
 // fetch, timed and logged. Every request the page makes goes through here so the log is complete.
 
+import { parseJson, stringifyJson } from "./json.js";
 import { addLogEntry } from "./log.js";
 
 /**
  * Send a request and return {status, ok, body, ms, error}; never throws for HTTP or network
  * errors (status 0 means the request did not get an answer, e.g. server down or CORS refused).
  * `json` sends a JSON body, `form` a form-urlencoded one (what Kakao's /oauth/token takes).
+ * JSON both ways goes through json.js, so 64-bit ids stay exact (BigInt past 2^53).
  */
 export async function request(method, url, { headers = {}, json, form } = {}) {
   const sent = { ...headers };
@@ -13,7 +15,7 @@ export async function request(method, url, { headers = {}, json, form } = {}) {
   let loggedBody;
   if (json !== undefined) {
     sent["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
+    body = stringifyJson(json);
     loggedBody = json;
   } else if (form !== undefined) {
     body = new URLSearchParams(form);
@@ -28,7 +30,7 @@ export async function request(method, url, { headers = {}, json, form } = {}) {
     status = response.status;
     const text = await response.text();
     try {
-      responseBody = text ? JSON.parse(text) : null;
+      responseBody = text ? parseJson(text) : null;
     } catch {
       responseBody = text;
     }

@@ -1,5 +1,7 @@
 // Decode (not verify) a JWT so the page can show its claims; verifying needs the secret.
 
+import { parseJson } from "./json.js";
+
 function base64UrlDecode(part) {
   const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
   const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
@@ -11,7 +13,7 @@ function base64UrlDecode(part) {
 export function decodeJwt(token) {
   const parts = token.split(".");
   if (parts.length !== 3) throw new Error("not a JWT (expected three dot-separated parts)");
-  return { header: JSON.parse(base64UrlDecode(parts[0])), payload: JSON.parse(base64UrlDecode(parts[1])) };
+  return { header: parseJson(base64UrlDecode(parts[0])), payload: parseJson(base64UrlDecode(parts[1])) };
 }
 
 /** Claims with their timestamps also shown as local dates, which is what a person checks. */

@@ -2,6 +2,7 @@
 // (sessionStorage), so the calls before and after the account picker read as one story.
 
 import { byTestId, h, pretty, shorten, show } from "./dom.js";
+import { parseJson, stringifyJson } from "./json.js";
 
 const STORAGE_KEY = "kakao-harness-log";
 const MAX_ENTRIES = 200;
@@ -12,7 +13,7 @@ let entries = loadEntries();
 
 function loadEntries() {
   try {
-    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "[]");
+    return parseJson(sessionStorage.getItem(STORAGE_KEY) ?? "[]");
   } catch {
     return [];
   }
@@ -20,7 +21,7 @@ function loadEntries() {
 
 function saveEntries() {
   try {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(entries.slice(-MAX_ENTRIES)));
+    sessionStorage.setItem(STORAGE_KEY, stringifyJson(entries.slice(-MAX_ENTRIES)));
   } catch {
     // A full or disabled sessionStorage only loses the log across the redirect.
   }

@@ -1,6 +1,7 @@
 // The fake users: a list showing each one's consent situation, and a form to create or edit one.
 
 import { byTestId, h } from "./dom.js";
+import { integerFrom } from "./json.js";
 import { pickToken } from "./kakao.js";
 
 const CHECKBOXES = ["nickname_consent", "email_consent", "is_email_valid", "is_email_verified"];
@@ -93,7 +94,7 @@ export function makeUserEditor(onSubmit) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
-    const id = Number(form.elements.id.value);
+    const id = integerFrom(form.elements.id.value);
     const editing = form.elements.mode.value === "edit";
     const result = await onSubmit(id, fields(), editing);
     if (result.ok) {

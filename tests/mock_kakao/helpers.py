@@ -46,6 +46,27 @@ class Redirect:
     query: dict[str, str]
 
 
+async def consent_page(
+    http: aiohttp.ClientSession,
+    kakao: MockKakao,
+    user_id: int,
+    *,
+    redirect_uri: str = REDIRECT_URI,
+    state: str = "s-123",
+    **authorize_params: str,
+) -> str:
+    """Open the picker and pick ``user_id``, as a browser does; the consent page's HTML."""
+    url = kakao.authorize_url(redirect_uri, state=state, **authorize_params)
+    async with http.get(url) as response:
+        assert response.status == 200
+        picker = await response.text()
+    assert f'data-testid="pick-user-{user_id}"' in picker
+    fields = {**hidden_fields(picker), "user_id": str(user_id)}
+    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
+        assert response.status == 200
+        return await response.text()
+
+
 async def pick_user(
     http: aiohttp.ClientSession,
     kakao: MockKakao,
@@ -55,19 +76,16 @@ async def pick_user(
     decision: str = "approve",
     redirect_uri: str = REDIRECT_URI,
     state: str = "s-123",
+    **authorize_params: str,
 ) -> Redirect:
     """Walk authorize → picker → consent → decision like a person would; returns the redirect.
 
-    ``consent`` lists the ticked checkboxes (None: keep the page's defaults).
+    ``consent`` lists the ticked checkboxes (None: keep the page's defaults);
+    ``authorize_params`` go to /oauth/authorize as well (``scope``, ``nonce``, PKCE...).
     """
-    async with http.get(kakao.authorize_url(redirect_uri, state=state)) as response:
-        assert response.status == 200
-        picker = await response.text()
-    assert f'data-testid="pick-user-{user_id}"' in picker
-    fields = {**hidden_fields(picker), "user_id": str(user_id)}
-    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
-        assert response.status == 200
-        page = await response.text()
+    page = await consent_page(
+        http, kakao, user_id, redirect_uri=redirect_uri, state=state, **authorize_params
+    )
     form = aiohttp.FormData(hidden_fields(page))
     if consent is None:
         consent = tuple(re.findall(r'value="(\w+)" data-testid="consent-\w+" checked', page))
@@ -83,13 +101,18 @@ async def pick_user(
 
 
 async def exchange_code(
-    http: aiohttp.ClientSession, kakao: MockKakao, code: str, redirect_uri: str = REDIRECT_URI
+    http: aiohttp.ClientSession,
+    kakao: MockKakao,
+    code: str,
+    redirect_uri: str = REDIRECT_URI,
+    **more: str,
 ) -> tuple[int, dict]:
     form = {
         "grant_type": "authorization_code",
         "client_id": kakao.client_id,
         "redirect_uri": redirect_uri,
         "code": code,
+        **more,
     }
     async with http.post(f"{kakao.url}/oauth/token", data=form) as response:
         return response.status, await response.json()

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 
-from mock_kakao.kauth import SESSION_COOKIE, session_cookie, session_user_id
+from mock_kakao.kauth import (
+    BROWSER_COOKIE,
+    FORM_TOKEN,
+    SESSION_COOKIE,
+    session_cookie,
+    session_user_id,
+)
 from mock_kakao.state import FakeKakao
 from mock_kakao.testing import MockKakao
 from tests.mock_kakao.helpers import (
     FULL_ID,
     REDIRECT_URI,
     bearer,
+    consent_page,
     exchange_code,
+    hidden_fields,
     pick_user,
     query_of,
 )
@@ -109,14 +119,7 @@ async def test_picker_page_renders_korean_and_stable_selectors(http, kakao):
 
 
 async def test_consent_page_has_checkboxes_and_buttons(http, kakao):
-    query = {
-        "client_id": kakao.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "response_type": "code",
-        "user_id": str(FULL_ID),
-    }
-    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=query) as response:
-        page = await response.text()
+    page = await consent_page(http, kakao, FULL_ID)
     for testid in ("consent-nickname", "consent-email", "approve", "cancel"):
         assert f'data-testid="{testid}"' in page
 
@@ -183,8 +186,17 @@ async def test_login_hint_filters_the_picker(http, kakao):
     assert 'data-testid="pick-user-4000000001"' not in page
 
 
-async def test_prompt_none_without_a_login_is_login_required(http, kakao):
-    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q")
+def default_user_hints() -> list[str]:
+    """Every bundled user, named by id and (where there is one) by email."""
+    kakao = FakeKakao.from_file(None)
+    hints = [str(user.id) for user in kakao.users.values()]
+    return hints + [user.email for user in kakao.users.values() if user.email]
+
+
+@pytest.mark.parametrize("hint", [None, *default_user_hints()])
+async def test_prompt_none_without_a_login_is_login_required_whatever_the_hint(http, kakao, hint):
+    hinted = {"login_hint": hint} if hint else {}
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q", **hinted)
     async with http.get(url, allow_redirects=False) as response:
         assert response.status == 302
         assert query_of(response.headers["Location"]) == {
@@ -206,11 +218,12 @@ async def test_prompt_none_after_a_login_issues_a_code_silently(http, kakao):
 
 
 async def test_prompt_none_after_unlink_is_consent_required(http, kakao):
+    await pick_user(http, kakao, FULL_ID)  # this browser's session is FULL_ID's
     async with http.post(
         f"{kakao.url}/v1/user/unlink", headers=bearer("mock-token-full-consent")
     ) as response:
         assert response.status == 200
-    url = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="kim.kakao@example.com")
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none")
     async with http.get(url, allow_redirects=False) as response:
         assert query_of(response.headers["Location"]) == {
             "error": "consent_required",
@@ -415,3 +428,172 @@ async def test_a_forged_session_cookie_is_no_login(http, kakao, forged):
     headers = {"Cookie": f"{SESSION_COOKIE}={forged}"}
     async with http.get(url, headers=headers, allow_redirects=False) as response:
         assert query_of(response.headers["Location"])["error"] == "login_required"
+
+
+# -- prompt=none answers from the browser's session only, never from login_hint -------------
+
+
+async def test_a_login_hint_naming_someone_else_than_the_session_is_login_required(http, kakao):
+    await pick_user(http, kakao, FULL_ID)
+    other = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="4000000002")
+    async with http.get(other, allow_redirects=False) as response:
+        assert query_of(response.headers["Location"])["error"] == "login_required"
+    same = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="KIM.KAKAO@example.com")
+    async with http.get(same, allow_redirects=False) as response:
+        assert "code" in query_of(response.headers["Location"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/oauth/authorize"),
+        ("GET", "/oauth/authorize/consent"),
+        ("POST", "/oauth/authorize/decision"),
+        ("OPTIONS", "/oauth/authorize/decision"),
+    ],
+)
+async def test_the_login_pages_answer_no_cors(http, kakao, method, path):
+    headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    async with http.request(method, kakao.url + path, headers=headers) as response:
+        assert not any(h.startswith("Access-Control-") for h in response.headers)
+
+
+# -- login CSRF: the forms belong to the browser they were given to -------------------------
+
+
+@pytest.fixture
+async def other_browser() -> AsyncIterator[aiohttp.ClientSession]:
+    """A second browser: its own cookie jar, as a cross-site attacker's victim would have."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def decide(browser: aiohttp.ClientSession, kakao: MockKakao, form: dict[str, str]):
+    """POST a consent decision; the status, the page and the cookies the answer sets."""
+    url = f"{kakao.url}/oauth/authorize/decision"
+    async with browser.post(url, data=form, allow_redirects=False) as response:
+        return response.status, await response.text(), response.headers.getall("Set-Cookie", [])
+
+
+async def approval_form(http, kakao: MockKakao) -> dict[str, str]:
+    """The consent form the fake gave ``http`` for FULL_ID, filled in to approve."""
+    page = await consent_page(http, kakao, FULL_ID)
+    return {**hidden_fields(page), "consent": "nickname", "decision": "approve"}
+
+
+def refused(status: int, page: str, cookies: list[str]) -> bool:
+    return status == 400 and 'data-testid="error-code">KOE001<' in page and not cookies
+
+
+async def test_a_forged_decision_without_the_browser_cookie_is_refused(http, other_browser, kakao):
+    form = await approval_form(http, kakao)  # the attacker's own login, replayed at a victim
+    assert refused(*await decide(other_browser, kakao, form))
+    assert not list(other_browser.cookie_jar)
+    cancel = {**form, "decision": "cancel"}
+    assert refused(*await decide(other_browser, kakao, cancel))
+
+
+async def test_another_browsers_form_token_is_refused(http, other_browser, kakao):
+    form = await approval_form(http, kakao)
+    await consent_page(other_browser, kakao, 4000000002)  # it has a binding cookie of its own
+    assert refused(*await decide(other_browser, kakao, form))
+    assert [c.key for c in other_browser.cookie_jar] == [BROWSER_COOKIE]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {FORM_TOKEN: ""},
+        {FORM_TOKEN: "0" * 64},
+        {FORM_TOKEN: "é"},
+        {"state": "attackers-state"},
+        {"redirect_uri": "http://127.0.0.1:9999/elsewhere"},
+    ],
+)
+async def test_a_token_for_other_parameters_is_refused(http, kakao, change):
+    form = {**await approval_form(http, kakao), **change}
+    assert refused(*await decide(http, kakao, form))
+    assert SESSION_COOKIE not in {c.key for c in http.cookie_jar}
+
+
+async def test_a_forged_decision_without_any_token_is_refused(other_browser, kakao):
+    form = {
+        "client_id": kakao.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "user_id": str(FULL_ID),
+        "decision": "approve",
+    }
+    assert refused(*await decide(other_browser, kakao, form))
+
+
+async def test_the_consent_page_needs_the_pickers_token(http, other_browser, kakao):
+    async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+        fields = {**hidden_fields(await response.text()), "user_id": str(FULL_ID)}
+    url = f"{kakao.url}/oauth/authorize/consent"
+    async with other_browser.get(url, params=fields) as response:
+        assert response.status == 400 and "KOE001" in await response.text()
+    del fields[FORM_TOKEN]
+    async with http.get(url, params=fields) as response:
+        assert response.status == 400 and "KOE001" in await response.text()
+
+
+async def test_the_cookies_are_httponly_samesite_and_scoped_to_the_login_pages(http, kakao):
+    async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+        [binding] = response.headers.getall("Set-Cookie")
+    status, _, [session] = await decide(http, kakao, await approval_form(http, kakao))
+    assert status == 302
+    for name, header in ((BROWSER_COOKIE, binding), (SESSION_COOKIE, session)):
+        attributes = {part.strip().lower() for part in header.split(";")}
+        assert header.startswith(f"{name}=")
+        assert {"httponly", "samesite=lax", "path=/oauth/authorize"} <= attributes
+
+
+async def test_the_binding_cookie_is_kept_across_logins(http, kakao):
+    await pick_user(http, kakao, FULL_ID)
+    first = {c.key: c.value for c in http.cookie_jar}[BROWSER_COOKIE]
+    await pick_user(http, kakao, 4000000002)
+    assert {c.key: c.value for c in http.cookie_jar}[BROWSER_COOKIE] == first
+
+
+# -- a redirect_uri with a fragment is never redirected to (RFC 6749 3.1.2) ----------------
+
+
+FRAGMENTS = [
+    REDIRECT_URI + "#frag",
+    REDIRECT_URI + "#",
+    REDIRECT_URI + "#%2Fhome%3Fx%3D1",
+    "http://localhost:3000/cb?next=1#frag",
+]
+
+
+@pytest.mark.parametrize("uri", FRAGMENTS)
+@pytest.mark.parametrize("prompt", [None, "none"])
+async def test_a_redirect_uri_with_a_fragment_gets_koe006_at_authorize(http, kakao, uri, prompt):
+    await pick_user(http, kakao, FULL_ID)  # a session: prompt=none would answer silently
+    url = kakao.authorize_url(uri, **({"prompt": prompt} if prompt else {}))
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 400 and "Location" not in response.headers
+        assert 'data-testid="error-code">KOE006<' in await response.text()
+
+
+@pytest.mark.parametrize("uri", FRAGMENTS)
+async def test_a_redirect_uri_with_a_fragment_gets_koe006_at_every_later_step(http, kakao, uri):
+    form = {**await approval_form(http, kakao), "redirect_uri": uri}
+    status, page, cookies = await decide(http, kakao, form)
+    assert (status, cookies) == (400, []) and 'data-testid="error-code">KOE006<' in page
+    async with http.get(f"{kakao.url}/oauth/authorize/consent", params=form) as response:
+        assert response.status == 400 and "KOE006" in await response.text()
+
+
+async def test_a_fragment_at_the_token_endpoint_never_matches(http, kakao):
+    code = (await pick_user(http, kakao, FULL_ID)).query["code"]
+    status, body = await exchange_code(http, kakao, code, redirect_uri=REDIRECT_URI + "#")
+    assert (status, body["error_code"]) == (400, "KOE303")
+    assert (await exchange_code(http, kakao, code))[0] == 200
+
+
+async def test_an_escaped_hash_is_part_of_the_path_and_the_code_goes_in_the_query(http, kakao):
+    uri = "http://localhost:3000/cb%23frag"
+    redirect = await pick_user(http, kakao, FULL_ID, redirect_uri=uri)
+    assert redirect.location.startswith(uri + "?") and redirect.query["code"]

@@ -19,8 +19,9 @@ from tests.robustness.contract import SPEC_PATH, Contract
 from tests.robustness.support import CheckedService, http_request, sqlite_folder_gone
 from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN
 
-#: in the code table but never answered through our handlers (Tornado's own 400s are cut off
-#: below HTTP, see the document's description), so the contract does not list it
+#: in the code table but never answered through our handlers, only before routing, to
+#: ambiguous framing (see the document's description and tests/robustness/test_framing.py),
+#: so no operation lists it
 UNREACHABLE = {"BAD_REQUEST"}
 PATH_INDEPENDENT = {"NotFound": "NOT_FOUND", "MethodNotAllowed": "METHOD_NOT_ALLOWED"}
 HUGE_DECLARED_BODY = {"Content-Length": str(40 * 1024 * 1024)}

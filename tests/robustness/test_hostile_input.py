@@ -9,6 +9,7 @@ stored and returned exactly.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import CheckedService, http_request, raw_exchange
 from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN
+from tests.service.user_names import DECEPTIVE_NAMES, HONEST_NAMES
 
 AUTH = f"Bearer {FULL_CONSENT_TOKEN}"
 VALID = {"kakao_id": FULL_CONSENT_ID, "user_name": "이름", "email": "a@example.com"}
@@ -70,6 +72,8 @@ HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
         for value in ("", " ", " \t\u3000 ", "a" * 51, " " + "가" * 51, "a\x00b", "a\nb",
                       "\x1b[31mred", "a\u2028b", "a\u2029b", "\x85", "\ud800", None, 7, ["a"])
     ],
+    *[(f"user_name: {what}", body_with(user_name=name), "INVALID_USER_NAME")
+      for what, name in DECEPTIVE_NAMES],
     *[
         (f"email {value!r}", body_with(email=value), "INVALID_EMAIL")
         for value in ("a@b", "a@@b.com", "a@b..com", ".a@b.com", "a.@b.com", "a b@c.com",
@@ -79,7 +83,7 @@ HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
     ],
 ]  # fmt: skip
 
-#: stored and returned exactly, and harmless to the table around them
+#: stored and returned exactly (in NFC), and harmless to the table around them
 EXACT_NAMES = [
     "'; DROP TABLE users; --",
     "Robert'); DELETE FROM users WHERE ('1'='1",
@@ -90,6 +94,7 @@ EXACT_NAMES = [
     "e\u0301\u0301\u0301 Zalgo Z\u0334\u0327\u031ba\u0337l\u0336g\u0338o\u0335",
     "אבג عربي हिन्दी",
     "\u200b zero width \u200d joiner",
+    *HONEST_NAMES,
 ]
 
 
@@ -119,7 +124,7 @@ async def test_names_with_metacharacters_emoji_and_marks_round_trip_exactly(
         assert created.status == 201, (name, created.body)
         me = await service.me(created.body["token"])
         stored[name] = me.body["result"]["user_name"]
-    assert stored == {name: name for name in EXACT_NAMES}
+    assert stored == {name: unicodedata.normalize("NFC", name.strip()) for name in EXACT_NAMES}
     assert await service.user_count() == len(EXACT_NAMES)
 
 

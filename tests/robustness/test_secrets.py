@@ -33,7 +33,8 @@ LOGGERS = (None, "sqlalchemy", "aiohttp", "tornado", "asyncio", "mock_kakao", "s
 
 async def oauth_tokens(kakao: MockKakao) -> dict[str, str]:
     """A login through the fake's real pages: code, then tokens, then a refreshed token."""
-    async with aiohttp.ClientSession() as http:
+    # A browser's cookie jar: it keeps the fake's 127.0.0.1 cookies, which the form token needs.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         redirect = await pick_user(http, kakao, FULL_CONSENT_ID, state="s")
         status, issued = await exchange_code(http, kakao, redirect.query["code"])
         assert status == 200

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
 from service.errors import ApiError
 from service.validation import SignInRequest, bearer_token, parse_sign_in
+from tests.service.user_names import DECEPTIVE_NAMES, HONEST_NAMES
 
 
 def body(**fields: object) -> bytes:
@@ -60,6 +62,26 @@ def test_the_largest_64_bit_kakao_id_is_fine() -> None:
 )
 def test_invalid_user_name(user_name: object) -> None:
     assert code_of(body(user_name=user_name)) == "INVALID_USER_NAME"
+
+
+@pytest.mark.parametrize(("what", "name"), DECEPTIVE_NAMES)
+def test_invisible_and_deceptive_names_are_refused(what: str, name: str) -> None:
+    assert code_of(body(user_name=name)) == "INVALID_USER_NAME", what
+
+
+@pytest.mark.parametrize("name", HONEST_NAMES)
+def test_korean_names_and_emoji_are_kept(name: str) -> None:
+    assert parse_sign_in(body(user_name=name)).user_name == name
+
+
+def test_names_are_stored_in_nfc_and_measured_after_it() -> None:
+    # 17 syllables typed as decomposed jamo: 51 code points sent, 17 stored
+    decomposed = unicodedata.normalize("NFD", "홍길동" * 5 + "홍길")
+    assert len(decomposed) == 51
+    stored = parse_sign_in(body(user_name=decomposed)).user_name
+    assert stored == unicodedata.normalize("NFC", decomposed)
+    assert len(stored) == 17
+    assert parse_sign_in(body(user_name="Cafe\u0301")).user_name == "Caf\u00e9"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,50 @@
+"""The admin API for the fake's app: its OIDC switch and signing keys (``/_mock/app``,
+``/_mock/keys``), so key rotation and an app without OpenID Connect can be tested."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mock_kakao import validation as v
+from mock_kakao.admin import read_json
+from mock_kakao.appkeys import STATE
+from mock_kakao.jsonresp import json_response
+from mock_kakao.kakaoapp import DEFAULT_KEEP_OLD_SECONDS, MAX_KEEP_OLD_SECONDS, parse_app_section
+from mock_kakao.oidc import base_url_of
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/_mock/app")
+async def get_app(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
+
+
+@routes.patch("/_mock/app")
+async def update_app(request: web.Request) -> web.Response:
+    """``{"oidc": false}``: the console switch, until the next reset."""
+    state = request.app[STATE]
+    changes = parse_app_section(await read_json(request))
+    state.app.oidc = changes.get("oidc", state.app.oidc)
+    return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
+
+
+@routes.get("/_mock/keys")
+async def list_keys(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return json_response({"keys": state.app.keys.to_admin_json(state.clock.now())})
+
+
+@routes.post("/_mock/keys/rotate")
+async def rotate_keys(request: web.Request) -> web.Response:
+    """A new signing key; the old one stays in the JWKS for ``keep_old_seconds`` (fake clock)."""
+    state = request.app[STATE]
+    body = v.expect_object(await read_json(request, {}), "the body")
+    v.reject_unknown(body, ("keep_old_seconds",), "rotate request")
+    keep = v.get_int(
+        body, "keep_old_seconds", DEFAULT_KEEP_OLD_SECONDS, minimum=0, maximum=MAX_KEEP_OLD_SECONDS
+    )
+    now = state.clock.now()
+    key = state.app.keys.rotate(now, keep)
+    return json_response({"kid": key.kid, "keys": state.app.keys.to_admin_json(now)}, status=201)

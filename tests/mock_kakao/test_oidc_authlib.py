@@ -1,0 +1,77 @@
+"""A real OpenID Connect client, Authlib, against the fake: discovery → authorize URL (nonce,
+PKCE S256) → the login pages → code exchange (client_secret_post, as Kakao's discovery says)
+→ id_token validated by Authlib itself (signature from the JWKS, iss, aud, exp, nonce)."""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oidc.core import CodeIDToken
+
+from mock_kakao.testing import MockKakao
+from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, hidden_fields
+
+with warnings.catch_warnings():  # authlib.jose points to joserfc; it is still Authlib's API
+    warnings.simplefilter("ignore")
+    from authlib.jose import JsonWebKey, JsonWebToken
+
+
+def log_in(browser: requests.Session, authorize_url: str, kakao: MockKakao) -> str:
+    """The person's part: pick the account, agree; the redirect back to the app."""
+    picker = browser.get(authorize_url, timeout=10)
+    assert picker.status_code == 200
+    fields = {**hidden_fields(picker.text), "user_id": str(FULL_ID)}
+    consent = browser.get(f"{kakao.url}/oauth/authorize/consent", params=fields, timeout=10)
+    form = {**hidden_fields(consent.text), "consent": ["nickname", "email"], "decision": "approve"}
+    decision = browser.post(
+        f"{kakao.url}/oauth/authorize/decision", data=form, allow_redirects=False, timeout=10
+    )
+    assert decision.status_code == 302, decision.text
+    return decision.headers["Location"]
+
+
+def test_authlib_runs_the_whole_oidc_code_flow(mock_kakao: MockKakao):
+    kakao = mock_kakao
+    browser = requests.Session()
+    browser.trust_env = False  # loopback: never through a proxy from the environment
+    metadata = browser.get(f"{kakao.url}/.well-known/openid-configuration", timeout=10).json()
+
+    client = OAuth2Session(
+        client_id=kakao.client_id,
+        client_secret="",
+        scope="openid profile_nickname account_email",
+        redirect_uri=REDIRECT_URI,
+        code_challenge_method="S256",
+        token_endpoint_auth_method=metadata["token_endpoint_auth_methods_supported"][0],
+    )
+    client.trust_env = False
+    nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(48)
+    url, state = client.create_authorization_url(
+        metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+    )
+    assert "code_challenge=" in url and "code_challenge_method=S256" in url
+
+    redirect = log_in(browser, url, kakao)
+    assert f"state={state}" in redirect
+    token = client.fetch_token(
+        metadata["token_endpoint"], authorization_response=redirect, code_verifier=verifier
+    )
+    assert "openid" in token["scope"].split()
+
+    jwks = JsonWebKey.import_key_set(browser.get(metadata["jwks_uri"], timeout=10).json())
+    claims = JsonWebToken(["RS256"]).decode(
+        token["id_token"],
+        key=jwks,
+        claims_cls=CodeIDToken,
+        claims_options={"iss": {"values": [metadata["issuer"]]}},
+        claims_params={"nonce": nonce, "client_id": kakao.client_id},
+    )
+    claims.validate()
+    assert claims["sub"] == str(FULL_ID) and claims["nickname"] == "김카카오"
+
+    userinfo = client.get(metadata["userinfo_endpoint"], timeout=10)
+    assert userinfo.status_code == 200
+    assert userinfo.json()["sub"] == claims["sub"]
