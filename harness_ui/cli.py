@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+import logsafe
 from harness_ui.config import config_from_args, parse_args
 from harness_ui.errors import StartupError
 from harness_ui.runner import serve, should_open_browser
@@ -35,8 +36,9 @@ def run(argv: Sequence[str] | None = None, started: float | None = None) -> int:
                 )
             )
         config = config_from_args(args)
-        # Request lines and warnings on stderr: paths only, and the fake redacts tokens.
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+        # Request lines and warnings on stderr: paths only, and the fake redacts tokens; one
+        # line each, whatever a request carried (see logsafe).
+        logsafe.configure(logging.INFO, LOG_FORMAT)
         return asyncio.run(serve(config, should_open_browser(args.no_browser), started))
     except StartupError as error:
         print(error, file=sys.stderr)

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from logsafe import guard_parser_logs
+
 STATIC_DIR = Path(__file__).parent / "static"
 
 #: The page is a developer tool that changes often; a stale cached app.js is a confusing bug.
@@ -62,6 +64,7 @@ def create_app(
     service_url: str, kakao_url: str, app_id: int, client_id: str | None = None
 ) -> web.Application:
     """The page's app. `client_id` is the fake's REST API key, used by the redirect flow."""
+    guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
     app = web.Application(middlewares=[_headers])
     app[CONFIG_KEY] = {
         "service_url": service_url.rstrip("/"),

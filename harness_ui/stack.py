@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -22,6 +20,7 @@ from aiohttp import web
 from harness_ui import ports
 from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
+from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.kakaoapp import KakaoApp
@@ -87,18 +86,6 @@ def page_origins(ui_url: str) -> tuple[str, ...]:
     port = urlsplit(ui_url).port
     twins = {ui_url, f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
     return tuple(sorted(twins))
-
-
-def load_or_create_secret(path: Path) -> str:
-    """The service's JWT key, generated once and kept (mode 0600) so tokens survive restarts."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(secret + "\n")
-    return secret
 
 
 def check_host(config: StackConfig) -> None:
@@ -178,10 +165,12 @@ async def _start_service(
             host=config.host,
             port=ports.bound_port(sockets),
         )
-    except SettingsError as error:
+    except SettingsError as error:  # a bad setting, or a data directory it cannot use
         raise StartupError(f"run_all: {error}") from None
     try:
         app = await create_service_app(settings)
+    except SettingsError as error:  # the SQLite file's folder or file (service.datafiles)
+        raise StartupError(f"run_all: {error}") from None
     except Exception as error:  # the start-up boundary: any database failure is one line
         raise StartupError(f"run_all: the service could not open its database: {error}") from None
     server = make_server(app)

@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 
+import logsafe
 from mock_kakao.kakaoapp import KakaoApp, valid_issuer
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
@@ -147,10 +148,8 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv, os.environ)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(name)s %(message)s",
-        stream=sys.stderr,
+    logsafe.configure(
+        logging.WARNING if args.quiet else logging.INFO, "%(asctime)s %(name)s %(message)s"
     )
     try:
         asyncio.run(serve(args))

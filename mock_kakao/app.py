@@ -19,6 +19,7 @@ import asyncio
 
 from aiohttp import web
 
+from logsafe import guard_parser_logs
 from mock_kakao import admin, appadmin, kapi, kauth, oidc
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.errors import AdminError, FakeKakaoError, is_kauth, kapi_error, kauth_error
@@ -74,6 +75,7 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     fake deliberately served to the network (``--allow-remote``). Off, DNS rebinding cannot
     reach it.
     """
+    guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
     middlewares = [cors_middleware, admin_guard_middleware, kakao_middleware, error_middleware]
     app = web.Application(middlewares=middlewares)
     app[STATE] = state

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
 
+from logsafe import escape
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.errors import AdminError
 from mock_kakao.faultplay import play
@@ -183,11 +184,11 @@ async def kakao_middleware(request: web.Request, handler: Handler) -> web.Stream
             fault=fault_kind,
         )
         state.log.append(entry)
-        logger.info(
+        logger.info(  # the path never has its query; what the client sent is escaped
             "%s %s %s %.1fms token=%s",
-            entry.method,
-            entry.path,
+            escape(entry.method),
+            escape(entry.path),
             entry.status if entry.status is not None else "-",
             entry.latency_ms,
-            entry.token or "-",
+            escape(entry.token or "-"),
         )

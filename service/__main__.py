@@ -1,8 +1,9 @@
 """`python -m service`: run the service until SIGINT/SIGTERM.
 
 Each flag overrides the environment variable of the same name (see `--help`). A missing
-`SECRET_KEY` or an unreachable database ends the process with one line on stderr and exit
-status 2 or 1: no traceback, because these are configuration mistakes, not bugs.
+`SECRET_KEY` or a SQLite folder it cannot create or write (status 2), or an unreachable
+database (status 1), ends the process with one line on stderr: no traceback, because these
+are configuration mistakes, not bugs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from service import eventloop, gc_tuning
+import logsafe
+from service import datafiles, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_list, parse_origins
 
@@ -136,11 +138,10 @@ def warn_about_settings(settings: Settings, generated_secret: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     overrides, args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logsafe.configure(args.log_level.upper(), "%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(allow_generated_secret=args.generate_secret, **overrides)
+        datafiles.prepare_sqlite(settings.database_url)  # its folder 0700 and file 0600
     except SettingsError as error:
         print(f"service: {error}", file=sys.stderr)
         return 2

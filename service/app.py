@@ -19,7 +19,9 @@ from pathlib import Path
 import tornado.web
 from tornado.httpserver import HTTPServer
 
+from logsafe import guard_parser_logs
 from service import db, users
+from service.accesslog import log_request
 from service.flows import Services
 from service.framing import FramingGuard
 from service.handlers import (
@@ -49,6 +51,7 @@ async def create_app(settings: Settings) -> tornado.web.Application:
     Must run inside the event loop that will serve the app. Raises if the database cannot be
     reached, so a misconfigured service fails at start, not at its first request.
     """
+    guard_parser_logs()
     engine = db.create_engine(settings.database_url)
     try:
         await db.migrate(engine)
@@ -80,6 +83,7 @@ async def create_app(settings: Settings) -> tornado.web.Application:
         ],
         default_handler_class=NotFoundHandler,
         services=services,
+        log_function=log_request,
     )
 
 

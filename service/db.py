@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +20,14 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
+from service.datafiles import prepare_sqlite
 from service.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ PG_CONNECT_TIMEOUT = 5.0
 PG_STATEMENT_TIMEOUT = 10.0
 PG_POOL_TIMEOUT = 10.0
 HEALTH_CHECK_TIMEOUT = 5.0
+#: a table every migrated database has; the health check's no-op write names it
+HEALTH_CHECK_TABLE = "alembic_version"
 #: held while migrating, so processes starting together do not race to create the schema
 _PG_MIGRATION_LOCK = 0x6B616B616F  # "kakao"
 
@@ -65,8 +70,10 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 #: SQLSTATEs (PostgreSQL, appendix A) meaning the server is not serving us right now: class 08
 #: (connection exceptions), 57P01-57P03 (shutting down, crashed, not yet accepting connections),
 #: 53300 (too many connections). asyncpg's errors for them reach us as a plain DBAPIError, not
-#: an OperationalError: a server shutting down mid-request used to answer 500.
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+#: an OperationalError: a server shutting down mid-request used to answer 500. 25006 (read-only
+#: SQL transaction): a server switched to read-only (`default_transaction_read_only`, or a
+#: standby) refuses every write, a log-in's too; that was a 500 as well.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -89,11 +96,15 @@ def create_engine(url: str) -> AsyncEngine:
             event.listen(engine.sync_engine, "checkout", _drop_closed_asyncpg_connection)
         return engine
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite(url)
     engine = create_async_engine(url, pool_size=SQLITE_POOL_SIZE, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _is_sqlite_read_only(error: BaseException | None) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_READONLY
 
 
 def _drop_closed_asyncpg_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -151,13 +162,49 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def ping(engine: AsyncEngine) -> None:
-    """Raise ApiError(DATABASE_UNAVAILABLE) unless the database answers `SELECT 1`."""
-    async with (
-        database_errors(),
-        asyncio.timeout(HEALTH_CHECK_TIMEOUT),
-        engine.connect() as connection,
-    ):
-        await connection.execute(text("SELECT 1"))
+    """Raise ApiError(DATABASE_UNAVAILABLE) unless the database answers and takes writes.
+
+    Every log-in writes (`last_login_at`), so a database that only reads cannot do the
+    service's job. Checked without writing anything: on SQLite a write transaction that
+    changes nothing and is rolled back (SQLITE_READONLY on a read-only file; `BEGIN IMMEDIATE`
+    alone passes there, in WAL mode); on PostgreSQL `transaction_read_only`, which is on under
+    `default_transaction_read_only` and on a standby in recovery.
+    """
+    async with database_errors(), asyncio.timeout(HEALTH_CHECK_TIMEOUT):
+        if engine.dialect.name == "sqlite":
+            await _check_sqlite_writable(engine)
+        else:
+            async with engine.connect() as connection:
+                await _check_postgresql_writable(connection)
+
+
+async def _check_sqlite_writable(engine: AsyncEngine) -> None:
+    """SQLite settles read-only or read-write when it opens the file, and the connections of
+    one process share the first one's view of it. So a read-only answer may be stale: the
+    pool is dropped (the inline connection with it) and fresh connections asked once more.
+    That is also how the service recovers, without a restart, once the file is writable."""
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as connection:
+                try:
+                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    await connection.exec_driver_sql(f"DELETE FROM {HEALTH_CHECK_TABLE} WHERE 0")
+                finally:
+                    await connection.rollback()
+            return
+        except sqlalchemy.exc.OperationalError as error:
+            if not _is_sqlite_read_only(error.orig):
+                raise
+            await engine.dispose()
+            if attempt == 2:
+                raise
+
+
+async def _check_postgresql_writable(connection: AsyncConnection) -> None:
+    setting = text("SELECT current_setting('transaction_read_only')")
+    if await connection.scalar(setting) == "on":
+        log.error("database unavailable: it is read-only (transaction_read_only is on)")
+        raise ApiError("DATABASE_UNAVAILABLE")
 
 
 @asynccontextmanager

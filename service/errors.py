@@ -33,7 +33,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "INVALID_RESPONSE": (502, "Kakao answered something unusable"),
     "KAKAO_UNAVAILABLE": (502, "Kakao answered 5xx / -1, or could not be reached"),
     "KAKAO_RATE_LIMITED": (503, "Kakao answered 429 / -10; Retry-After is set"),
-    "DATABASE_UNAVAILABLE": (503, "the database cannot be reached or is locked"),
+    "DATABASE_UNAVAILABLE": (503, "the database cannot be reached, is locked or is read-only"),
     "KAKAO_TIMEOUT": (504, "Kakao did not answer within KAKAO_TIMEOUT"),
 }
 

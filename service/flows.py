@@ -116,7 +116,7 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
             email=request.email,
             now=now,
         )
-    return created, tokens.issue(user.id, services.settings, now)
+    return created, tokens.issue(user.id, user.account_key, services.settings, now)
 
 
 async def current_user(services: Services, our_token: str) -> dict[str, Any]:
@@ -124,8 +124,9 @@ async def current_user(services: Services, our_token: str) -> dict[str, Any]:
     claims = tokens.decode(our_token, services.settings)
     async with database_errors(), services.sessions() as session:
         user = await users.get_user(session, claims.user_id)
-    if user is None:
-        # Signed by us, but the account is gone (e.g. the database was reset): log in again.
+    if user is None or not tokens.belongs_to(claims, user.account_key):
+        # Signed by us, but the account is gone (e.g. the database was reset), or the id now
+        # names another account: log in again.
         raise ApiError("INVALID_TOKEN")
     return {
         "id": user.id,

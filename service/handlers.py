@@ -14,6 +14,7 @@ from typing import Any
 
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
+from logsafe import escape
 from service import flows
 from service.db import ping
 from service.errors import ApiError, code_for_status
@@ -167,11 +168,12 @@ class BaseHandler(RequestHandler):
             return  # an expected answer; the access log already records its status
         if isinstance(value, HTTPError):
             return  # Tornado's own 404/405/400: likewise in the access log
-        # A bug. The request summary is method, path and address: no headers, so no tokens.
+        # A bug. The request summary is method and path (never the query, nor headers: no
+        # tokens), escaped so that a path cannot forge log lines.
         log.error(
             "unexpected error in %s %s",
-            self.request.method,
-            self.request.path,
+            escape(self.request.method),
+            escape(self.request.path),
             exc_info=(typ, value, tb),  # type: ignore[arg-type]
         )
 
@@ -205,7 +207,7 @@ class UsersMeHandler(BaseHandler):
 
 
 class HealthHandler(BaseHandler):
-    """`GET /healthz`: 200 when the database answers, 503 DATABASE_UNAVAILABLE when not."""
+    """`GET /healthz`: 200 when the database answers and takes writes, else 503."""
 
     async def get(self) -> None:
         await ping(self.services.engine)

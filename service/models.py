@@ -1,4 +1,4 @@
-"""The database schema as typed SQLAlchemy 2.0 models (the migration creates the same table)."""
+"""The database schema as typed SQLAlchemy 2.0 models (the migrations make the same table)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-#: SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a 64-bit identity.
+#: SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a 64-bit sequence.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -41,12 +41,19 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """One account per Kakao user (Kakao ids are per app, so per deployment)."""
+    """One account per Kakao user (Kakao ids are per app, so per deployment).
+
+    An id is never handed out twice: SQLite's AUTOINCREMENT (without it SQLite reuses the
+    highest id once its row is deleted) and PostgreSQL's sequence only count up. `account_key`
+    is random per account and goes into our JWT, so a token opens only the account it was
+    issued to, even if its id names another one later (a database reset with the same key).
+    """
 
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("kakao_id", name="uq_users_kakao_id"),
         CheckConstraint("email IS NULL OR email <> ''", name="ck_users_email_not_empty"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -56,6 +63,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: see the class's docstring; made by `users.new_account_key`, never changed
+    account_key: Mapped[str] = mapped_column(String(64), nullable=False)
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, kakao_id={self.kakao_id!r})"

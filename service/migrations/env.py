@@ -20,6 +20,13 @@ target_metadata = Base.metadata
 
 
 def run_with(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Python's sqlite3 opens a transaction only before INSERT, UPDATE and DELETE, so each
+        # CREATE, ALTER and DROP committed on its own: a migration that failed half-way (0002
+        # rebuilds the table) left half a schema. One transaction for all of it; deferred (not
+        # IMMEDIATE), so a schema already at head is only read and a read-only file still
+        # starts. The connection is fresh from the pool: no transaction is open yet.
+        connection.exec_driver_sql("BEGIN")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

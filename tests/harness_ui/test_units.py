@@ -10,10 +10,11 @@ import aiohttp
 from aiohttp import web
 
 from harness_ui.config import config_from_args, parse_args
+from harness_ui.keyfile import load_or_create_secret
 from harness_ui.runner import should_open_browser
 from harness_ui.server import create_app
 from harness_ui.smoke import CaseResult, format_table
-from harness_ui.stack import load_or_create_secret, page_origins, url_for
+from harness_ui.stack import page_origins, url_for
 
 
 def test_flags_beat_environment_which_beats_defaults() -> None:

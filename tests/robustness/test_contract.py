@@ -58,9 +58,11 @@ def test_the_description_table_is_the_code_table(contract: Contract) -> None:
     }
 
 
-def _our_jwt(service: CheckedService, user_id: int, *, age: timedelta = timedelta()) -> str:
+def _our_jwt(
+    service: CheckedService, account: tokens.Claims, *, age: timedelta = timedelta()
+) -> str:
     settings = service.running.settings
-    return tokens.issue(user_id, settings, datetime.now(UTC) - age)
+    return tokens.issue(account.user_id, account.account_key, settings, datetime.now(UTC) - age)
 
 
 async def _reach_kakao_outcomes(service: CheckedService, mock_kakao: Any) -> None:
@@ -99,8 +101,8 @@ async def _reach_our_tokens(service: CheckedService) -> None:
     await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
     await service.look_up(FULL_CONSENT_TOKEN)  # now is_user
     await service.me(created.body["token"])
-    user_id = tokens.decode(created.body["token"], service.running.settings).user_id
-    await service.me(_our_jwt(service, user_id, age=timedelta(days=1)))
+    account = tokens.decode(created.body["token"], service.running.settings)
+    await service.me(_our_jwt(service, account, age=timedelta(days=1)))
     await service.me("not.a.jwt")
     await service.request("GET", "/users/me")
 

@@ -99,10 +99,11 @@ def _segment(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def forged_tokens(user_id: int, settings: Settings) -> dict[str, tuple[str, str]]:
+def forged_tokens(account: tokens.Claims, settings: Settings) -> dict[str, tuple[str, str]]:
     """name → (token, the code /users/me must answer), each a real way to forge or go stale."""
     now = datetime.now(UTC)
-    good = tokens.issue(user_id, settings, now)
+    user_id, account_key = account.user_id, account.account_key
+    good = tokens.issue(user_id, account_key, settings, now)
     claims = jwt.decode(good, options={"verify_signature": False})
     header, payload, signature = good.split(".")
     other = Settings(secret_key="another-service-" + "k" * 32, jwt_issuer=settings.jwt_issuer)
@@ -117,13 +118,19 @@ def forged_tokens(user_id: int, settings: Settings) -> dict[str, tuple[str, str]
             jwt.encode({**claims, "iss": "someone-else"}, settings.secret_key, "HS256"),
             "INVALID_TOKEN",
         ),
-        "another key": (tokens.issue(user_id, other, now), "INVALID_TOKEN"),
+        "another key": (tokens.issue(user_id, account_key, other, now), "INVALID_TOKEN"),
+        "another account's key": (
+            tokens.issue(user_id, "another-accounts-key00", settings, now),
+            "INVALID_TOKEN",
+        ),
         "claims edited": (
             f"{header}.{_segment({**claims, 'id': user_id + 1})}.{signature}",
             "INVALID_TOKEN",
         ),
         "expired": (
-            tokens.issue(user_id, settings, now - timedelta(seconds=settings.jwt_ttl + 1)),
+            tokens.issue(
+                user_id, account_key, settings, now - timedelta(seconds=settings.jwt_ttl + 1)
+            ),
             "TOKEN_EXPIRED",
         ),
     }
@@ -131,7 +138,7 @@ def forged_tokens(user_id: int, settings: Settings) -> dict[str, tuple[str, str]
 
 async def test_forged_and_stale_jwts_are_refused_over_http(service: CheckedService) -> None:
     created = await service.sign_in("mock-token-full-consent", FULL_CONSENT_ID)
-    user_id = tokens.decode(created.body["token"], service.running.settings).user_id
-    for name, (token, code) in forged_tokens(user_id, service.running.settings).items():
+    account = tokens.decode(created.body["token"], service.running.settings)
+    for name, (token, code) in forged_tokens(account, service.running.settings).items():
         answer = await service.me(token)
         assert (answer.status, answer.body) == (401, {"message": code}), name

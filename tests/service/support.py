@@ -8,13 +8,16 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import jwt
 import tornado.web
 from sqlalchemy import func, select
 from tornado.testing import bind_unused_port
 
+from service import tokens
 from service.app import close_app, create_app, make_server
 from service.flows import Services
 from service.models import User
@@ -142,3 +145,45 @@ async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> No
     while not condition():
         assert time.monotonic() < deadline, f"not true within {seconds} s"
         await asyncio.sleep(0.01)
+
+
+def signed_claims(settings: Settings, user_id: int, account_key: str, /, **changes: object) -> str:
+    """Our token for the account, signed with the real key, with `changes` to its claims.
+
+    Through PyJWS, since jwt.encode itself refuses a non-str `iss`; a value of None drops it.
+    """
+    good = tokens.issue(user_id, account_key, settings, datetime.now(UTC))
+    claims = {**jwt.decode(good, options={"verify_signature": False}), **changes}
+    payload = {name: value for name, value in claims.items() if value is not None}
+    return jwt.api_jws.encode(json.dumps(payload).encode(), settings.secret_key, algorithm="HS256")
+
+
+_SOON = int(time.time()) + 300
+#: changes that make a signed token wrong: PyJWT lets them through (it reads exp and iat with
+#: int(), and knows nothing of id and account_key), or their id is out of range (2**70 was a 500)
+WRONG_CLAIMS: dict[str, dict[str, object]] = {
+    "id 2**70": {"id": 2**70, "sub": str(2**70)},
+    "id 2**63": {"id": 2**63, "sub": str(2**63)},
+    "id negative": {"id": -1, "sub": "-1"},
+    "id 0": {"id": 0, "sub": "0"},
+    "id a str": {"id": "1", "sub": "1"},
+    "id a bool": {"id": True, "sub": "True"},
+    "id a float": {"id": 1.0, "sub": "1.0"},
+    "exp a str": {"exp": str(_SOON)},
+    "exp a bool": {"exp": True},
+    "exp a float": {"exp": _SOON + 0.5},
+    "exp a float, past": {"exp": 1.5},
+    "exp a str, past": {"exp": "1"},
+    "iat a str": {"iat": str(_SOON - 300)},
+    "iat a bool": {"iat": True},
+    "iat a float": {"iat": _SOON - 299.5},
+    "sub an int": {"sub": 1},
+    "sub a list": {"sub": ["1"]},
+    "iss a list": {"iss": ["kakao-login-harness", "tests"]},
+    "iss an int": {"iss": 1},
+    "account_key an int": {"account_key": 1},
+    "account_key empty": {"account_key": ""},
+    "account_key too long": {"account_key": "k" * 65},
+    "account_key not ASCII": {"account_key": "키"},
+    "account_key a list": {"account_key": ["k"]},
+}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service import db, users
@@ -47,9 +47,10 @@ async def test_migration_creates_the_table_and_is_idempotent(engine: AsyncEngine
         columns, uniques, version = await connection.run_sync(describe)
     assert columns == {
         "id", "kakao_id", "user_name", "email", "created_at", "updated_at", "last_login_at",
+        "account_key",
     }  # fmt: skip
     assert ["kakao_id"] in uniques
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_sign_up_then_log_in(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -93,8 +94,8 @@ async def test_the_schema_refuses_a_duplicate_kakao_id_and_an_empty_email(
     engine: AsyncEngine,
 ) -> None:
     insert = text(
-        "INSERT INTO users (kakao_id, user_name, email, created_at, updated_at, last_login_at) "
-        "VALUES (:k, 'n', :e, :t, :t, :t)"
+        "INSERT INTO users (kakao_id, user_name, email, created_at, updated_at, last_login_at, "
+        "account_key) VALUES (:k, 'n', :e, :t, :t, :t, 'key')"
     )
     async with engine.begin() as connection:
         await connection.execute(insert, {"k": 1, "e": None, "t": T0})
@@ -149,8 +150,8 @@ def test_alembic_run_by_hand_migrates_the_same_schema(tmp_path: Path) -> None:
     with sqlite3.connect(database) as connection:
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
-    assert version == ("0001",)
-    assert "kakao_id" in columns
+    assert version == ("0002",)
+    assert {"kakao_id", "account_key"} <= columns
 
 
 async def test_login_after_someone_else_signed_up_keeps_their_fields(
@@ -208,5 +209,168 @@ async def test_pooled_connections_survive_a_postgresql_restart(
                 session, kakao_id=7, user_name="x", email=None, now=T0
             )
         assert created
+    finally:
+        await engine.dispose()
+
+
+# Ids never reused, account keys, and migration 0002 upgrading a database that has rows.
+
+
+async def sign_up(engine: AsyncEngine, kakao_id: int) -> users.User:
+    user, created = await users.sign_up_or_log_in(
+        engine, kakao_id=kakao_id, user_name=f"user {kakao_id}", email=None, now=T0
+    )
+    assert created
+    return user
+
+
+async def delete(engine: AsyncEngine, user_id: int) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})
+
+
+async def test_an_id_is_never_handed_out_twice(engine: AsyncEngine) -> None:
+    """Deleting the newest account used to give its id to the next sign-up on SQLite."""
+    first = await sign_up(engine, 1)
+    newest = await sign_up(engine, 2)
+    await delete(engine, newest.id)
+    after = await sign_up(engine, 3)
+    assert after.id > newest.id > first.id
+
+
+async def test_every_account_gets_its_own_random_key(engine: AsyncEngine) -> None:
+    made = [await sign_up(engine, kakao_id) for kakao_id in range(1, 21)]
+    keys = {user.account_key for user in made}
+    assert len(keys) == 20 and all(len(key) >= 22 for key in keys)
+    again, created = await users.sign_up_or_log_in(
+        engine, kakao_id=1, user_name="x", email=None, now=T0
+    )
+    assert not created and again.account_key == made[0].account_key  # a log-in keeps it
+
+
+async def migrate_to(engine: AsyncEngine, revision: str) -> None:
+    def run(connection: object) -> None:
+        config = db.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+ROWS_OF_0001 = [
+    (1, 101, "김카카오", "kim@example.com"),
+    (2, 102, "second", None),
+    (3, 103, "newest", None),
+]
+
+
+async def make_0001_database(url: str) -> AsyncEngine:
+    """A database as the service left it before 0002: three accounts, ids 1 to 3 (given by
+    the database, as the service's inserts are: PostgreSQL's sequence skips no explicit id)."""
+    engine = db.create_engine(url)
+    await migrate_to(engine, "0001")
+    async with engine.begin() as connection:
+        for _, kakao_id, name, email in ROWS_OF_0001:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (kakao_id, user_name, email, created_at, updated_at,"
+                    " last_login_at) VALUES (:k, :n, :e, :t, :t, :t)"
+                ),
+                {"k": kakao_id, "n": name, "e": email, "t": T0},
+            )
+    return engine
+
+
+async def rows(
+    engine: AsyncEngine, columns: str = "id, kakao_id, user_name, email, account_key"
+) -> list[tuple[object, ...]]:
+    async with engine.connect() as connection:
+        result = await connection.execute(text(f"SELECT {columns} FROM users ORDER BY id"))
+        return [tuple(row) for row in result]
+
+
+async def rows_of_0001(engine: AsyncEngine) -> list[tuple[object, ...]]:
+    return await rows(engine, "id, kakao_id, user_name, email")
+
+
+async def test_0002_upgrades_a_0001_database_in_place(database_url: str) -> None:
+    engine = await make_0001_database(database_url)
+    try:
+        await db.migrate(engine)
+        kept = await rows(engine)
+        assert [row[:4] for row in kept] == ROWS_OF_0001
+        keys = [row[4] for row in kept]
+        assert len(set(keys)) == 3 and all(isinstance(key, str) and len(key) >= 22 for key in keys)
+        # the schema is 0002's: keys are required, constraints kept, and ids only count up
+        async with engine.connect() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        assert version == "0002"
+        async with engine.begin() as connection:
+            with pytest.raises(IntegrityError):
+                await connection.execute(text("UPDATE users SET account_key = NULL"))
+        async with engine.begin() as connection:
+            with pytest.raises(IntegrityError):
+                await connection.execute(text("UPDATE users SET email = '' WHERE id = 1"))
+        async with engine.begin() as connection:
+            with pytest.raises(IntegrityError):
+                await connection.execute(text("UPDATE users SET kakao_id = 101 WHERE id = 2"))
+        await delete(engine, 3)
+        assert (await sign_up(engine, 104)).id == 4
+        assert (await sign_up(engine, 101 + 1000)).id == 5
+        logged_in, created = await users.sign_up_or_log_in(
+            engine, kakao_id=101, user_name="x", email=None, now=T0
+        )
+        assert not created and (logged_in.id, logged_in.account_key) == (1, keys[0])
+    finally:
+        await engine.dispose()
+
+
+async def test_0002_on_sqlite_is_autoincrement_and_one_transaction(sqlite_url: str) -> None:
+    """A failed upgrade leaves the 0001 database as it was; the next start completes it."""
+    engine = await make_0001_database(sqlite_url)
+    try:
+        async with engine.begin() as connection:  # the rebuilt table's name, taken
+            await connection.execute(text("CREATE TABLE _users_0002 (x INTEGER)"))
+        with pytest.raises(OperationalError):
+            await db.migrate(engine)
+        async with engine.connect() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            columns = (await connection.exec_driver_sql("PRAGMA table_info(users)")).all()
+        assert version == "0001"
+        assert "account_key" not in {column[1] for column in columns}
+        assert [row[:4] for row in await rows_of_0001(engine)] == ROWS_OF_0001
+
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE _users_0002"))
+        await db.migrate(engine)
+        async with engine.connect() as connection:
+            schema = await connection.scalar(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'")
+            )
+            sequence = await connection.scalar(
+                text("SELECT seq FROM sqlite_sequence WHERE name = 'users'")
+            )
+        assert "AUTOINCREMENT" in schema and sequence == 3
+        assert [row[:4] for row in await rows(engine)] == ROWS_OF_0001
+    finally:
+        await engine.dispose()
+
+
+async def test_0002_downgrades_to_0001_with_rows_kept(database_url: str) -> None:
+    engine = await make_0001_database(database_url)
+    try:
+        await db.migrate(engine)
+
+        def downgrade(connection: object) -> None:
+            config = db.alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+
+        async with engine.begin() as connection:
+            await connection.run_sync(downgrade)
+        assert await rows_of_0001(engine) == ROWS_OF_0001
+        await db.migrate(engine)  # and up again: new keys for everyone
+        assert [row[:4] for row in await rows(engine)] == ROWS_OF_0001
     finally:
         await engine.dispose()
