@@ -229,14 +229,18 @@ def claims_of(claims: dict[str, Any]) -> IdTokenClaims:
         kakao_id=kakao_id,
         nickname=_optional_text(claims, "nickname"),
         email=_optional_text(claims, "email"),
-        nonce=_optional_text(claims, "nonce"),
+        nonce=_optional_str(claims, "nonce"),  # exactly as sent: compared, never shown
     )
 
 
-def _optional_text(claims: dict[str, Any], name: str) -> str | None:
+def _optional_str(claims: dict[str, Any], name: str) -> str | None:
     value = claims.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise ApiError("INVALID_TOKEN")
-    return value if value.strip() else None
+    return value
+
+
+def _optional_text(claims: dict[str, Any], name: str) -> str | None:
+    """A shown value (nickname, email): a blank one is no value, as in service.profile."""
+    value = _optional_str(claims, name)
+    return value if value and value.strip() else None
