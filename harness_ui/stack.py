@@ -146,7 +146,8 @@ async def _start_kakao(
 async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
-    """The service, pointed at the fake and open (CORS) to the page. Other service settings
+    """The service, pointed at the fake (kapi, and kauth's keys for id_tokens) and open (CORS)
+    to the page. Other service settings
     (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
     still come from the environment."""
     try:
@@ -154,6 +155,10 @@ async def _start_service(
             os.environ,
             kakao_api_url=stack.kakao_url,
             kakao_app_id=stack.app_id,
+            # id_tokens: the fake's JWKS, its pinned issuer, and its app key as their audience
+            kakao_auth_url=stack.kakao_url,
+            kakao_issuer=stack.kakao_url,
+            kakao_app_keys=(stack.client_id,),
             database_url=config.effective_database_url,
             secret_key=os.environ.get("SECRET_KEY")
             or load_or_create_secret(config.secret_key_path),

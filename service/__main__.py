@@ -20,7 +20,7 @@ from typing import Any
 import logsafe
 from service import datafiles, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
-from service.settings import Settings, SettingsError, parse_origins
+from service.settings import Settings, SettingsError, parse_list, parse_origins
 
 log = logging.getLogger("service")
 
@@ -35,6 +35,27 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--kakao-api-url", "kakao_api_url", str, "Kakao API base (KAKAO_API_URL)"),
     ("--kakao-app-id", "kakao_app_id", int, "require tokens of this Kakao app (KAKAO_APP_ID)"),
     ("--kakao-timeout", "kakao_timeout", float, "seconds to wait for Kakao (KAKAO_TIMEOUT)"),
+    ("--kakao-auth-url", "kakao_auth_url", str, "kauth base, for its JWKS (KAKAO_AUTH_URL)"),
+    ("--kakao-issuer", "kakao_issuer", str, "iss of Kakao's id_tokens (KAKAO_ISSUER)"),
+    (
+        "--kakao-app-keys",
+        "kakao_app_keys",
+        str,
+        "comma-separated app keys an id_token's aud may be (KAKAO_APP_KEYS; unset: id_tokens "
+        "refused)",
+    ),
+    (
+        "--kakao-jwks-refetch-interval",
+        "kakao_jwks_refetch_interval",
+        float,
+        "at most one JWKS refetch per this many seconds (KAKAO_JWKS_REFETCH_INTERVAL, default 10)",
+    ),
+    (
+        "--kakao-jwks-max-age",
+        "kakao_jwks_max_age",
+        float,
+        "seconds the JWKS is cached (KAKAO_JWKS_MAX_AGE, default 3600)",
+    ),
     ("--database-url", "database_url", str, "SQLAlchemy async URL (DATABASE_URL)"),
     ("--secret-key", "secret_key", str, "JWT signing key (SECRET_KEY; prefer the env var)"),
     ("--jwt-ttl", "jwt_ttl", int, "our JWT's lifetime in seconds (JWT_TTL, default 3600)"),
@@ -80,6 +101,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[dict[str, Any], argparse.Nam
     }
     if "cors_origins" in overrides:
         overrides["cors_origins"] = parse_origins("--cors-origins", overrides["cors_origins"])
+    if "kakao_app_keys" in overrides:
+        overrides["kakao_app_keys"] = parse_list("--kakao-app-keys", overrides["kakao_app_keys"])
     return overrides, args
 
 

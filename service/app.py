@@ -32,6 +32,7 @@ from service.handlers import (
     OpenApiHandler,
     UsersMeHandler,
 )
+from service.idtoken import IdTokenVerifier, KakaoKeys
 from service.kakao import KakaoClient
 from service.settings import Settings
 
@@ -57,11 +58,21 @@ async def create_app(settings: Settings) -> tornado.web.Application:
     except BaseException:
         await engine.dispose()
         raise
+    kakao = KakaoClient(settings.kakao_api_url, settings.kakao_timeout, settings.kakao_auth_url)
     services = Services(
         settings=settings,
         engine=engine,
         sessions=db.session_factory(engine),
-        kakao=KakaoClient(settings.kakao_api_url, settings.kakao_timeout),
+        kakao=kakao,
+        id_tokens=IdTokenVerifier(
+            KakaoKeys(
+                kakao.fetch_jwks,
+                refetch_interval=settings.kakao_jwks_refetch_interval,
+                max_age=settings.kakao_jwks_max_age,
+            ),
+            issuer=settings.kakao_issuer,
+            audiences=settings.kakao_app_keys,
+        ),
     )
     return tornado.web.Application(
         [

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from service import tokens, users
 from service.db import database_errors
 from service.errors import ApiError
+from service.idtoken import IdTokenVerifier, looks_like_id_token
 from service.kakao import KakaoClient
 from service.settings import Settings
 from service.validation import SignInRequest
@@ -59,12 +60,19 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     kakao: KakaoClient
+    id_tokens: IdTokenVerifier
     in_flight: InFlight = field(default_factory=InFlight)
 
 
 async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
-    """`GET /auth/kakao`: who the Kakao user is and whether they have an account here."""
-    profile = await services.kakao.fetch_profile(kakao_token)
+    """`GET /auth/kakao`: who the Kakao user is and whether they have an account here.
+
+    An id_token answers from its own verified claims; an access token asks kapi.
+    """
+    if looks_like_id_token(kakao_token):
+        profile = (await services.id_tokens.verify(kakao_token)).profile()
+    else:
+        profile = await services.kakao.fetch_profile(kakao_token)
     async with database_errors():  # the engine, not a session: see service.users
         known = await users.is_user(services.engine, profile.kakao_id)
     return {
@@ -79,14 +87,24 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
 async def sign_in(services: Services, kakao_token: str, request: SignInRequest) -> tuple[bool, str]:
     """`POST /auth/kakao`: (created, our JWT) once Kakao confirms the token is this user's.
 
-    The body's `kakao_id` is only a claim: Kakao's `access_token_info` says whose token it is,
-    and, when `KAKAO_APP_ID` is set, that it was issued to our app.
+    The body's `kakao_id` is only a claim: the token's owner is Kakao's word, read from a
+    verified id_token's `sub` (its `aud` one of our app keys) or from kapi's
+    `access_token_info` (its `app_id` ours when `KAKAO_APP_ID` is set).
     """
-    info = await services.kakao.fetch_token_info(kakao_token)
-    expected_app = services.settings.kakao_app_id
-    if expected_app is not None and info.app_id != expected_app:
-        raise ApiError("TOKEN_FOR_ANOTHER_APP")
-    if info.kakao_id != request.kakao_id:
+    if looks_like_id_token(kakao_token):
+        claims = await services.id_tokens.verify(kakao_token)
+        owner = claims.kakao_id
+        if request.nonce is not None and not claims.nonce_matches(request.nonce):
+            raise ApiError("NONCE_MISMATCH")
+    else:
+        info = await services.kakao.fetch_token_info(kakao_token)
+        expected_app = services.settings.kakao_app_id
+        if expected_app is not None and info.app_id != expected_app:
+            raise ApiError("TOKEN_FOR_ANOTHER_APP")
+        owner = info.kakao_id
+        if request.nonce is not None:
+            raise ApiError("NONCE_MISMATCH")  # an access token carries no nonce to match
+    if owner != request.kakao_id:
         raise ApiError("KAKAO_ID_MISMATCH")
 
     now = datetime.now(UTC)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PROFILE_PATH = "/v2/user/me"
 TOKEN_INFO_PATH = "/v1/user/access_token_info"
+JWKS_PATH = "/.well-known/jwks.json"
 DEFAULT_RETRY_AFTER = "1"
 #: RFC 6750's b64token, the only shape a Bearer token can have (Kakao's are URL-safe base64).
 #: Anything else, such as two tokens joined by a comma, is refused without asking Kakao.
@@ -47,14 +48,15 @@ class TokenInfo:
 
 
 class KakaoClient:
-    """Calls Kakao's user API (`kapi`) over one keep-alive connection pool.
+    """Calls Kakao's user API (`kapi`), and kauth's JWKS, over one keep-alive connection pool.
 
     Create it inside the running event loop (aiohttp binds its session to it) and `close()` it
     at shutdown.
     """
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, auth_url: str = "https://kauth.kakao.com"):
         self.base_url = base_url.rstrip("/")
+        self.auth_url = auth_url.rstrip("/")
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=timeout),
             # One session serves every user's token: a cookie Kakao (or a proxy) set on one
@@ -87,13 +89,22 @@ class KakaoClient:
             raise ApiError("INVALID_RESPONSE")
         return TokenInfo(kakao_id=kakao_id, app_id=app_id)
 
-    async def _get_json(self, path: str, token: str) -> dict[str, Any]:
-        if not _TOKEN_SHAPE.fullmatch(token):
-            # Not something Kakao could have issued; asking would only leak it further.
-            raise ApiError("INVALID_TOKEN")
+    async def fetch_jwks(self) -> dict[str, Any]:
+        """Kakao's public signing keys (kauth's JWKS document), for service.idtoken."""
+        return await self._get_json(JWKS_PATH, base_url=self.auth_url)
+
+    async def _get_json(
+        self, path: str, token: str | None = None, *, base_url: str | None = None
+    ) -> dict[str, Any]:
+        headers = {}
+        if token is not None:
+            if not _TOKEN_SHAPE.fullmatch(token):
+                # Not something Kakao could have issued; asking would only leak it further.
+                raise ApiError("INVALID_TOKEN")
+            headers["Authorization"] = f"Bearer {token}"
         try:
             async with self._session.get(
-                self.base_url + path, headers={"Authorization": f"Bearer {token}"}
+                (base_url or self.base_url) + path, headers=headers
             ) as response:
                 body = await response.read()
                 status, retry_after = response.status, response.headers.get("Retry-After")

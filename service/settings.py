@@ -17,6 +17,7 @@ from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kakao_login.sqlite3"
 DEFAULT_CORS_ORIGINS = ("http://127.0.0.1:8002", "http://localhost:8002")
+KAKAO_AUTH_URL = "https://kauth.kakao.com"
 MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
 
 
@@ -36,6 +37,16 @@ class Settings:
     kakao_api_url: str = "https://kapi.kakao.com"
     kakao_app_id: int | None = None
     kakao_timeout: float = 5.0
+    #: kauth: where Kakao's JWKS is (`/.well-known/jwks.json`), for verifying id_tokens
+    kakao_auth_url: str = KAKAO_AUTH_URL
+    #: the `iss` Kakao's id_tokens carry
+    kakao_issuer: str = KAKAO_AUTH_URL
+    #: our app keys, the `aud` an id_token must carry; empty: id_tokens are refused
+    kakao_app_keys: tuple[str, ...] = ()
+    #: a JWKS refetch for an unknown `kid` happens at most once per this many seconds
+    kakao_jwks_refetch_interval: float = 10.0
+    #: the cached JWKS is refetched on first use after this many seconds
+    kakao_jwks_max_age: float = 3600.0
     database_url: str = DEFAULT_DATABASE_URL
     jwt_ttl: int = 3600
     jwt_issuer: str = "kakao-login-harness"
@@ -62,6 +73,14 @@ class Settings:
             )
         if not self.kakao_api_url.startswith(("http://", "https://")):
             raise SettingsError(f"KAKAO_API_URL must be an http(s) URL, got {self.kakao_api_url!r}")
+        if not self.kakao_auth_url.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"KAKAO_AUTH_URL must be an http(s) URL, got {self.kakao_auth_url!r}"
+            )
+        if self.kakao_jwks_refetch_interval < 0 or self.kakao_jwks_max_age <= 0:
+            raise SettingsError(
+                "KAKAO_JWKS_REFETCH_INTERVAL must be >= 0 and KAKAO_JWKS_MAX_AGE > 0 seconds"
+            )
         if self.kakao_timeout <= 0:
             raise SettingsError("KAKAO_TIMEOUT must be a positive number of seconds")
         if self.jwt_ttl <= 0:
@@ -128,11 +147,21 @@ def parse_origins(_name: str, raw: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
 
 
+def parse_list(_name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list, e.g. `KAKAO_APP_KEYS=rest-key,js-key`."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 _PARSERS = {
     "secret_key": _text,
     "kakao_api_url": _text,
     "kakao_app_id": _int,
     "kakao_timeout": _float,
+    "kakao_auth_url": _text,
+    "kakao_issuer": _text,
+    "kakao_app_keys": parse_list,
+    "kakao_jwks_refetch_interval": _float,
+    "kakao_jwks_max_age": _float,
     "database_url": _text,
     "jwt_ttl": _int,
     "jwt_issuer": _text,

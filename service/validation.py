@@ -19,6 +19,7 @@ from service.errors import ApiError
 from service.profile import as_kakao_id
 
 MAX_USER_NAME = 50
+MAX_NONCE = 255
 MAX_LOCAL_PART = 64  # octets before the @ (RFC 5321 4.5.3.1.1)
 REQUIRED_FIELDS = ("kakao_id", "user_name", "email")
 #: validated addresses remembered (see _normalized_email); only addresses up to
@@ -51,6 +52,8 @@ class SignInRequest:
     kakao_id: int
     user_name: str
     email: str | None
+    #: optional: the nonce the frontend sent to Kakao's authorize, checked against the id_token's
+    nonce: str | None = None
 
 
 def parse_sign_in(body: bytes) -> SignInRequest:
@@ -65,7 +68,19 @@ def parse_sign_in(body: bytes) -> SignInRequest:
         kakao_id=kakao_id,
         user_name=clean_user_name(data["user_name"]),
         email=clean_email(data["email"]),
+        nonce=clean_nonce(data.get("nonce")),
     )
+
+
+def clean_nonce(value: object) -> str | None:
+    """An optional nonce: absent or null, else a string of 1..MAX_NONCE printable ASCII."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_NONCE:
+        raise ApiError("INVALID_NONCE")
+    if not (value.isascii() and value.isprintable()):
+        raise ApiError("INVALID_NONCE")
+    return value
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

@@ -36,7 +36,14 @@ async def service(
     mock_kakao: Any, sqlite_url: str, contract: Contract
 ) -> AsyncIterator[CheckedService]:
     settings = make_settings(
-        mock_kakao.url, sqlite_url, kakao_timeout=KAKAO_TIMEOUT, kakao_app_id=mock_kakao.app_id
+        mock_kakao.url,
+        sqlite_url,
+        kakao_timeout=KAKAO_TIMEOUT,
+        kakao_app_id=mock_kakao.app_id,
+        # id_tokens as run_all configures them: the fake's keys, issuer and app key
+        kakao_auth_url=mock_kakao.url,
+        kakao_issuer=mock_kakao.url,
+        kakao_app_keys=(mock_kakao.client_id,),
     )
     async with running_service(settings) as running:
         yield CheckedService(running, contract)

@@ -7,6 +7,7 @@ service, and every answer, reached on purpose, conforms to it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from service import handlers, tokens, users
 from service.errors import ERRORS
 from tests.robustness.contract import SPEC_PATH, Contract
 from tests.robustness.support import CheckedService, http_request, sqlite_folder_gone
-from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN
+from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN, running_service
 
 #: in the code table but never answered through our handlers, only before routing, to
 #: ambiguous framing (see the document's description and tests/robustness/test_framing.py),
@@ -107,6 +108,29 @@ async def _reach_our_tokens(service: CheckedService) -> None:
     await service.request("GET", "/users/me")
 
 
+async def _reach_id_token_outcomes(service: CheckedService, mock_kakao: Any) -> None:
+    """id_tokens: good, another app's, a nonce that does not match, and none accepted."""
+    issued = mock_kakao.issue_token(FULL_CONSENT_ID, scope="openid", nonce="contract-nonce")
+    id_token = issued["id_token"]
+    await service.look_up(id_token)
+    await service.sign_in(id_token, FULL_CONSENT_ID)
+    other_app = mock_kakao.issue_token(
+        FULL_CONSENT_ID, app_id=mock_kakao.app_id + 1, scope="openid"
+    )
+    await service.look_up(other_app["id_token"])
+    await service.sign_in(other_app["id_token"], FULL_CONSENT_ID)
+    body = {"kakao_id": FULL_CONSENT_ID, "user_name": "이름", "email": None}
+    for nonce in ("another-nonce", 42):
+        await service.request(
+            "POST", "/auth/kakao", authorization=id_token, body={**body, "nonce": nonce}
+        )
+    settings = replace(service.running.settings, kakao_app_keys=())
+    async with running_service(settings) as without_keys:
+        unconfigured = CheckedService(without_keys, service.contract, service.seen)
+        await unconfigured.look_up(id_token)
+        await unconfigured.sign_in(id_token, FULL_CONSENT_ID)
+
+
 async def _reach_everything_else(service: CheckedService) -> None:
     for path in ("/auth/kakao", "/users/me", "/healthz", "/openapi.yaml"):
         await service.request("OPTIONS", path, headers={"Origin": "http://127.0.0.1:8002"})
@@ -153,6 +177,7 @@ async def test_every_documented_code_is_reached_and_conforms(
     await _reach_kakao_outcomes(service, mock_kakao)
     await _reach_bad_bodies(service)
     await _reach_our_tokens(service)
+    await _reach_id_token_outcomes(service, mock_kakao)
     await _reach_everything_else(service)
     jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
     await _reach_database_outage(service, jwt)

@@ -145,6 +145,9 @@ def fuzz_every_operation(url: str, contract: Contract) -> Fuzzer:
 def sign_up_generated_users(url: str, contract: Contract, kakao: MockKakao) -> Fuzzer:
     """Valid generated bodies, each with a new fake Kakao user's real token: 201, stored as sent.
 
+    A body with a `nonce` signs in with an id_token carrying that nonce, the others with an
+    access token.
+
     `/users/me` must give back the very name that was sent (in NFC, trimmed): generated text
     of every script, emoji and combining marks survive the round trip through the database.
     """
@@ -158,7 +161,11 @@ def sign_up_generated_users(url: str, contract: Contract, kakao: MockKakao) -> F
     def each(case: schemathesis.Case) -> None:
         kakao_id = next(ids)
         kakao.add_user(id=kakao_id, nickname="fuzz", email=None)
-        token = kakao.issue_token(kakao_id)["access_token"]
+        nonce = case.body.get("nonce")
+        if nonce is None:
+            token = kakao.issue_token(kakao_id)["access_token"]
+        else:  # a nonce is checked against an id_token's: sign in with one carrying it
+            token = kakao.issue_token(kakao_id, scope="openid", nonce=nonce)["id_token"]
         case.body["kakao_id"] = kakao_id
         response = fuzzer.send(case, Authorization=f"Bearer {token}")
         assert response.status_code == 201, response.text
