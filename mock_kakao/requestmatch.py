@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from mock_kakao import validation as v
 from mock_kakao.errors import InvalidInput
@@ -35,6 +35,16 @@ _MAX_MS = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MS
 _NO_TRAPS = Context(traps=[])
 _METHOD = re.compile(r"[A-Za-z]{1,20}")
 _DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class Criteria(TypedDict, total=False):
+    """The filters as a test passes them to MockKakao's helpers (``None`` means any)."""
+
+    method: str | None
+    path: str | None
+    user_id: int | None
+    status: int | None
+    since: float | datetime | str | None
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,14 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from mock_kakao.errors import AdminError
-from mock_kakao.requestmatch import parse_query, to_query, verdict
+from mock_kakao.requestmatch import Criteria, parse_query, to_query, verdict
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
 
@@ -196,50 +195,36 @@ class MockKakao:
         self._admin("DELETE", "/_mock/faults")
 
     def requests(
-        self,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        user_id: int | None = None,
-        status: int | None = None,
-        since: float | datetime | str | None = None,
-        limit: int | None = None,
+        self, *, limit: int | None = None, **criteria: Unpack[Criteria]
     ) -> list[dict[str, Any]]:
         """The request log (kapi/kauth only, oldest first, tokens as short prefixes).
 
-        Filters as ``GET /_mock/requests`` takes them: ``path`` exact or ending in ``*``,
-        ``since`` epoch seconds on the fake's clock (see :meth:`now`) or an aware datetime,
-        ``limit`` the most recent N that match.
+        Filters as ``GET /_mock/requests`` takes them: ``method``, ``path`` (exact or ending in
+        ``*``), ``user_id``, ``status``, ``since`` (epoch seconds on the fake's clock, see
+        :meth:`now`, or an aware datetime) and ``limit``, the most recent N that match.
         """
-        criteria = {"method": method, "path": path, "user_id": user_id, "status": status}
-        query = to_query(**criteria, since=since, limit=limit)
+        query = to_query(**criteria, limit=limit)
         suffix = f"?{urlencode(query)}" if query else ""
         return self._admin("GET", "/_mock/requests" + suffix)["requests"]
 
     def assert_requested(
-        self,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        user_id: int | None = None,
-        status: int | None = None,
-        since: float | datetime | str | None = None,
-        times: int | None = None,
+        self, *, times: int | None = None, **criteria: Unpack[Criteria]
     ) -> list[dict[str, Any]]:
         """Assert the fake was called as described: ``times`` None at least once, else exactly.
 
-        Returns the matching requests. On failure the AssertionError lists the closest requests
-        that did not match and why, e.g. ``GET /v2/user/me user 4000000002 status 200 —
-        user_id differs (wanted 4000000001)``. Bad filter values raise :class:`MockKakaoError`
-        (400), exactly as :meth:`requests` would.
+        Takes :meth:`requests`'s filters but ``limit``, and returns the matching requests. On
+        failure the AssertionError lists the closest requests that did not match and why, e.g.
+        ``GET /v2/user/me user 4000000002 status 200 — user_id differs (wanted 4000000001)``.
+        Bad filter values raise :class:`MockKakaoError` (400), exactly as :meth:`requests` does.
         """
         if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
             raise TypeError(f"times must be None or an int, not {times!r}")
         if times is not None and times < 0:
             raise ValueError(f"times must be at least 0, not {times}")
-        criteria = {"method": method, "path": path, "user_id": user_id, "status": status}
+        if "limit" in criteria:
+            raise TypeError("assert_requested() takes no limit: it counts every match")
         try:
-            wanted = parse_query(to_query(**criteria, since=since).items()).filter
+            wanted = parse_query(to_query(**criteria).items()).filter
         except AdminError as exc:
             raise MockKakaoError(exc.status, {"error": exc.code, "detail": exc.detail}) from None
         log = self.requests()

@@ -274,3 +274,14 @@ def test_near_misses_rank_by_criteria_matched_then_recency():
     )
     assert verdict(records, wanted, None).count("\n  ") == 5
     assert verdict([*records, record(user_id=1)], wanted, None) == ""
+
+
+def test_helpers_refuse_unknown_filters(kakao):
+    with pytest.raises(MockKakaoError) as typo:
+        kakao.assert_requested(path="/v2/user/me", time=1)
+    assert typo.value.error == "UNKNOWN_FIELD"
+    with pytest.raises(MockKakaoError) as server_typo:
+        kakao.requests(user=FULL_ID)
+    assert server_typo.value.error == "UNKNOWN_FIELD"
+    with pytest.raises(TypeError, match="no limit"):
+        kakao.assert_requested(path="/v2/user/me", limit=1)
