@@ -17,6 +17,7 @@ from mock_kakao.appkeys import STATE
 from mock_kakao.errors import AdminError, InvalidInput
 from mock_kakao.faults import parse_fault, parse_faults
 from mock_kakao.jsonresp import json_response
+from mock_kakao.requestmatch import parse_query, select
 from mock_kakao.tokens import TOKEN_SPEC_FIELDS, parse_token_spec, seconds_left
 
 routes = web.RouteTableDef()
@@ -141,7 +142,9 @@ async def clear_faults(request: web.Request) -> web.Response:
 
 @routes.get("/_mock/requests")
 async def list_requests(request: web.Request) -> web.Response:
-    return json_response({"requests": request.app[STATE].log.to_json()})
+    """The log, narrowed by ``?method=&path=&user_id=&status=&since=&limit=`` (all optional)."""
+    query = parse_query(request.query.items())
+    return json_response({"requests": select(request.app[STATE].log.to_json(), query)})
 
 
 @routes.delete("/_mock/requests")

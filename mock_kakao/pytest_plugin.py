@@ -30,6 +30,9 @@ def mock_kakao_server(pytestconfig: pytest.Config) -> Iterator[MockKakao]:
 
 @pytest.fixture
 def mock_kakao(mock_kakao_server: MockKakao) -> MockKakao:
-    """The shared fake, reset to its users file (users, tokens, faults, clock, log)."""
+    """The shared fake, reset to its users file (users, tokens, faults, clock, log).
+
+    Verify what the code under test asked Kakao with ``mock_kakao.assert_requested(...)``.
+    """
     mock_kakao_server.reset()
     return mock_kakao_server

@@ -51,5 +51,9 @@ class RequestLog:
 
 
 def iso_time(timestamp: float) -> str:
-    stamp = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
+    return format_time(datetime.fromtimestamp(timestamp, UTC))
+
+
+def format_time(moment: datetime) -> str:
+    """A UTC time as the log writes it: ISO 8601, milliseconds, ``Z``."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

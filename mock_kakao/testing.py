@@ -19,12 +19,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from mock_kakao.errors import AdminError
 from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.requestmatch import Criteria, parse_query, to_query, verdict
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
 
@@ -221,9 +223,44 @@ class MockKakao:
     def clear_faults(self) -> None:
         self._admin("DELETE", "/_mock/faults")
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The request log (kapi/kauth only, oldest first, tokens as short prefixes)."""
-        return self._admin("GET", "/_mock/requests")["requests"]
+    def requests(
+        self, *, limit: int | None = None, **criteria: Unpack[Criteria]
+    ) -> list[dict[str, Any]]:
+        """The request log (kapi/kauth only, oldest first, tokens as short prefixes).
+
+        Filters as ``GET /_mock/requests`` takes them: ``method``, ``path`` (exact or ending in
+        ``*``), ``user_id``, ``status``, ``since`` (epoch seconds on the fake's clock, see
+        :meth:`now`, or an aware datetime) and ``limit``, the most recent N that match.
+        """
+        query = to_query(**criteria, limit=limit)
+        suffix = f"?{urlencode(query)}" if query else ""
+        return self._admin("GET", "/_mock/requests" + suffix)["requests"]
+
+    def assert_requested(
+        self, *, times: int | None = None, **criteria: Unpack[Criteria]
+    ) -> list[dict[str, Any]]:
+        """Assert the fake was called as described: ``times`` None at least once, else exactly.
+
+        Takes :meth:`requests`'s filters but ``limit``, and returns the matching requests. On
+        failure the AssertionError lists the closest requests that did not match and why, e.g.
+        ``GET /v2/user/me user 4000000002 status 200 — user_id differs (wanted 4000000001)``.
+        Bad filter values raise :class:`MockKakaoError` (400), exactly as :meth:`requests` does.
+        """
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
+            raise TypeError(f"times must be None or an int, not {times!r}")
+        if times is not None and times < 0:
+            raise ValueError(f"times must be at least 0, not {times}")
+        if "limit" in criteria:
+            raise TypeError("assert_requested() takes no limit: it counts every match")
+        try:
+            wanted = parse_query(to_query(**criteria).items()).filter
+        except AdminError as exc:
+            raise MockKakaoError(exc.status, {"error": exc.code, "detail": exc.detail}) from None
+        log = self.requests()
+        failure = verdict(log, wanted, times)
+        if failure:
+            raise AssertionError(failure)
+        return [record for record in log if wanted.matches(record)]
 
     def clear_requests(self) -> None:
         self._admin("DELETE", "/_mock/requests")
@@ -231,6 +268,10 @@ class MockKakao:
     def reset(self) -> None:
         """Back to the users file: users, tokens, faults, clock and request log."""
         self._admin("POST", "/_mock/reset")
+
+    def now(self) -> float:
+        """The fake's clock (epoch seconds), e.g. as ``since`` for :meth:`requests`."""
+        return self._admin("GET", "/_mock/clock")["now"]
 
     def advance_clock(self, seconds: float) -> float:
         """Move the fake's clock forward (expiring tokens and codes); returns its new now."""
