@@ -6,6 +6,7 @@ the parsers shared with the users file, so the file and the API accept exactly t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,8 @@ routes = web.RouteTableDef()
 
 _MISSING_BODY = object()
 MAX_ID_DIGITS = len(str(v.MAX_USER_ID))
+#: this API's OpenAPI document, served at /_mock/openapi.yaml and fuzzed by the tests
+OPENAPI_PATH = Path(__file__).with_name("admin_openapi.yaml")
 
 
 async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
@@ -47,6 +50,13 @@ def user_id_of(request: web.Request) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
         raise AdminError(404, "USER_NOT_FOUND", "user ids are integers")
     return int(raw)
+
+
+@routes.get("/_mock/openapi.yaml")
+async def get_openapi(request: web.Request) -> web.Response:
+    """The admin API's own contract (read per request: tiny, and never stale while editing)."""
+    document = OPENAPI_PATH.read_text("utf-8")
+    return web.Response(text=document, content_type="application/yaml", charset="utf-8")
 
 
 @routes.get("/_mock/config")

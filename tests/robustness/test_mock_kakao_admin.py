@@ -2,7 +2,10 @@
 
 Complements tests/mock_kakao: test_cli.py (`python -m mock_kakao` refuses a non-loopback host
 without --allow-remote), test_admin.py (duplicate id, bad types, a token for a missing user)
-and test_faults.py (bad kind, negative latency, times 0). What those did not cover is here.
+and test_faults.py (bad kind, negative latency, times 0). What those did not cover is here:
+JSON no parser should let through (deep nesting, NaN, 1e400, invalid UTF-8, lone surrogates,
+duplicate keys), numbers out of range in every field, a clock moved out of the years a date can
+name, and a token value taken from its owner. test_fuzz_admin.py keeps the class shut.
 """
 
 from __future__ import annotations
