@@ -6,12 +6,12 @@ the parsers shared with the users file, so the file and the API accept exactly t
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from mock_kakao import idtoken, oidc
+from mock_kakao import idtoken, oidc, strictjson
 from mock_kakao import validation as v
 from mock_kakao.appkeys import STATE
 from mock_kakao.errors import AdminError, InvalidInput
@@ -23,34 +23,41 @@ from mock_kakao.tokens import TOKEN_SPEC_FIELDS, parse_token_spec, seconds_left
 routes = web.RouteTableDef()
 
 _MISSING_BODY = object()
+MAX_ID_DIGITS = len(str(v.MAX_USER_ID))
+#: this API's OpenAPI document, served at /_mock/openapi.yaml and fuzzed by the tests
+OPENAPI_PATH = Path(__file__).with_name("admin_openapi.yaml")
 
 
 async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
-    """The request's JSON body; ``default`` when the body is empty and one is allowed."""
-    raw = await request.read()
+    """The request's JSON body (see strictjson); ``default`` when it is empty and allowed."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise AdminError(
+            413,
+            "BODY_TOO_LARGE",
+            f"admin request bodies are at most {request.client_max_size} bytes",
+        ) from None
     if not raw.strip():
         if default is _MISSING_BODY:
             raise InvalidInput("INVALID_JSON", "a JSON body is required")
         return default
-    try:
-        return json.loads(raw, object_pairs_hook=_without_duplicate_keys)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("INVALID_JSON", f"the body is not valid JSON: {exc}") from None
-
-
-def _without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`{"id": 5, "id": 6}` is refused: silently keeping the last would make a test lie."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        raise ValueError("a key appears twice in one object")
-    return data
+    return strictjson.loads(raw)
 
 
 def user_id_of(request: web.Request) -> int:
-    try:
-        return int(request.match_info["user_id"])
-    except ValueError:
-        raise AdminError(404, "USER_NOT_FOUND", "user ids are integers") from None
+    """The path's user id: ASCII digits only (``int()`` would also take ``4_0`` and ``٤``)."""
+    raw = request.match_info["user_id"]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
+        raise AdminError(404, "USER_NOT_FOUND", "user ids are integers")
+    return int(raw)
+
+
+@routes.get("/_mock/openapi.yaml")
+async def get_openapi(request: web.Request) -> web.Response:
+    """The admin API's own contract (read per request: tiny, and never stale while editing)."""
+    document = OPENAPI_PATH.read_text("utf-8")
+    return web.Response(text=document, content_type="application/yaml", charset="utf-8")
 
 
 @routes.get("/_mock/config")
@@ -171,5 +178,6 @@ async def advance_clock(request: web.Request) -> web.Response:
     body = v.expect_object(await read_json(request), "the body")
     v.reject_unknown(body, ("advance",), "clock request")
     clock = request.app[STATE].clock
-    now = clock.advance(v.get_number(body, "advance"))
+    limit = 2 * v.MAX_SPAN_SECONDS  # from one end of the clock's range to the other
+    now = clock.advance(v.get_number(body, "advance", minimum=-limit, maximum=limit))
     return json_response({"now": now, "offset": clock.offset})

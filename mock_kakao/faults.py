@@ -19,6 +19,10 @@ FAULT_FIELDS = ("kind", "user_id", "path", "times", "latency_ms", "status", "cod
 
 #: as long as a ``hang`` lasts at most (faultplay.HANG_CAP_SECONDS): longer is a hang, say so
 MAX_LATENCY_MS = 120_000
+#: a countdown longer than any test runs; leave ``times`` out for "until cleared"
+MAX_TIMES = 1_000_000_000
+#: kapi's codes are small negative integers; an error fault's code is a signed 32-bit one
+MAX_CODE = 2**31 - 1
 
 # What an ``error`` fault answers when the test gives only some of status/code/msg.
 DEFAULT_ERROR = (500, -1, "internal error")
@@ -71,16 +75,15 @@ def parse_fault(data: Any, *, user_id: int | None = None) -> Fault:
     code = data.get("code", DEFAULT_ERROR[1])
     if isinstance(code, bool) or not isinstance(code, int | str):
         raise InvalidInput("INVALID_FIELD", "code must be an integer (kapi) or a string (KOE###)")
-    status = v.get_int(data, "status", DEFAULT_ERROR[0], minimum=100)
-    if status > 599:
-        raise InvalidInput("INVALID_FIELD", "status must be an HTTP status (100-599)")
+    if isinstance(code, int):
+        code = v.get_int(data, "code", code, minimum=-MAX_CODE - 1, maximum=MAX_CODE)
     return Fault(
         kind=kind,  # type: ignore[arg-type]
         user_id=v.get_int(data, "user_id", user_id, minimum=1, maximum=v.MAX_USER_ID),
         path=path,
-        times=v.get_int(data, "times", None, minimum=1),
+        times=v.get_int(data, "times", None, minimum=1, maximum=MAX_TIMES),
         latency_ms=v.get_int(data, "latency_ms", 0, minimum=0, maximum=MAX_LATENCY_MS),
-        status=status,
+        status=v.get_int(data, "status", DEFAULT_ERROR[0], minimum=100, maximum=599),
         code=code,
         msg=v.get_str(data, "msg", DEFAULT_ERROR[2]),
     )

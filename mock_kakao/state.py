@@ -7,7 +7,6 @@ reads :attr:`FakeKakao.clock`, which tests move forward instead of sleeping.
 
 from __future__ import annotations
 
-import json
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -18,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from mock_kakao import errors, pkce
+from mock_kakao import errors, pkce, strictjson
 from mock_kakao import validation as v
-from mock_kakao.errors import AdminError, KauthError
+from mock_kakao.errors import AdminError, InvalidInput, KauthError
 from mock_kakao.faults import Fault, FaultBook, parse_faults
 from mock_kakao.idtoken import OidcLogin, requested_login
 from mock_kakao.kakaoapp import KakaoApp, parse_app_section
@@ -49,7 +48,12 @@ USER_FIELDS = ("id", "tokens", "faults", *PROFILE_FIELDS)
 
 
 class Clock:
-    """Wall-clock time plus an offset that tests advance instead of sleeping."""
+    """Wall-clock time plus an offset that tests advance instead of sleeping.
+
+    The offset stays within ±``MAX_SPAN_SECONDS`` (ten years): every expiry and date the fake
+    computes from it (``connected_at``, the request log's times) must stay a valid datetime,
+    or every later request would answer 500.
+    """
 
     def __init__(self) -> None:
         self.offset = 0.0
@@ -58,7 +62,15 @@ class Clock:
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> float:
-        self.offset += seconds
+        """Move by ``seconds`` (either way), or InvalidInput if that leaves the bounds."""
+        offset = self.offset + seconds
+        if not -v.MAX_SPAN_SECONDS <= offset <= v.MAX_SPAN_SECONDS:
+            raise InvalidInput(
+                "INVALID_FIELD",
+                f"advance would put the clock {offset:.0f} s from real time; "
+                f"the offset stays within ±{v.MAX_SPAN_SECONDS} s (ten years)",
+            )
+        self.offset = offset
         return self.now()
 
 
@@ -74,16 +86,19 @@ class NewUser:
 def load_document(path: str | Path | None) -> dict[str, Any]:
     """The users file as a dict: JSON, or TOML when the name ends in ``.toml``."""
     if path is None:
-        text = resources.files("mock_kakao").joinpath("default_users.json").read_text("utf-8")
-        return json.loads(text)
+        return strictjson.loads(
+            resources.files("mock_kakao").joinpath("default_users.json").read_bytes()
+        )
     path = Path(path)
     raw = path.read_bytes()
     try:
         if path.suffix.lower() == ".toml":
             return tomllib.loads(raw.decode("utf-8"))
-        document = json.loads(raw)
+        document = strictjson.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    except AdminError as exc:  # strictjson's INVALID_JSON
+        raise ValueError(f"{path}: not valid JSON: {exc.detail}") from exc
     if not isinstance(document, dict):
         raise ValueError(f"{path}: the users file must be an object with a 'users' list")
     return document
@@ -125,7 +140,9 @@ class FakeKakao:
         app: KakaoApp | None = None,
     ) -> None:
         self._document = v.expect_object(document or {"users": []}, "the users file")
-        file_app_id = v.get_int(self._document, "app_id", DEFAULT_APP_ID, minimum=1)
+        file_app_id = v.get_int(
+            self._document, "app_id", DEFAULT_APP_ID, minimum=1, maximum=v.MAX_APP_ID
+        )
         self.app_id: int = app_id if app_id is not None else file_app_id
         self.rest_api_key = rest_api_key
         self.redirect_uri_prefixes = tuple(redirect_uri_prefixes or ())
@@ -155,14 +172,19 @@ class FakeKakao:
     # -- whole state ---------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the users file: users, tokens, faults, clock and request log."""
+        """Back to the users file: users, tokens, faults, clock and request log.
+
+        Built from the file and a fresh clock only, never from the state being thrown away:
+        whatever a test did to that, reset must work.
+        """
         document = self._document
+        clock = Clock()
         v.reject_unknown(document, ("app_id", "app", "users", "faults"), "users file")
         app_section = parse_app_section(document.get("app", {}))
-        entries = [self.parse_user(item) for item in v.get_list(document, "users")]
+        entries = [self.parse_user(item, clock) for item in v.get_list(document, "users")]
         global_faults = parse_faults(document.get("faults", []))
         self.app.reset(app_section)
-        self.clock = Clock()
+        self.clock = clock
         self.log.clear()
         self.users.clear()
         self._access.clear()
@@ -175,10 +197,11 @@ class FakeKakao:
 
     # -- users ---------------------------------------------------------------------------
 
-    def parse_user(self, data: Any) -> NewUser:
+    def parse_user(self, data: Any, clock: Clock | None = None) -> NewUser:
+        """A user entry, validated; ``clock`` (default: the fake's) dates ``connected_at``."""
         data = v.expect_object(data, "a user")
         v.reject_unknown(data, USER_FIELDS, "user")
-        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        now = datetime.fromtimestamp((clock or self.clock).now(), UTC)
         user = new_user(data, connected_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
         tokens = [parse_token_spec(t) for t in v.get_list(data, "tokens")]
         faults = parse_faults(data.get("faults", []), user_id=user.id)
@@ -192,11 +215,7 @@ class FakeKakao:
     def _insert(self, entry: NewUser) -> None:
         if entry.user.id in self.users:
             raise AdminError(409, "USER_EXISTS", f"user {entry.user.id} already exists")
-        wanted = [t.access_token for t in entry.tokens if t.access_token]
-        wanted += [t.refresh_token for t in entry.tokens if t.refresh_token]
-        taken = [t for t in wanted if t in self._access or t in self._grants]
-        if taken or len(set(wanted)) != len(wanted):
-            raise AdminError(409, "TOKEN_EXISTS", "a fixed token is already in use")
+        self._refuse_taken(entry.tokens)
         self.users[entry.user.id] = entry.user
         self._linked[entry.user.id] = None
         for spec in entry.tokens:
@@ -242,6 +261,7 @@ class FakeKakao:
         """A new grant for ``user_id`` and its first access token (admin API, file, code flow)."""
         spec = spec or TokenSpec()
         self.get_user(user_id)
+        self._refuse_taken([spec])
         now = self.clock.now()
         grant = Grant(
             user_id=user_id,
@@ -255,6 +275,27 @@ class FakeKakao:
         if grant.app_id == self.app_id:
             self._linked[user_id] = consent
         return self._mint(grant, spec.access_token, spec.expires_in)
+
+    def _refuse_taken(self, specs: Iterable[TokenSpec]) -> None:
+        """409 if a fixed token value is already in use, as an access or a refresh token.
+
+        Every token string names exactly one grant: reusing one would silently take it from
+        its owner (the dicts are keyed by value), so another user's fixed token, or a value
+        given twice in one request, is refused before anything changes.
+        """
+        wanted = [
+            value
+            for spec in specs
+            for value in (spec.access_token, spec.refresh_token)
+            if value is not None
+        ]
+        taken = any(value in self._access or value in self._grants for value in wanted)
+        if taken or len(set(wanted)) != len(wanted):
+            raise AdminError(
+                409,
+                "TOKEN_EXISTS",
+                "a fixed token is already in use (every access and refresh token is unique)",
+            )
 
     def _mint(
         self, grant: Grant, value: str | None = None, ttl: int = ACCESS_TOKEN_TTL

@@ -127,10 +127,15 @@ def parse_token_spec(data: Any) -> TokenSpec:
     return TokenSpec(
         access_token=_nonempty(data, "access_token"),
         refresh_token=_nonempty(data, "refresh_token"),
-        expires_in=v.get_int(data, "expires_in", ACCESS_TOKEN_TTL),
-        refresh_token_expires_in=v.get_int(data, "refresh_token_expires_in", REFRESH_TOKEN_TTL),
-        app_id=v.get_int(data, "app_id", None, minimum=1),
+        expires_in=_lifetime(data, "expires_in", ACCESS_TOKEN_TTL),
+        refresh_token_expires_in=_lifetime(data, "refresh_token_expires_in", REFRESH_TOKEN_TTL),
+        app_id=v.get_int(data, "app_id", None, minimum=1, maximum=v.MAX_APP_ID),
     )
+
+
+def _lifetime(data: Mapping[str, Any], key: str, default: int) -> int:
+    """Seconds a token lives (≤ 0: already expired), at most ten years either way."""
+    return v.get_int(data, key, default, minimum=-v.MAX_SPAN_SECONDS, maximum=v.MAX_SPAN_SECONDS)
 
 
 def _nonempty(data: Mapping[str, Any], key: str) -> str | None:

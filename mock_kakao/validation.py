@@ -6,7 +6,6 @@ should fail loudly with a 400 naming the field, not be ignored and make the test
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,6 +14,10 @@ from mock_kakao.errors import InvalidInput
 MISSING = object()
 #: Kakao's user ids are signed 64-bit integers; a larger one is a user no real Kakao could have
 MAX_USER_ID = 2**63 - 1
+MAX_APP_ID = 2**63 - 1  # the same for app ids
+#: the longest time span the fake accepts anywhere (a token's lifetime, the clock's offset from
+#: real time), either way: ten years of 365 days keeps every date it computes a valid datetime
+MAX_SPAN_SECONDS = 10 * 365 * 24 * 3600
 
 
 def expect_object(value: Any, what: str) -> Mapping[str, Any]:
@@ -34,10 +37,14 @@ def get_int(
     key: str,
     default: Any = MISSING,
     *,
-    minimum: int | None = None,
-    maximum: int | None = None,
+    minimum: int,
+    maximum: int,
 ) -> Any:
-    """An integer field (``true`` is not an integer here, whatever Python thinks)."""
+    """An integer field within bounds (``true`` is not an integer here, whatever Python thinks).
+
+    The bounds are required: every number the fake takes ends up in arithmetic or in a date,
+    and an unbounded one (``10**400``) is an OverflowError there.
+    """
     value = data.get(key, default)
     if value is MISSING:
         raise InvalidInput("MISSING_FIELD", f"{key} is required")
@@ -45,21 +52,23 @@ def get_int(
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput("INVALID_FIELD", f"{key} must be an integer")
-    if minimum is not None and value < minimum:
+    if value < minimum:
         raise InvalidInput("INVALID_FIELD", f"{key} must be at least {minimum}")
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise InvalidInput("INVALID_FIELD", f"{key} must be at most {maximum}")
     return value
 
 
-def get_number(data: Mapping[str, Any], key: str, default: Any = MISSING) -> Any:
-    value = data.get(key, default)
+def get_number(data: Mapping[str, Any], key: str, *, minimum: float, maximum: float) -> int | float:
+    """A required number within bounds (always bounded: an unbounded float meets ``inf``)."""
+    value = data.get(key, MISSING)
     if value is MISSING:
         raise InvalidInput("MISSING_FIELD", f"{key} is required")
-    if value is default and key not in data:
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput("INVALID_FIELD", f"{key} must be a finite number")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be a number")
+    # Compared before any conversion: a huge int never becomes a float, NaN fails both tests.
+    if not minimum <= value <= maximum:
+        raise InvalidInput("INVALID_FIELD", f"{key} must be between {minimum} and {maximum}")
     return value
 
 
