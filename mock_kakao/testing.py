@@ -24,9 +24,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.server import is_loopback_host, start_server
-from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
+from mock_kakao.state import FakeKakao
 
 _NO_BODY = object()
 # Loopback only: never send the admin API through an HTTP proxy from the environment.
@@ -44,7 +44,12 @@ class MockKakaoError(Exception):
 
 
 class MockKakao:
-    """A running fake Kakao: ``url``, ``app_id``, ``client_id`` and admin helpers."""
+    """A running fake Kakao: ``url``, ``app_id``, the app's keys and admin helpers.
+
+    The app's settings (keys, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``) left None
+    follow the users file's ``app`` section, then the defaults (``mock-rest-api-key``,
+    ``mock-javascript-key``, ``mock-admin-key``, no native key, no client secret, loopback).
+    """
 
     def __init__(
         self,
@@ -53,8 +58,13 @@ class MockKakao:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        rest_api_key: str = DEFAULT_REST_API_KEY,
+        rest_api_key: str | None = None,
+        javascript_key: str | None = None,
+        admin_key: str | None = None,
+        native_app_key: str | None = None,
+        client_secret: str | None = None,
         redirect_uri_prefixes: Iterable[str] | None = None,
+        web_domains: Iterable[str] | None = None,
         allow_remote: bool = False,
         oidc: bool | None = None,
         issuer: str | None = None,
@@ -68,13 +78,19 @@ class MockKakao:
                 "loopback address: pass allow_remote=True if that is really meant"
             )
         # Built here, in the caller's thread, so a bad users file fails the caller at once.
-        self._state = FakeKakao.from_file(
-            users_file,
-            app_id=app_id,
+        app = KakaoApp(
+            oidc=oidc,
+            issuer=issuer,
+            keys_file=keys_file,
             rest_api_key=rest_api_key,
+            javascript_key=javascript_key,
+            admin_key=admin_key,
+            native_app_key=native_app_key,
+            client_secret=client_secret,
             redirect_uri_prefixes=redirect_uri_prefixes,
-            app=KakaoApp(oidc=oidc, issuer=issuer, keys_file=keys_file),
+            web_domains=web_domains,
         )
+        self._state = FakeKakao.from_file(users_file, app_id=app_id, app=app)
         self._host = host
         self._port = port
         self._allow_remote = allow_remote
@@ -98,8 +114,29 @@ class MockKakao:
 
     @property
     def client_id(self) -> str:
-        """The REST API key that ``/oauth/authorize`` and ``/oauth/token`` accept."""
-        return self._state.rest_api_key
+        """The REST API key: the ``client_id`` of ``/oauth/token`` (and of a server's login)."""
+        return self._settings().rest_api_key
+
+    @property
+    def javascript_key(self) -> str:
+        """The ``Kakao.init`` key: a login's ``client_id`` for a browser (2 h tokens)."""
+        return self._settings().javascript_key
+
+    @property
+    def admin_key(self) -> str:
+        return self._settings().admin_key
+
+    @property
+    def native_app_key(self) -> str | None:
+        return self._settings().native_app_key
+
+    @property
+    def client_secret(self) -> str | None:
+        return self._settings().client_secret
+
+    def _settings(self) -> AppSettings:
+        # A frozen object the server's thread replaces whole: safe to read from any thread.
+        return self._state.app.settings
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -205,7 +242,16 @@ class MockKakao:
 
     def set_oidc(self, enabled: bool) -> None:
         """The app's OpenID Connect switch, until the next reset."""
-        self._admin("PATCH", "/_mock/app", {"oidc": enabled})
+        self.update_app(oidc=enabled)
+
+    def update_app(self, **settings: Any) -> dict[str, Any]:
+        """Change the app's settings until the next reset, e.g. ``web_domains=[...]`` or
+        ``client_secret="s"``; returns the app as ``GET /_mock/app`` shows it."""
+        return self._admin("PATCH", "/_mock/app", settings)
+
+    def config(self) -> dict[str, Any]:
+        """``GET /_mock/config``: app id, keys, registered redirect URIs and web domains."""
+        return self._admin("GET", "/_mock/config")
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""
