@@ -17,8 +17,8 @@ so a frontend on a desk works without setup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from mock_kakao.errors import InvalidInput
@@ -41,9 +41,31 @@ def split_url(uri: str) -> SplitResult | None:
     return parts
 
 
-def is_loopback_default(parts: SplitResult) -> bool:
+class Origin(NamedTuple):
+    scheme: str
+    hostname: str
+    port: int
+
+
+T = TypeVar("T", SplitResult, Origin)
+
+
+def is_loopback_default(parts: SplitResult | Origin) -> bool:
     """The unconfigured lists' rule: plain http on localhost or 127.0.0.1, any port."""
     return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+
+
+def is_registered(
+    candidate: T | None, entries: Iterable[str], covers: Callable[[str, T], bool]
+) -> bool:
+    """``candidate`` is covered by one of the registered ``entries``, or by the loopback
+    default when none are registered; a candidate that did not parse (None) never is."""
+    if candidate is None:
+        return False
+    entries = tuple(entries)
+    if entries:
+        return any(covers(entry, candidate) for entry in entries)
+    return is_loopback_default(candidate)
 
 
 # -- redirect URIs -------------------------------------------------------------------------
@@ -62,13 +84,11 @@ def prefix_covers(prefix: SplitResult | None, candidate: SplitResult) -> bool:
 
 def redirect_uri_allowed(uri: str, prefixes: Iterable[str]) -> bool:
     """Whether Kakao would redirect to ``uri``: a registered prefix, else any loopback URL."""
-    candidate = split_url(uri)
-    if candidate is None:
-        return False
-    prefixes = tuple(prefixes)
-    if prefixes:
-        return any(prefix_covers(split_url(prefix), candidate) for prefix in prefixes)
-    return is_loopback_default(candidate)
+    return is_registered(
+        split_url(uri),
+        prefixes,
+        lambda prefix, candidate: prefix_covers(split_url(prefix), candidate),
+    )
 
 
 def parse_redirect_uri(value: str) -> str:
@@ -80,12 +100,6 @@ def parse_redirect_uri(value: str) -> str:
 
 
 # -- web domains ---------------------------------------------------------------------------
-
-
-class Origin(NamedTuple):
-    scheme: str
-    host: str
-    port: int
 
 
 def _origin(parts: SplitResult) -> Origin:
@@ -121,10 +135,6 @@ def parse_web_domain(value: str) -> str:
 
 def origin_registered(origin: str, domains: Iterable[str]) -> bool:
     """Whether a page at ``origin`` may use the app's keys: a registered domain, else loopback."""
-    caller = parse_origin(origin)
-    if caller is None:
-        return False
-    domains = tuple(domains)
-    if domains:
-        return any(parse_origin(domain) == caller for domain in domains)
-    return caller.scheme == "http" and caller.host in LOOPBACK_HOSTS
+    return is_registered(
+        parse_origin(origin), domains, lambda domain, caller: parse_origin(domain) == caller
+    )

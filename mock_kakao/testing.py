@@ -17,7 +17,6 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlencode
@@ -46,9 +45,12 @@ class MockKakaoError(Exception):
 class MockKakao:
     """A running fake Kakao: ``url``, ``app_id``, the app's keys and admin helpers.
 
-    The app's settings (keys, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``) left None
-    follow the users file's ``app`` section, then the defaults (``mock-rest-api-key``,
-    ``mock-javascript-key``, ``mock-admin-key``, no native key, no client secret, loopback).
+    ``app``: the app's settings, as :class:`~mock_kakao.kakaoapp.KakaoApp` takes them
+    (``rest_api_key``, ``javascript_key``, ``admin_key``, ``native_app_key``,
+    ``client_secret``, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``, ``issuer``,
+    ``keys_file``). Those not given follow the users file's ``app`` section, then the defaults
+    (``mock-rest-api-key``, ``mock-javascript-key``, ``mock-admin-key``, no native key, no
+    client secret, loopback pages and redirect URIs, OIDC on).
     """
 
     def __init__(
@@ -58,17 +60,8 @@ class MockKakao:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        rest_api_key: str | None = None,
-        javascript_key: str | None = None,
-        admin_key: str | None = None,
-        native_app_key: str | None = None,
-        client_secret: str | None = None,
-        redirect_uri_prefixes: Iterable[str] | None = None,
-        web_domains: Iterable[str] | None = None,
         allow_remote: bool = False,
-        oidc: bool | None = None,
-        issuer: str | None = None,
-        keys_file: str | Path | None = None,
+        **app: Any,
     ) -> None:
         # The admin API has no authentication: like `python -m mock_kakao --allow-remote`,
         # serving it beyond loopback must be asked for by name.
@@ -78,19 +71,7 @@ class MockKakao:
                 "loopback address: pass allow_remote=True if that is really meant"
             )
         # Built here, in the caller's thread, so a bad users file fails the caller at once.
-        app = KakaoApp(
-            oidc=oidc,
-            issuer=issuer,
-            keys_file=keys_file,
-            rest_api_key=rest_api_key,
-            javascript_key=javascript_key,
-            admin_key=admin_key,
-            native_app_key=native_app_key,
-            client_secret=client_secret,
-            redirect_uri_prefixes=redirect_uri_prefixes,
-            web_domains=web_domains,
-        )
-        self._state = FakeKakao.from_file(users_file, app_id=app_id, app=app)
+        self._state = FakeKakao.from_file(users_file, app_id=app_id, app=KakaoApp(**app))
         self._host = host
         self._port = port
         self._allow_remote = allow_remote
