@@ -52,7 +52,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ADMIN_PREFIX = "/_mock/"
 KAPI_PREFIXES = ("/v1/", "/v2/")
-PUBLIC_SCRIPTS = ("/kakao_js_sdk/", "/kakao.js")
+SDK_SCRIPT_PREFIX, SDK_SCRIPT = "/kakao_js_sdk/", "/kakao.js"
 NO_HTTP_ANSWER = ("drop", "hang")
 #: what Kakao's JavaScript SDK sends to kapi and kauth (kakao-api.md, "Kakao.API.request")
 KAKAO_CORS = {
@@ -80,7 +80,7 @@ def is_kapi(path: str) -> bool:
 
 
 def is_public_script(path: str) -> bool:
-    return path.startswith(PUBLIC_SCRIPTS)
+    return path == SDK_SCRIPT or path.startswith(SDK_SCRIPT_PREFIX)
 
 
 def _allow(origin: str, rules: dict[str, str]) -> dict[str, str]:

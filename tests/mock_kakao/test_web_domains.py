@@ -154,7 +154,8 @@ async def test_the_token_endpoint_answers_cors_to_registered_pages_only(http, ka
 
 
 @pytest.mark.parametrize(
-    "path", ["/.well-known/openid-configuration", "/.well-known/jwks.json", "/nowhere"]
+    "path",
+    ["/.well-known/openid-configuration", "/.well-known/jwks.json", "/nowhere", "/kakao.json"],
 )
 async def test_nothing_else_is_served_to_an_unregistered_page(http, kakao, path):
     for origin, readable in (("https://evil.example", False), ("http://localhost:3000", True)):
