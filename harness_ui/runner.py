@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from harness_ui.config import StackConfig
 from harness_ui.smoke import usable_token
 from harness_ui.stack import RunningStack, start_stack
+from mock_kakao.kakaoapp import AppSettings
 
 
 def should_open_browser(
@@ -56,6 +57,22 @@ def token_table(users: list[dict[str, Any]], app_id: int | None) -> list[str]:
     return [f"  {r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}" for r in rows]
 
 
+def app_keys_lines(app: AppSettings | None) -> list[str]:
+    """The fake app's keys, as a frontend (JavaScript key) and a backend (REST, admin) need
+    them; the client secret only as on or off."""
+    if app is None:
+        return []
+    keys = [
+        f"REST API key {app.rest_api_key} (client_id of /oauth/token)",
+        f"JavaScript key {app.javascript_key} (Kakao.init)",
+        f"admin key {app.admin_key}",
+    ]
+    if app.native_app_key:
+        keys.append(f"native app key {app.native_app_key}")
+    keys.append(f"client secret {'on' if app.client_secret else 'off'}")
+    return [f"{'':16}{key}" for key in keys]
+
+
 def banner(stack: RunningStack, users: list[dict[str, Any]], ready_seconds: float) -> str:
     database = make_url(stack.config.effective_database_url).render_as_string(hide_password=True)
     example = next(
@@ -71,7 +88,8 @@ def banner(stack: RunningStack, users: list[dict[str, Any]], ready_seconds: floa
         "",
         f"  Harness page  {stack.ui_url}",
         f"  Service       {stack.service_url}   database {database}",
-        f"  Fake Kakao    {stack.kakao_url}   app id {stack.app_id}, client_id {stack.client_id}",
+        f"  Fake Kakao    {stack.kakao_url}   app id {stack.app_id}",
+        *app_keys_lines(stack.kakao_app),
         "",
         "Fake Kakao users (send the token as Authorization to GET/POST /auth/kakao):",
         *token_table(users, stack.app_id),

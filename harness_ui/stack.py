@@ -23,7 +23,7 @@ from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
-from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
@@ -53,6 +53,8 @@ class RunningStack:
     ui_url: str
     app_id: int | None
     client_id: str | None
+    #: the fake app's settings (all its keys), once the fake runs
+    kakao_app: AppSettings | None = None
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
 
     async def stop(self) -> None:
@@ -206,10 +208,11 @@ async def start_stack(config: StackConfig) -> RunningStack:
         stop_kakao, state = await _start_kakao(config, unused["kakao"], stack.kakao_url)
         stack._stoppers.append(stop_kakao)
         del unused["kakao"]  # from here on the server owns (and closes) its sockets
-        stack.app_id, stack.client_id = state.app_id, state.rest_api_key
+        stack.app_id, stack.kakao_app = state.app_id, state.app.settings
+        stack.client_id = state.app.settings.rest_api_key
         stack._stoppers.append(await _start_service(config, unused["service"], stack))
         del unused["service"]
-        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, state.rest_api_key)
+        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, stack.client_id)
         stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
         del unused["ui"]
     except BaseException:

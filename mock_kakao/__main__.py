@@ -17,10 +17,25 @@ import sys
 from collections.abc import Mapping, Sequence
 
 import logsafe
-from mock_kakao.kakaoapp import KakaoApp, valid_issuer
+from mock_kakao.kakaoapp import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_JAVASCRIPT_KEY,
+    DEFAULT_REST_API_KEY,
+    KakaoApp,
+    valid_issuer,
+)
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
-from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
+from mock_kakao.state import FakeKakao
+
+#: the app's keys: flag, environment variable, default (None: off unless given)
+KEY_FLAGS = (
+    ("--rest-api-key", "MOCK_KAKAO_REST_API_KEY", DEFAULT_REST_API_KEY, "the REST API key"),
+    ("--javascript-key", "MOCK_KAKAO_JAVASCRIPT_KEY", DEFAULT_JAVASCRIPT_KEY, "the JavaScript key"),
+    ("--admin-key", "MOCK_KAKAO_ADMIN_KEY", DEFAULT_ADMIN_KEY, "the admin key"),
+    ("--native-app-key", "MOCK_KAKAO_NATIVE_APP_KEY", None, "the native app key"),
+    ("--client-secret", "MOCK_KAKAO_CLIENT_SECRET", None, "the client secret /oauth/token needs"),
+)
 
 
 def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argparse.Namespace:
@@ -52,12 +67,14 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         default=int(env("MOCK_KAKAO_APP_ID")) if env("MOCK_KAKAO_APP_ID") else None,
         help="app_id of tokens (env MOCK_KAKAO_APP_ID; default: the users file's, else 10001)",
     )
-    parser.add_argument(
-        "--rest-api-key",
-        default=env("MOCK_KAKAO_REST_API_KEY", DEFAULT_REST_API_KEY),
-        help="the client_id kauth accepts (env MOCK_KAKAO_REST_API_KEY; "
-        f"default {DEFAULT_REST_API_KEY})",
-    )
+    for flag, variable, default, meaning in KEY_FLAGS:
+        setting = flag[2:].replace("-", "_")
+        parser.add_argument(
+            flag,
+            default=env(variable) or None,
+            help=f"{meaning} (env {variable}; default: the users file's app.{setting}, "
+            f"else {default or 'none'})",
+        )
     parser.add_argument(
         "--redirect-uri",
         action="append",
@@ -65,6 +82,15 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         metavar="PREFIX",
         help="allowed redirect_uri prefix, repeatable (env MOCK_KAKAO_REDIRECT_URIS, "
         "comma-separated; default: any http://localhost:* or http://127.0.0.1:* URL)",
+    )
+    parser.add_argument(
+        "--web-domain",
+        action="append",
+        dest="web_domains",
+        metavar="ORIGIN",
+        help="registered web domain (JavaScript SDK domain), e.g. https://app.example.com, "
+        "repeatable (env MOCK_KAKAO_WEB_DOMAINS, comma-separated; default: any "
+        "http://localhost:* or http://127.0.0.1:* page)",
     )
     parser.add_argument(
         "--keys-file",
@@ -94,8 +120,9 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
     if args.redirect_uris is None:
-        from_env = env("MOCK_KAKAO_REDIRECT_URIS", "")
-        args.redirect_uris = [uri.strip() for uri in from_env.split(",") if uri.strip()]
+        args.redirect_uris = _env_list(env("MOCK_KAKAO_REDIRECT_URIS", ""))
+    if args.web_domains is None:
+        args.web_domains = _env_list(env("MOCK_KAKAO_WEB_DOMAINS", ""))
     if args.oidc is _BAD_SWITCH:
         parser.error("MOCK_KAKAO_OIDC must be on or off (also 1/0, true/false)")
     if args.issuer is not None and not valid_issuer(args.issuer):
@@ -111,6 +138,10 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
 _BAD_SWITCH = object()
 
 
+def _env_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env_switch(value: str | None) -> object:
     """MOCK_KAKAO_OIDC: None when unset, else True/False (or a marker parse_args refuses)."""
     if not value:
@@ -120,22 +151,36 @@ def _env_switch(value: str | None) -> object:
     )
 
 
-async def serve(args: argparse.Namespace) -> None:
-    state = FakeKakao.from_file(
-        args.users,
-        app_id=args.app_id,
-        rest_api_key=args.rest_api_key,
-        redirect_uri_prefixes=args.redirect_uris,
-        app=KakaoApp(oidc=args.oidc, issuer=args.issuer, keys_file=args.keys_file),
+def keys_line(app: KakaoApp) -> str:
+    """The app's keys for a start-up banner; the client secret only as on or off."""
+    settings = app.settings
+    native = f" native_app_key={settings.native_app_key}" if settings.native_app_key else ""
+    return (
+        f"rest_api_key={settings.rest_api_key} javascript_key={settings.javascript_key} "
+        f"admin_key={settings.admin_key}{native} "
+        f"client_secret={'on' if settings.client_secret else 'off'} "
+        f"oidc={'on' if settings.oidc else 'off'}"
     )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    app = KakaoApp(
+        oidc=args.oidc,
+        issuer=args.issuer,
+        keys_file=args.keys_file,
+        rest_api_key=args.rest_api_key,
+        javascript_key=args.javascript_key,
+        admin_key=args.admin_key,
+        native_app_key=args.native_app_key,
+        client_secret=args.client_secret,
+        redirect_uri_prefixes=args.redirect_uris,
+        web_domains=args.web_domains,
+    )
+    state = FakeKakao.from_file(args.users, app_id=args.app_id, app=app)
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
-    print(
-        f"app_id={state.app_id} client_id={state.rest_api_key} users={len(state.users)} "
-        f"oidc={'on' if state.app.oidc else 'off'}",
-        flush=True,
-    )
+    print(f"app_id={state.app_id} {keys_line(state.app)} users={len(state.users)}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

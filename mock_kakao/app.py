@@ -29,6 +29,7 @@ from mock_kakao.middleware import (
     cors_middleware,
     is_admin,
     kakao_middleware,
+    web_domain_middleware,
 )
 from mock_kakao.state import FakeKakao
 
@@ -76,7 +77,13 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     reach it.
     """
     guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
-    middlewares = [cors_middleware, admin_guard_middleware, kakao_middleware, error_middleware]
+    middlewares = [
+        cors_middleware,
+        admin_guard_middleware,
+        kakao_middleware,  # faults and the request log: a domain refusal is logged too
+        web_domain_middleware,
+        error_middleware,
+    ]
     app = web.Application(middlewares=middlewares)
     app[STATE] = state
     app[ALLOW_REMOTE] = allow_remote

@@ -14,6 +14,7 @@ from aiohttp import web
 TOKEN_NOT_FOUND = "this access token does not exist"
 TOKEN_EXPIRED = "this access token is already expired"
 MALFORMED_AUTHORIZATION = "invalid authorization header format"
+DOMAIN_MISMATCHED = "domain mismatched! caller={origin}. check out registered web domains."
 
 
 #: paths kauth.kakao.com serves (the rest of the fake's non-admin paths are kapi's)
@@ -100,3 +101,8 @@ def token_expired() -> KapiError:
 
 def malformed_authorization() -> KapiError:
     return KapiError(400, -2, MALFORMED_AUTHORIZATION)
+
+
+def domain_mismatched(origin: str) -> KapiError:
+    """A browser call from a page whose origin is not one of the app's web domains."""
+    return KapiError(401, -401, DOMAIN_MISMATCHED.format(origin=origin))

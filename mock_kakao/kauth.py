@@ -30,6 +30,7 @@ from mock_kakao import pages
 from mock_kakao.appkeys import STATE
 from mock_kakao.errors import FakeKakaoError, KauthError
 from mock_kakao.jsonresp import json_response
+from mock_kakao.kakaoapp import LOGIN_KEYS, KeyKind
 from mock_kakao.oidc import add_id_token
 from mock_kakao.state import FakeKakao
 from mock_kakao.tokens import seconds_left
@@ -81,13 +82,23 @@ def code_params(params: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
-    """The checks that decide whether redirecting back is safe at all."""
-    if params.get("client_id") != state.rest_api_key:
+    """The checks that decide whether redirecting back is safe at all.
+
+    A login takes the REST API, JavaScript or native app key; the admin key is KOE008 (a key
+    of the wrong type), anything else KOE101.
+    """
+    kind = state.app.key_kind(params.get("client_id"))
+    if kind is None:
         raise PageError("KOE101", f"invalid client_id: {params.get('client_id', '')!r}")
+    if kind not in LOGIN_KEYS:
+        raise PageError(
+            "KOE008",
+            "this app key cannot log users in: use the REST API, JavaScript or native app key",
+        )
     redirect_uri = params.get("redirect_uri", "")
     if "#" in redirect_uri:  # RFC 6749 3.1.2: the code would land in the fragment
         raise PageError("KOE006", f"redirect_uri must not contain a fragment: {redirect_uri!r}")
-    if not state.redirect_uri_allowed(redirect_uri):
+    if not state.app.redirect_uri_allowed(redirect_uri):
         raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
     if params.get("response_type") != "code":
         raise PageError("KOE001", "response_type must be 'code'")
@@ -246,18 +257,55 @@ async def decision(request: web.Request) -> web.StreamResponse:
     raise found
 
 
+async def token_params(request: web.Request) -> dict[str, str]:
+    """The parameters of ``POST /oauth/token``: its form body and its query string, merged.
+
+    Kakao reads both (many clients put everything in the query string). A parameter given
+    twice with different values is refused (RFC 6749 3.2: none may be sent twice) rather than
+    silently resolved one way or the other; the same value twice is harmless.
+    """
+    form = await request.post()
+    params: dict[str, str] = {}
+    for source in (request.query, form):
+        for key, value in source.items():
+            if not isinstance(value, str):  # a file part: no parameter of this endpoint
+                continue
+            if params.setdefault(key, value) != value:
+                raise KauthError(
+                    400, "invalid_request", f"{key} is sent twice with different values", "KOE001"
+                )
+    return params
+
+
+def check_token_client(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """The token endpoint's client: the REST API key, and the client secret when it is on.
+
+    An unknown ``client_id`` is KOE101 ``Not exist client_id [<value>]`` (``[null]`` when
+    none is sent). Another key *of this app* (JavaScript, native, admin) is KOE010 "Bad client
+    credentials": the app exists, so "not exist" would be false, but this endpoint takes only
+    the REST API key (kakao-api.md, "App keys"). Both are 401, as ``invalid_client`` is in
+    RFC 6749 5.2 and in the one Kakao fixture seen.
+    """
+    client_id = params.get("client_id")
+    kind = state.app.key_kind(client_id)
+    if kind is None:
+        shown = "null" if client_id is None else client_id
+        raise KauthError(401, "invalid_client", f"Not exist client_id [{shown}]", "KOE101")
+    if kind is not KeyKind.REST or not state.app.client_secret_ok(params.get("client_secret")):
+        raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
+
+
 @routes.post("/oauth/token")
 async def token(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    form = await request.post()
-    if form.get("client_id") != state.rest_api_key:
-        raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
+    form = await token_params(request)
+    check_token_client(state, form)
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
         access = state.redeem_code(
-            str(form.get("code", "")),
-            redirect_uri=str(form.get("redirect_uri", "")),
-            code_verifier=_str_or_none(form.get("code_verifier")),
+            form.get("code", ""),
+            redirect_uri=form.get("redirect_uri"),
+            code_verifier=form.get("code_verifier"),
         )
         grant = access.grant
         now = state.clock.now()
@@ -271,7 +319,7 @@ async def token(request: web.Request) -> web.Response:
         }
         add_id_token(request, access, body, fresh=True)
     elif grant_type == "refresh_token":
-        access, renewed = state.refresh(str(form.get("refresh_token", "")))
+        access, renewed = state.refresh(form.get("refresh_token", ""))
         now = state.clock.now()
         body = {
             "access_token": access.value,
@@ -289,10 +337,6 @@ async def token(request: web.Request) -> web.Response:
     response = json_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _int(value: object) -> int | None:

@@ -1,4 +1,4 @@
-"""Cross-cutting request handling: CORS, the admin guard, faults, the redacted request log.
+"""Cross-cutting request handling: CORS, web domains, the admin guard, faults, the request log.
 
 The admin API (``/_mock/``) has no authentication, so :func:`admin_guard_middleware` keeps web
 pages away from it. CORS alone would not: it only stops a foreign page from *reading* answers,
@@ -13,9 +13,22 @@ paths only:
 * a POST/PUT/PATCH body that is not ``application/json`` → 415 ``UNSUPPORTED_MEDIA_TYPE``: a
   browser sends JSON cross-site only after a preflight, which the CORS answer refuses.
 
-kapi and ``/oauth/token`` stay open to any page, as Kakao's are. kauth's login pages
-(``/oauth/authorize`` and below) are navigations, never fetched by scripts: they answer no CORS,
-so no page elsewhere can read a picker's form token.
+Pages and the app's registered web domains (the console's "JavaScript SDK domains", see
+:mod:`mock_kakao.registered`), as Kakao's servers treat them:
+
+* kapi (``/v1/...``, ``/v2/...``) answers CORS to any page, but refuses a call whose ``Origin``
+  is not a registered domain with Kakao's 401 ``{"msg": "domain mismatched! caller=<origin>.
+  check out registered web domains.", "code": -401}``: the page can read that refusal (and
+  the SDK rejects with it) instead of failing on an opaque CORS error. Its preflight is
+  answered for any origin, as the real kapi does, so the refusal can arrive. A call without
+  ``Origin`` (a server) is never checked.
+* kauth's ``/oauth/token``, ``/oauth/tokeninfo``, ``/.well-known/...`` and anything else answer
+  CORS to registered origins only; an unregistered one's preflight gets a bare 204 the browser
+  refuses.
+* kauth's login pages (``/oauth/authorize`` and below) are navigations, never fetched by
+  scripts: they answer no CORS, so no page elsewhere can read a picker's form token.
+* The SDK script (``/kakao_js_sdk/...``, ``/kakao.js``) is public, like Kakao's CDN:
+  ``Access-Control-Allow-Origin: *``, so ``<script crossorigin="anonymous">`` loads it anywhere.
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ from aiohttp import hdrs, web
 
 from logsafe import escape
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
-from mock_kakao.errors import AdminError
+from mock_kakao.errors import AdminError, domain_mismatched
 from mock_kakao.faultplay import play
 from mock_kakao.kauth import LOGIN_PAGES
 from mock_kakao.loopback import host_header_name, is_loopback_host, is_loopback_origin
@@ -39,7 +52,18 @@ from mock_kakao.tokens import bearer_token, redact
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ADMIN_PREFIX = "/_mock/"
+KAPI_PREFIXES = ("/v1/", "/v2/")
+SDK_SCRIPT_PREFIX, SDK_SCRIPT = "/kakao_js_sdk/", "/kakao.js"
 NO_HTTP_ANSWER = ("drop", "hang")
+#: what Kakao's JavaScript SDK sends to kapi and kauth (kakao-api.md, "Kakao.API.request")
+KAKAO_CORS = {
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, KA, Content-Type, Cache-Control, Pragma",
+}
+ADMIN_CORS = {
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+}
 
 logger = logging.getLogger("mock_kakao.requests")
 
@@ -52,21 +76,36 @@ def is_login_page(path: str) -> bool:
     return path == LOGIN_PAGES or path.startswith(LOGIN_PAGES + "/")
 
 
-def _cors_headers(request: web.Request) -> dict[str, str]:
-    """kapi and /oauth/token answer any origin; the admin API, loopback; login pages, none."""
-    origin = request.headers.get("Origin")
-    if not origin or is_login_page(request.path):
-        return {}
-    if is_admin(request.path) and not is_loopback_origin(origin):
-        return {}
-    methods = "GET, POST, PUT, PATCH, DELETE, OPTIONS" if is_admin(request.path) else "GET, POST"
+def is_kapi(path: str) -> bool:
+    return path.startswith(KAPI_PREFIXES)
+
+
+def is_public_script(path: str) -> bool:
+    return path == SDK_SCRIPT or path.startswith(SDK_SCRIPT_PREFIX)
+
+
+def _allow(origin: str, rules: dict[str, str]) -> dict[str, str]:
     return {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": methods,
-        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        **rules,
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     }
+
+
+def _cors_headers(request: web.Request) -> dict[str, str]:
+    """Who may read this answer; see the module docstring."""
+    origin = request.headers.get("Origin")
+    path = request.path
+    if not origin or is_login_page(path):
+        return {}
+    if is_public_script(path):
+        return {"Access-Control-Allow-Origin": "*"}
+    if is_admin(path):
+        return _allow(origin, ADMIN_CORS) if is_loopback_origin(origin) else {}
+    if is_kapi(path) or request.app[STATE].app.origin_registered(origin):
+        return _allow(origin, KAKAO_CORS)
+    return {}
 
 
 @web.middleware
@@ -81,6 +120,20 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise
     response.headers.update(headers)
     return response
+
+
+@web.middleware
+async def web_domain_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """kapi refuses a browser call from a page that is not on a registered web domain."""
+    origin = request.headers.get(hdrs.ORIGIN)
+    if (
+        origin is not None
+        and is_kapi(request.path)
+        and request.method != hdrs.METH_OPTIONS
+        and not request.app[STATE].app.origin_registered(origin)
+    ):
+        return domain_mismatched(origin).response()
+    return await handler(request)
 
 
 def forbidden_origin(request: web.Request) -> AdminError | None:

@@ -78,7 +78,7 @@ def admin_login(
     Its ``aud`` is the REST API key; for a token of another app (``app_id``), that app's key,
     so a relying party can be tested against a token minted for someone else.
     """
-    aud = state.rest_api_key
+    aud = state.app.settings.rest_api_key
     if spec.app_id is not None and spec.app_id != state.app_id:
         aud = foreign_app_key(spec.app_id)
     return idtoken.requested_login(

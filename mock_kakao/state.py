@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
 from mock_kakao import errors, pkce, strictjson
 from mock_kakao import validation as v
@@ -39,10 +38,6 @@ from mock_kakao.tokens import (
 from mock_kakao.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
 
 DEFAULT_APP_ID = 10001
-DEFAULT_REST_API_KEY = "mock-rest-api-key"
-# Any http://localhost:<port>/... or http://127.0.0.1:<port>/... is a registered redirect URI
-# unless configured otherwise, so a frontend on a desk works without setup.
-LOOPBACK_REDIRECT_HOSTS = ("localhost", "127.0.0.1")
 
 USER_FIELDS = ("id", "tokens", "faults", *PROFILE_FIELDS)
 
@@ -104,29 +99,6 @@ def load_document(path: str | Path | None) -> dict[str, Any]:
     return document
 
 
-def split_redirect_uri(uri: str) -> SplitResult | None:
-    """``uri``'s parts, or None when it has a bad port, userinfo or no host (never allowed)."""
-    try:
-        parts = urlsplit(uri)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None
-    if "@" in parts.netloc or not parts.hostname:
-        return None
-    return parts
-
-
-def prefix_covers(prefix: SplitResult | None, candidate: SplitResult) -> bool:
-    """Same scheme, host and port as a registered prefix, and a path under the prefix's."""
-    return (
-        prefix is not None
-        and candidate.scheme == prefix.scheme
-        and candidate.hostname == prefix.hostname
-        and candidate.port == prefix.port
-        and candidate.path.startswith(prefix.path)
-    )
-
-
 class FakeKakao:
     """The fake's whole state, rebuilt from the users file by :meth:`reset`."""
 
@@ -135,8 +107,6 @@ class FakeKakao:
         document: Mapping[str, Any] | None = None,
         *,
         app_id: int | None = None,
-        rest_api_key: str = DEFAULT_REST_API_KEY,
-        redirect_uri_prefixes: Iterable[str] | None = None,
         app: KakaoApp | None = None,
     ) -> None:
         self._document = v.expect_object(document or {"users": []}, "the users file")
@@ -144,10 +114,8 @@ class FakeKakao:
             self._document, "app_id", DEFAULT_APP_ID, minimum=1, maximum=v.MAX_APP_ID
         )
         self.app_id: int = app_id if app_id is not None else file_app_id
-        self.rest_api_key = rest_api_key
-        self.redirect_uri_prefixes = tuple(redirect_uri_prefixes or ())
         self.clock = Clock()
-        self.app = app or KakaoApp()  # OIDC switch, issuer, signing keys
+        self.app = app or KakaoApp()  # keys, registered URLs, OIDC switch, signing keys
         self.log = RequestLog()
         self.faults = FaultBook()
         self.users: dict[int, FakeUser] = {}
@@ -257,9 +225,14 @@ class FakeKakao:
         *,
         consent: Consent | None = None,
         oidc: OidcLogin | None = None,
+        access_ttl: int = ACCESS_TOKEN_TTL,
     ) -> AccessToken:
-        """A new grant for ``user_id`` and its first access token (admin API, file, code flow)."""
-        spec = spec or TokenSpec()
+        """A new grant for ``user_id`` and its first access token (admin API, file, code flow).
+
+        ``access_ttl``: the lifetime of the grant's access tokens (the first one's is the
+        spec's ``expires_in`` when a spec is given), which depends on the key of the login.
+        """
+        spec = spec or TokenSpec(expires_in=access_ttl)
         self.get_user(user_id)
         self._refuse_taken([spec])
         now = self.clock.now()
@@ -270,6 +243,7 @@ class FakeKakao:
             refresh_expires_at=now + spec.refresh_token_expires_in,
             consent=consent,
             oidc=oidc,
+            access_ttl=access_ttl,
         )
         self._grants[grant.refresh_token] = grant
         if grant.app_id == self.app_id:
@@ -297,9 +271,8 @@ class FakeKakao:
                 "a fixed token is already in use (every access and refresh token is unique)",
             )
 
-    def _mint(
-        self, grant: Grant, value: str | None = None, ttl: int = ACCESS_TOKEN_TTL
-    ) -> AccessToken:
+    def _mint(self, grant: Grant, value: str | None = None, ttl: int | None = None) -> AccessToken:
+        ttl = grant.access_ttl if ttl is None else ttl
         token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl)
         self._access[token.value] = token
         return token
@@ -379,6 +352,7 @@ class FakeKakao:
             redirect_uri=redirect_uri,
             consent=consent,
             expires_at=now + AUTH_CODE_TTL,
+            access_ttl=self.app.access_ttl(client_id),
             oidc=requested_login(
                 app_oidc=self.app.oidc, scope=scope, nonce=nonce, aud=client_id, now=now
             ),
@@ -388,46 +362,27 @@ class FakeKakao:
         return code
 
     def redeem_code(
-        self, value: str, *, redirect_uri: str, code_verifier: str | None = None
+        self, value: str, *, redirect_uri: str | None, code_verifier: str | None = None
     ) -> AccessToken:
-        """Exchange a code for a grant: single use, short-lived, bound to its redirect URI
-        (and to its PKCE challenge, if it had one)."""
+        """Exchange a code for a grant: single use, short-lived, bound to its PKCE challenge if
+        it had one, and to its redirect URI when one is sent (Kakao takes an exchange without
+        ``redirect_uri``: kakao-api.md, "/oauth/token without redirect_uri")."""
         code = self._codes.get(value)
         if code is None or code.expires_at <= self.clock.now() or code.user_id not in self.users:
             self._codes.pop(value, None)
             raise KauthError(
                 400, "invalid_grant", f"authorization code not found for code={value}", "KOE320"
             )
-        if code.redirect_uri != redirect_uri:
+        if redirect_uri is not None and code.redirect_uri != redirect_uri:
             raise KauthError(400, "invalid_grant", "Redirect URI mismatch.", "KOE303")
         del self._codes[value]
         pkce.check(code.pkce, code_verifier)
-        return self.issue_token(code.user_id, consent=code.consent, oidc=code.oidc)
+        return self.issue_token(
+            code.user_id, consent=code.consent, oidc=code.oidc, access_ttl=code.access_ttl
+        )
 
     # -- configuration -------------------------------------------------------------------
 
-    def redirect_uri_allowed(self, uri: str) -> bool:
-        """Whether Kakao would redirect to ``uri``: a registered prefix, else any loopback URL.
-
-        Compared by parts, not as strings: ``http://localhost:3000.evil.com/`` and
-        ``http://localhost:3000@evil.com/`` both start with ``http://localhost:3000`` and
-        both land on evil.com.
-        """
-        candidate = split_redirect_uri(uri)
-        if candidate is None:
-            return False
-        if self.redirect_uri_prefixes:
-            return any(
-                prefix_covers(split_redirect_uri(prefix), candidate)
-                for prefix in self.redirect_uri_prefixes
-            )
-        return candidate.scheme == "http" and candidate.hostname in LOOPBACK_REDIRECT_HOSTS
-
     def config_json(self) -> dict[str, Any]:
-        return {
-            "app_id": self.app_id,
-            "rest_api_key": self.rest_api_key,
-            "redirect_uri_prefixes": list(self.redirect_uri_prefixes)
-            or [f"http://{host}:*" for host in LOOPBACK_REDIRECT_HOSTS],
-            "now": self.clock.now(),
-        }
+        """``GET /_mock/config``: the app's id, keys and registered URLs, and the clock."""
+        return {"app_id": self.app_id, **self.app.settings.to_json(), "now": self.clock.now()}

@@ -17,7 +17,6 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self, Unpack
 from urllib.parse import urlencode
@@ -25,10 +24,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from mock_kakao.errors import AdminError
-from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.requestmatch import Criteria, parse_query, to_query, verdict
 from mock_kakao.server import is_loopback_host, start_server
-from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
+from mock_kakao.state import FakeKakao
 
 _NO_BODY = object()
 # Loopback only: never send the admin API through an HTTP proxy from the environment.
@@ -46,7 +45,15 @@ class MockKakaoError(Exception):
 
 
 class MockKakao:
-    """A running fake Kakao: ``url``, ``app_id``, ``client_id`` and admin helpers."""
+    """A running fake Kakao: ``url``, ``app_id``, the app's keys and admin helpers.
+
+    ``app``: the app's settings, as :class:`~mock_kakao.kakaoapp.KakaoApp` takes them
+    (``rest_api_key``, ``javascript_key``, ``admin_key``, ``native_app_key``,
+    ``client_secret``, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``, ``issuer``,
+    ``keys_file``). Those not given follow the users file's ``app`` section, then the defaults
+    (``mock-rest-api-key``, ``mock-javascript-key``, ``mock-admin-key``, no native key, no
+    client secret, loopback pages and redirect URIs, OIDC on).
+    """
 
     def __init__(
         self,
@@ -55,12 +62,8 @@ class MockKakao:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        rest_api_key: str = DEFAULT_REST_API_KEY,
-        redirect_uri_prefixes: Iterable[str] | None = None,
         allow_remote: bool = False,
-        oidc: bool | None = None,
-        issuer: str | None = None,
-        keys_file: str | Path | None = None,
+        **app: Any,
     ) -> None:
         # The admin API has no authentication: like `python -m mock_kakao --allow-remote`,
         # serving it beyond loopback must be asked for by name.
@@ -70,13 +73,7 @@ class MockKakao:
                 "loopback address: pass allow_remote=True if that is really meant"
             )
         # Built here, in the caller's thread, so a bad users file fails the caller at once.
-        self._state = FakeKakao.from_file(
-            users_file,
-            app_id=app_id,
-            rest_api_key=rest_api_key,
-            redirect_uri_prefixes=redirect_uri_prefixes,
-            app=KakaoApp(oidc=oidc, issuer=issuer, keys_file=keys_file),
-        )
+        self._state = FakeKakao.from_file(users_file, app_id=app_id, app=KakaoApp(**app))
         self._host = host
         self._port = port
         self._allow_remote = allow_remote
@@ -100,8 +97,29 @@ class MockKakao:
 
     @property
     def client_id(self) -> str:
-        """The REST API key that ``/oauth/authorize`` and ``/oauth/token`` accept."""
-        return self._state.rest_api_key
+        """The REST API key: the ``client_id`` of ``/oauth/token`` (and of a server's login)."""
+        return self._settings().rest_api_key
+
+    @property
+    def javascript_key(self) -> str:
+        """The ``Kakao.init`` key: a login's ``client_id`` for a browser (2 h tokens)."""
+        return self._settings().javascript_key
+
+    @property
+    def admin_key(self) -> str:
+        return self._settings().admin_key
+
+    @property
+    def native_app_key(self) -> str | None:
+        return self._settings().native_app_key
+
+    @property
+    def client_secret(self) -> str | None:
+        return self._settings().client_secret
+
+    def _settings(self) -> AppSettings:
+        # A frozen object the server's thread replaces whole: safe to read from any thread.
+        return self._state.app.settings
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -207,7 +225,16 @@ class MockKakao:
 
     def set_oidc(self, enabled: bool) -> None:
         """The app's OpenID Connect switch, until the next reset."""
-        self._admin("PATCH", "/_mock/app", {"oidc": enabled})
+        self.update_app(oidc=enabled)
+
+    def update_app(self, **settings: Any) -> dict[str, Any]:
+        """Change the app's settings until the next reset, e.g. ``web_domains=[...]`` or
+        ``client_secret="s"``; returns the app as ``GET /_mock/app`` shows it."""
+        return self._admin("PATCH", "/_mock/app", settings)
+
+    def config(self) -> dict[str, Any]:
+        """``GET /_mock/config``: app id, keys, registered redirect URIs and web domains."""
+        return self._admin("GET", "/_mock/config")
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""

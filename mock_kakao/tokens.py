@@ -72,6 +72,8 @@ class Grant:
     consent: Consent | None = None
     # The login an id_token describes: set when the grant came with one (refreshes mint more).
     oidc: OidcLogin | None = None
+    # Its access tokens' lifetime, refreshes included: it depends on the key the login used.
+    access_ttl: int = ACCESS_TOKEN_TTL
 
 
 @dataclass
@@ -108,6 +110,7 @@ class AuthCode:
     expires_at: float
     oidc: OidcLogin | None = None  # the exchange answers with an id_token
     pkce: Challenge | None = None  # the exchange needs the matching code_verifier
+    access_ttl: int = ACCESS_TOKEN_TTL  # by the key the authorize used (kakaoapp.py)
 
 
 @dataclass(frozen=True)

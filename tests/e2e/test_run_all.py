@@ -226,6 +226,9 @@ def test_starts_answers_on_all_three_urls_and_stops_on_sigterm(tmp_path: Path) -
     assert "Stopped" in out
     assert seconds < STOP_TIMEOUT
     assert KAKAO_TOKEN in out  # the token table
+    for key in ("REST API key mock-rest-api-key", "JavaScript key mock-javascript-key"):
+        assert key in out  # the fake app's keys, for a frontend's Kakao.init and a backend
+    assert "admin key mock-admin-key" in out and "client secret off" in out
 
 
 def test_logs_requests_at_info_without_tokens(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ async def test_stop_logs_a_part_that_fails_and_stops_the_rest(
     async def fine() -> None:
         stopped.append("fine")
 
-    running = RunningStack(StackConfig(), "k", "s", "u", None, None, [fine, failing])
+    running = RunningStack(StackConfig(), "k", "s", "u", None, None, _stoppers=[fine, failing])
     with caplog.at_level(logging.ERROR, logger="harness_ui.stack"):
         await running.stop()
     assert stopped == ["fine"]

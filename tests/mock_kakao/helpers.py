@@ -53,10 +53,12 @@ async def consent_page(
     *,
     redirect_uri: str = REDIRECT_URI,
     state: str = "s-123",
+    url: str | None = None,
     **authorize_params: str,
 ) -> str:
-    """Open the picker and pick ``user_id``, as a browser does; the consent page's HTML."""
-    url = kakao.authorize_url(redirect_uri, state=state, **authorize_params)
+    """Open the picker (``url``, else the fake's authorize URL with these parameters) and pick
+    ``user_id``, as a browser does; the consent page's HTML."""
+    url = url or kakao.authorize_url(redirect_uri, state=state, **authorize_params)
     async with http.get(url) as response:
         assert response.status == 200
         picker = await response.text()
@@ -76,15 +78,17 @@ async def pick_user(
     decision: str = "approve",
     redirect_uri: str = REDIRECT_URI,
     state: str = "s-123",
+    url: str | None = None,
     **authorize_params: str,
 ) -> Redirect:
     """Walk authorize → picker → consent → decision like a person would; returns the redirect.
 
     ``consent`` lists the ticked checkboxes (None: keep the page's defaults);
-    ``authorize_params`` go to /oauth/authorize as well (``scope``, ``nonce``, PKCE...).
+    ``authorize_params`` go to /oauth/authorize as well (``scope``, ``nonce``, PKCE...);
+    ``url``: a whole authorize URL instead, as a client library builds it.
     """
     page = await consent_page(
-        http, kakao, user_id, redirect_uri=redirect_uri, state=state, **authorize_params
+        http, kakao, user_id, redirect_uri=redirect_uri, state=state, url=url, **authorize_params
     )
     form = aiohttp.FormData(hidden_fields(page))
     if consent is None:

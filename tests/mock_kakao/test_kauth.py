@@ -15,6 +15,7 @@ from mock_kakao.kauth import (
     session_cookie,
     session_user_id,
 )
+from mock_kakao.registered import redirect_uri_allowed
 from mock_kakao.state import FakeKakao
 from mock_kakao.testing import MockKakao
 from tests.mock_kakao.helpers import (
@@ -262,15 +263,15 @@ async def test_redirect_uri_mismatch_is_koe303_and_keeps_the_code(http, kakao):
     assert (await exchange_code(http, kakao, code))[0] == 200
 
 
-async def test_bad_client_id_is_koe010(http, kakao):
+async def test_unknown_client_id_is_koe101(http, kakao):
     status, body = await token_request(
         http, kakao, grant_type="authorization_code", client_id="nope", code="x"
     )
     assert status == 401
     assert body == {
         "error": "invalid_client",
-        "error_description": "Bad client credentials",
-        "error_code": "KOE010",
+        "error_description": "Not exist client_id [nope]",
+        "error_code": "KOE101",
     }
 
 
@@ -374,7 +375,7 @@ APP_OAUTH = "https://app.example.com/oauth/"
     ],
 )
 def test_registered_prefix_needs_the_same_scheme_host_port_and_leading_path(prefix, uri, allowed):
-    assert FakeKakao(redirect_uri_prefixes=[prefix]).redirect_uri_allowed(uri) is allowed
+    assert redirect_uri_allowed(uri, [prefix]) is allowed
 
 
 @pytest.mark.parametrize(
@@ -388,7 +389,7 @@ def test_registered_prefix_needs_the_same_scheme_host_port_and_leading_path(pref
     ],
 )
 def test_default_loopback_rule_refuses_userinfo_and_lookalikes(uri):
-    assert not FakeKakao().redirect_uri_allowed(uri)
+    assert not redirect_uri_allowed(uri, [])
 
 
 async def test_a_lookalike_of_a_registered_prefix_gets_the_error_page(http):
