@@ -25,6 +25,7 @@ from harness_ui.errors import StartupError
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.kakaoapp import KakaoApp
+from mock_kakao.sdk import javascript_key
 from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
@@ -54,6 +55,8 @@ class RunningStack:
     app_id: int | None
     client_id: str | None
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
+    #: the fake's JavaScript key (``Kakao.init``); ``client_id`` is its REST API key
+    javascript_key: str | None = None
 
     async def stop(self) -> None:
         """Stop everything, even when one part fails to stop; such failures are logged."""
@@ -207,9 +210,16 @@ async def start_stack(config: StackConfig) -> RunningStack:
         stack._stoppers.append(stop_kakao)
         del unused["kakao"]  # from here on the server owns (and closes) its sockets
         stack.app_id, stack.client_id = state.app_id, state.rest_api_key
+        stack.javascript_key = javascript_key(state)
         stack._stoppers.append(await _start_service(config, unused["service"], stack))
         del unused["service"]
-        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, state.rest_api_key)
+        ui_app = create_ui_app(
+            stack.service_url,
+            stack.kakao_url,
+            state.app_id,
+            state.rest_api_key,
+            stack.javascript_key,
+        )
         stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
         del unused["ui"]
     except BaseException:
