@@ -69,6 +69,13 @@ def thrown(page: Page, script: str) -> dict[str, str]:
     return outcome
 
 
+def authorize(page: Page, lands_on: str, settings: dict[str, object]) -> dict[str, str]:
+    """Call ``Kakao.Auth.authorize(settings)``; the query of the URL it navigates to."""
+    with page.expect_navigation(url=lands_on):
+        page.evaluate("(s) => { Kakao.Auth.authorize(s).catch(() => {}); }", settings)
+    return {key: values[0] for key, values in parse_qs(urlsplit(page.url).query).items()}
+
+
 def test_the_example_signs_up_through_the_sdk_end_to_end(
     blank_page: Page, harness: RunningStack
 ) -> None:
@@ -158,38 +165,35 @@ def test_the_token_is_kept_in_session_storage_unless_persist_is_false(
     assert page.evaluate("Kakao.Auth.getAccessToken()") is None
 
 
-def test_kakao_errors_for_bad_settings_a_second_init_and_other_apis(
-    blank_page: Page, harness: RunningStack
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        (
+            "Kakao.Auth.authorize({redirectUri: location.href, success() {}})",
+            "Invalid parameter keys: success at Auth.authorize",
+        ),
+        (
+            "Kakao.Auth.authorize({redirectUri: 42})",
+            'Illegal argument for "redirectUri" in Auth.authorize',
+        ),
+        ("Kakao.init('again')", "Kakao.init: Already initialized"),
+        ("Kakao.cleanup(); Kakao.init(12345)", "Kakao.init: App key must be provided"),
+        (
+            "Kakao.API.request({url: '/v1/oidc/userinfo'})",
+            'Illegal argument for "url" in API.request',
+        ),
+        ("Kakao.API.request({data: {}})", "Missing required keys: url at API.request"),
+        (
+            "Kakao.API.request({url: '/v2/user/revoke/scopes'})",
+            "Missing required keys: scopes at API.request",
+        ),
+    ],
+)
+def test_kakao_errors_as_the_real_sdk_throws_them(
+    blank_page: Page, harness: RunningStack, script: str, message: str
 ) -> None:
     page = open_example(blank_page, harness)
-    assert thrown(page, "Kakao.Auth.authorize({redirectUri: location.href, success() {}})") == {
-        "name": "KakaoError",
-        "message": "Invalid parameter keys: success at Auth.authorize",
-    }
-    assert thrown(page, "Kakao.Auth.authorize({redirectUri: 42})") == {
-        "name": "KakaoError",
-        "message": 'Illegal argument for "redirectUri" in Auth.authorize',
-    }
-    assert thrown(page, "Kakao.init('again')") == {
-        "name": "KakaoError",
-        "message": "Kakao.init: Already initialized",
-    }
-    assert thrown(page, "Kakao.API.request({url: '/v1/oidc/userinfo'})") == {
-        "name": "KakaoError",
-        "message": 'Illegal argument for "url" in API.request',
-    }
-    assert thrown(page, "Kakao.API.request({data: {}})")["message"] == (
-        "Missing required keys: url at API.request"
-    )
-    assert thrown(page, "Kakao.API.request({url: '/v2/user/revoke/scopes'})")["message"] == (
-        "Missing required keys: scopes at API.request"
-    )
-    page.evaluate("Kakao.cleanup()")
-    assert page.evaluate("Kakao.isInitialized()") is False
-    assert thrown(page, "Kakao.init(12345)") == {
-        "name": "KakaoError",
-        "message": "Kakao.init: App key must be provided",
-    }
+    assert thrown(page, script) == {"name": "KakaoError", "message": message}
 
 
 def test_before_init_only_the_loader_is_there_and_version_follows_the_url(
@@ -218,15 +222,17 @@ def test_authorize_maps_its_settings_to_the_fakes_authorize(
     blank_page: Page, harness: RunningStack
 ) -> None:
     page = open_example(blank_page, harness)
-    with page.expect_navigation(url=f"{harness.kakao_url}/oauth/authorize?*"):
-        page.evaluate(
-            """() => { Kakao.Auth.authorize({
-                redirectUri: location.origin + '/example/callback.html', state: 's1',
-                scope: 'account_email', prompts: 'login', loginHint: 'kim.kakao@example.com',
-                nonce: 'n1', throughTalk: false}); }"""
-        )
-    query = {key: values[0] for key, values in parse_qs(urlsplit(page.url).query).items()}
-    assert query.pop("auth_tran_id").isascii() and len(query.pop("ka")) > 20
+    settings = {
+        "redirectUri": f"{harness.ui_url}/example/callback.html",
+        "state": "s1",
+        "scope": "account_email",
+        "prompts": "login",
+        "loginHint": "kim.kakao@example.com",
+        "nonce": "n1",
+        "throughTalk": False,
+    }
+    query = authorize(page, f"{harness.kakao_url}/oauth/authorize?*", settings)
+    assert len(query.pop("auth_tran_id")) == 60 and query.pop("ka").startswith("sdk/2.7.2 ")
     assert query == {
         "client_id": javascript_key(harness),
         "scope": "account_email",
@@ -246,15 +252,12 @@ def test_prompts_none_is_answered_by_the_sdk_itself_outside_kakaotalk(
     blank_page: Page, harness: RunningStack
 ) -> None:
     page = open_example(blank_page, harness)
-    with page.expect_navigation(url=f"{harness.ui_url}/example/callback.html?*"):
-        page.evaluate(
-            """() => { Kakao.Auth.authorize({redirectUri: location.origin +
-                '/example/callback.html', prompts: 'none', state: 's2'}).catch(() => {}); }"""
-        )
-    assert parse_qs(urlsplit(page.url).query) == {
-        "error": ["auto_login"],
-        "error_description": ["NOT_SUPPORTED_BROWSER"],
-        "state": ["s2"],
+    callback = f"{harness.ui_url}/example/callback.html"
+    settings = {"redirectUri": callback, "prompts": "none", "state": "s2"}
+    assert authorize(page, f"{callback}?*", settings) == {
+        "error": "auto_login",
+        "error_description": "NOT_SUPPORTED_BROWSER",
+        "state": "s2",
     }
     expect(page.get_by_test_id("error")).to_contain_text("NOT_SUPPORTED_BROWSER")
 
