@@ -11,6 +11,7 @@ from aiohttp import web
 
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
+from mock_kakao.kakaoapp import DEFAULT_JAVASCRIPT_KEY
 from mock_kakao.server import IDLE_TIMEOUT
 from mock_kakao.state import DEFAULT_REST_API_KEY
 
@@ -30,8 +31,15 @@ def main(argv: list[str] | None = None) -> None:
         default=env("HARNESS_CLIENT_ID", DEFAULT_REST_API_KEY),
         help="the fake's REST API key, for the redirect flow (default: the fake's default)",
     )
+    parser.add_argument(
+        "--javascript-key",
+        default=env("HARNESS_JAVASCRIPT_KEY", DEFAULT_JAVASCRIPT_KEY),
+        help="the fake's JavaScript key, for Kakao.init (default: the fake's default)",
+    )
     args = parser.parse_args(argv)
-    app = create_app(args.service_url, args.kakao_url, args.app_id, args.client_id)
+    app = create_app(
+        args.service_url, args.kakao_url, args.app_id, args.client_id, args.javascript_key
+    )
     web.run_app(app, host=args.host, port=args.port, print=None, keepalive_timeout=IDLE_TIMEOUT)
 
 

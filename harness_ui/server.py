@@ -2,26 +2,36 @@
 service and the fake Kakao listen (their ports are only known at start-up, so they cannot be
 baked into the page).
 
+It also serves `examples/kakao-js-sdk/` at `/example/`: a frontend written against Kakao's
+JavaScript SDK, whose `config.js` (its one place that differs from production) is served with
+this stack's URLs and keys written into it.
+
 Everything else the page does goes straight from the browser to the service and the fake, with
 CORS, exactly as a real frontend would; this server never proxies.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from logsafe import guard_parser_logs
+from mock_kakao.sdk import sdk_url
 
 STATIC_DIR = Path(__file__).parent / "static"
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "kakao-js-sdk"
+EXAMPLE_PATH = "/example/"
 
 #: The page is a developer tool that changes often; a stale cached app.js is a confusing bug.
 _NO_CACHE = {"Cache-Control": "no-store"}
 
 CONFIG_KEY = web.AppKey("harness_config", dict)
 CSP_KEY = web.AppKey("harness_csp", str)
+EXAMPLE_CONFIG_KEY = web.AppKey("example_config", str)
 
 
 def _origin(url: str) -> str:
@@ -30,13 +40,14 @@ def _origin(url: str) -> str:
 
 
 def content_security_policy(service_url: str, kakao_url: str) -> str:
-    """Only this server, the service and the fake: the page loads nothing from the internet."""
+    """Only this server, the service and the fake (its JavaScript SDK too): the pages load
+    nothing from the internet."""
     others = f"{_origin(service_url)} {_origin(kakao_url)}"
     return (
         "default-src 'self'; "
         f"connect-src 'self' {others}; "
         "img-src 'self' data:; "
-        "style-src 'self'; script-src 'self'; "
+        f"style-src 'self'; script-src 'self' {_origin(kakao_url)}; "
         f"form-action 'self' {others}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
@@ -60,21 +71,65 @@ async def _config(request: web.Request) -> web.Response:
     return web.json_response(request.app[CONFIG_KEY])
 
 
+def example_config(source: str, values: dict[str, str]) -> str:
+    """The example's `config.js` with each `const NAME = "...";` set to `values[NAME]`."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in values:
+            return match.group(0)
+        return f"{match.group(1)}{json.dumps(values[name])};"
+
+    return re.sub(r'^(const (\w+) = )"[^"\n]*";', replace, source, flags=re.MULTILINE)
+
+
+async def _example_config(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[EXAMPLE_CONFIG_KEY], content_type="text/javascript")
+
+
+async def _example_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(EXAMPLE_DIR / "index.html")
+
+
+async def _example_slash(request: web.Request) -> web.Response:
+    raise web.HTTPFound(EXAMPLE_PATH)
+
+
 def create_app(
-    service_url: str, kakao_url: str, app_id: int, client_id: str | None = None
+    service_url: str,
+    kakao_url: str,
+    app_id: int,
+    client_id: str | None = None,
+    javascript_key: str | None = None,
 ) -> web.Application:
-    """The page's app. `client_id` is the fake's REST API key, used by the redirect flow."""
+    """The page's app. `client_id` is the fake's REST API key (the code exchange) and
+    `javascript_key` its JavaScript key (`Kakao.init`, the SDK's authorize)."""
     guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
     app = web.Application(middlewares=[_headers])
     app[CONFIG_KEY] = {
         "service_url": service_url.rstrip("/"),
         "kakao_url": kakao_url.rstrip("/"),
+        "sdk_url": sdk_url(kakao_url.rstrip("/")),
         "app_id": app_id,
         "client_id": client_id,
+        "javascript_key": javascript_key,
     }
     app[CSP_KEY] = content_security_policy(service_url, kakao_url)
+    example = {
+        "KAKAO_SDK_URL": sdk_url(kakao_url.rstrip("/")),
+        "KAUTH_URL": kakao_url.rstrip("/"),
+        "SERVICE_URL": service_url.rstrip("/"),
+        "JAVASCRIPT_KEY": javascript_key or "",
+        "REST_API_KEY": client_id or "",
+    }
+    source = (EXAMPLE_DIR / "config.js").read_text(encoding="utf-8")
+    app[EXAMPLE_CONFIG_KEY] = example_config(source, example)
     app.router.add_get("/", _index)
     app.router.add_get("/callback", _index)
     app.router.add_get("/config.json", _config)
     app.router.add_static("/static/", STATIC_DIR)
+    app.router.add_get(EXAMPLE_PATH.rstrip("/"), _example_slash)
+    app.router.add_get(EXAMPLE_PATH, _example_index)
+    app.router.add_get(EXAMPLE_PATH + "config.js", _example_config)
+    app.router.add_static(EXAMPLE_PATH, EXAMPLE_DIR)
     return app

@@ -56,6 +56,8 @@ class RunningStack:
     #: the fake app's settings (all its keys), once the fake runs
     kakao_app: AppSettings | None = None
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
+    #: the fake's JavaScript key (``Kakao.init``); ``client_id`` is its REST API key
+    javascript_key: str | None = None
 
     async def stop(self) -> None:
         """Stop everything, even when one part fails to stop; such failures are logged."""
@@ -210,9 +212,16 @@ async def start_stack(config: StackConfig) -> RunningStack:
         del unused["kakao"]  # from here on the server owns (and closes) its sockets
         stack.app_id, stack.kakao_app = state.app_id, state.app.settings
         stack.client_id = state.app.settings.rest_api_key
+        stack.javascript_key = state.app.settings.javascript_key
         stack._stoppers.append(await _start_service(config, unused["service"], stack))
         del unused["service"]
-        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, stack.client_id)
+        ui_app = create_ui_app(
+            stack.service_url,
+            stack.kakao_url,
+            state.app_id,
+            stack.client_id,
+            stack.javascript_key,
+        )
         stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
         del unused["ui"]
     except BaseException:

@@ -47,6 +47,7 @@ from mock_kakao.faultplay import play
 from mock_kakao.kauth import LOGIN_PAGES
 from mock_kakao.loopback import host_header_name, is_loopback_host, is_loopback_origin
 from mock_kakao.requestlog import LoggedRequest, iso_time
+from mock_kakao.sdk import is_sdk_path
 from mock_kakao.tokens import bearer_token, redact
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -200,8 +201,9 @@ async def admin_guard_middleware(request: web.Request, handler: Handler) -> web.
 
 @web.middleware
 async def kakao_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Apply faults to a kapi/kauth request and log it; the admin API passes straight through."""
-    if is_admin(request.path) or request.method == "OPTIONS":
+    """Apply faults to a kapi/kauth request and log it; the admin API and the SDK's files (the
+    CDN, not Kakao's API) pass straight through."""
+    if is_admin(request.path) or is_sdk_path(request.path) or request.method == "OPTIONS":
         return await handler(request)
     state = request.app[STATE]
     token = bearer_token(request.headers.get("Authorization"))

@@ -1,4 +1,4 @@
-"""The HTML of kauth's pages: account picker, consent screen and error page.
+"""The HTML of kauth's pages (account picker, consent screen, error page) and the SDK page.
 
 Plain HTML forms, no JavaScript, so a person, a headless browser and a test doing plain HTTP
 can all drive them. Every control has a ``data-testid`` so tests never match on button text:
@@ -25,6 +25,8 @@ button { font: inherit; padding: .6rem 1rem; border-radius: 8px; border: 1px sol
 button.primary { background: #fee500; border-color: #fee500; }
 .users button { display: block; width: 100%; text-align: left; margin: .4rem 0; }
 .muted { color: #666; font-size: .9rem; } label { display: block; margin: .5rem 0; }
+pre { white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: .6rem; }
+th { text-align: left; padding-right: 1rem; }
 """
 
 
@@ -105,4 +107,30 @@ def error(code: str, message: str) -> str:
         f"{code} - mock_kakao",
         f'<h1>잘못된 요청 (Bad request)</h1><p><strong data-testid="error-code">{escape(code)}'
         f"</strong></p><p>{escape(message)}</p>",
+    )
+
+
+def _key_row(name: str, value: str) -> str:
+    testid = "key-" + name.lower().replace(" ", "-")
+    return (
+        f'<tr><th scope="row">{escape(name)}</th>'
+        f'<td><code data-testid="{escape(testid)}">{escape(value)}</code></td></tr>'
+    )
+
+
+def sdk(script_tag: str, base_url: str, keys: Mapping[str, str]) -> str:
+    """The fake's JavaScript SDK page: the ``<script>`` line and kauth URL to use, the keys."""
+    rows = "".join(_key_row(name, value) for name, value in keys.items())
+    return _page(
+        "Kakao JavaScript SDK - mock_kakao",
+        "<h1>JavaScript SDK v2 (fake)</h1>"
+        "<p>Replace Kakao's CDN <code>&lt;script&gt;</code> with:</p>"
+        f'<pre><code data-testid="script-tag">{escape(script_tag)}</code></pre>'
+        "<p>and the kauth base URL of your code exchange "
+        "(<code>https://kauth.kakao.com</code>) with:</p>"
+        f'<pre><code data-testid="kauth-url">{escape(base_url)}</code></pre>'
+        f'<table data-testid="keys">{rows}</table>'
+        '<p class="muted">Any 2.x version works in the path; the SDK talks to the fake it was '
+        "loaded from. The admin key is a secret: only the loopback admin API "
+        "(<code>/_mock/config</code>) shows it.</p>",
     )

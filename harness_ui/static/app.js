@@ -8,6 +8,7 @@ import { request } from "./http.js";
 import { makeKakao, pickToken } from "./kakao.js";
 import { clearLog, renderLog } from "./log.js";
 import { finishSignIn, startSignIn } from "./redirect.js";
+import { loadKakaoSdk } from "./sdk.js";
 import { makeService } from "./service.js";
 import { makeUserEditor, renderUsers } from "./users.js";
 
@@ -28,6 +29,7 @@ async function boot() {
   byTestId("service-url").textContent = config.service_url;
   byTestId("kakao-url").textContent = config.kakao_url;
   byTestId("app-id").textContent = config.app_id;
+  byTestId("sdk-page-link").href = `${config.kakao_url}/_sdk`;
 
   const kakao = makeKakao(config);
   const flow = makeFlow(makeService(config));
@@ -73,10 +75,18 @@ async function boot() {
 
   byTestId("users-refresh").addEventListener("click", loadUsers);
   byTestId("log-clear").addEventListener("click", clearLog);
-  byTestId("kakao-sign-in").addEventListener("click", () => startSignIn(kakao));
+  const signInButton = byTestId("kakao-sign-in");
+  signInButton.disabled = true;  // until the SDK is loaded
+  const sdkLoaded = loadKakaoSdk(config.sdk_url, config.javascript_key).then(
+    (sdk) => {
+      signInButton.disabled = false;
+      signInButton.addEventListener("click", () => startSignIn(sdk));
+    },
+    (error) => { redirectStatus.textContent = `${error.message}; is the fake Kakao running?`; },
+  );
 
   const faults = makeFaults(kakao, byTestId("faults-status"));
-  await Promise.all([loadUsers(), faults.load()]);
+  await Promise.all([loadUsers(), faults.load(), sdkLoaded]);
 
   const signIn = await finishSignIn(kakao);
   if (signIn?.token) {

@@ -13,14 +13,6 @@ export function makeKakao(config) {
     getFaults: () => admin("GET", "/faults"),
     putFaults: (faults) => admin("PUT", "/faults", faults),
 
-    /** Where "Sign in with Kakao" sends the browser: the fake's account picker. */
-    authorizeUrl(redirectUri, state) {
-      const query = new URLSearchParams({
-        client_id: config.client_id ?? "", redirect_uri: redirectUri, response_type: "code", state,
-      });
-      return `${base}/oauth/authorize?${query}`;
-    },
-
     /** Trade the code from the redirect for an access token, as a frontend does. */
     exchangeCode(code, redirectUri) {
       return request("POST", `${base}/oauth/token`, {

@@ -1,5 +1,7 @@
-// "Sign in with Kakao": the real redirect flow, through the fake's /oauth/authorize account
-// picker and back to /callback with ?code&state, as a frontend implements it.
+// "Sign in with Kakao": the real redirect flow, as a frontend implements it with Kakao's
+// JavaScript SDK (the fake's copy): Kakao.Auth.authorize sends the browser to the fake's
+// account picker, which comes back to /callback with ?code&state; the code is then traded for a
+// token at /oauth/token with the REST API key.
 
 const STATE_KEY = "kakao-harness-oauth-state";
 
@@ -13,10 +15,10 @@ function randomState() {
 }
 
 /** Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check). */
-export function startSignIn(kakao) {
+export function startSignIn(sdk) {
   const state = randomState();
   sessionStorage.setItem(STATE_KEY, state);
-  location.assign(kakao.authorizeUrl(redirectUri(), state));
+  sdk.Auth.authorize({ redirectUri: redirectUri(), state });
 }
 
 /**

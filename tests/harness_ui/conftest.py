@@ -54,8 +54,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(harness: RunningStack, browser: Browser) -> Iterator[Page]:
-    """The harness page, loaded and ready, in a fresh browser context; the fake reset.
+def blank_page(harness: RunningStack, browser: Browser) -> Iterator[Page]:
+    """A tab in a fresh browser context, nowhere yet; the fake reset.
 
     Page errors (uncaught exceptions) fail the test: they would be bugs in the page.
     """
@@ -65,8 +65,14 @@ def page(harness: RunningStack, browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(harness.ui_url)
-    page.wait_for_selector("body[data-ready=true]")
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(harness: RunningStack, blank_page: Page) -> Page:
+    """The harness page, loaded and ready."""
+    blank_page.goto(harness.ui_url)
+    blank_page.wait_for_selector("body[data-ready=true]")
+    return blank_page

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -94,6 +95,9 @@ def test_user_without_email_consent_must_enter_one(page: Page) -> None:
 def test_sign_in_with_kakao_runs_the_redirect_flow(page: Page, harness: RunningStack) -> None:
     page.get_by_test_id("kakao-sign-in").click()
     page.wait_for_url(f"{harness.kakao_url}/oauth/authorize*")
+    sent = parse_qs(urlsplit(page.url).query)  # by the fake's JavaScript SDK, with its JS key
+    assert sent["ka"][0].startswith("sdk/2.7.2 os/javascript sdk_type/javascript")
+    assert sent["client_id"] == [harness.javascript_key]
     page.get_by_test_id("pick-user-4000000004").click()
     page.get_by_test_id("approve").click()
 
@@ -106,6 +110,14 @@ def test_sign_in_with_kakao_runs_the_redirect_flow(page: Page, harness: RunningS
 
     page.get_by_test_id("signup-submit").click()
     expect_outcome(page, "auth-post-outcome", 201, "CREATE_ACCOUNT")
+
+
+def test_the_page_links_the_example_and_the_sdk_page(page: Page, harness: RunningStack) -> None:
+    page.get_by_test_id("sdk-page-link").click()
+    expect(page.get_by_test_id("key-javascript-key")).to_have_text(harness.javascript_key)
+    page.go_back()
+    page.get_by_test_id("example-link").click()
+    expect(page.get_by_test_id("kakao-login")).to_be_visible()
 
 
 def test_redirect_with_a_forged_state_is_refused(page: Page, harness: RunningStack) -> None:

@@ -3,7 +3,9 @@ and the page's server (over a real socket, no browser)."""
 
 from __future__ import annotations
 
+import contextlib
 import stat
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -12,7 +14,7 @@ from aiohttp import web
 from harness_ui.config import config_from_args, parse_args
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.runner import should_open_browser
-from harness_ui.server import create_app
+from harness_ui.server import EXAMPLE_DIR, create_app
 from harness_ui.smoke import CaseResult, format_table
 from harness_ui.stack import page_origins, url_for
 
@@ -73,8 +75,10 @@ def test_smoke_table_lines_up_and_marks_failures() -> None:
     assert table[0].index("expected") == table[2].index("201 CREATE_ACCOUNT")
 
 
-async def test_page_server_serves_config_and_static_files_with_a_strict_csp() -> None:
-    app = create_app("http://127.0.0.1:8000/", "http://127.0.0.1:8001", 10001, "key")
+@contextlib.asynccontextmanager
+async def page_server() -> AsyncIterator[aiohttp.ClientSession]:
+    """The page's server on a free port (fake at :8001, service at :8000), and a client."""
+    app = create_app("http://127.0.0.1:8000/", "http://127.0.0.1:8001", 10001, "key", "js-key")
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -82,21 +86,52 @@ async def test_page_server_serves_config_and_static_files_with_a_strict_csp() ->
     port = runner.addresses[0][1]
     try:
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
-            async with session.get("/config.json") as response:
-                assert await response.json() == {
-                    "service_url": "http://127.0.0.1:8000",
-                    "kakao_url": "http://127.0.0.1:8001",
-                    "app_id": 10001,
-                    "client_id": "key",
-                }
-            for path in ("/", "/callback"):
-                async with session.get(path) as response:
-                    assert response.status == 200
-                    assert 'data-testid="kakao-sign-in"' in await response.text()
-                    csp = response.headers["Content-Security-Policy"]
-                    assert "connect-src 'self' http://127.0.0.1:8000 http://127.0.0.1:8001" in csp
-            async with session.get("/static/app.js") as response:
-                assert response.status == 200
-                assert "javascript" in response.content_type
+            yield session
     finally:
         await runner.cleanup()
+
+
+async def test_page_server_serves_config_and_static_files_with_a_strict_csp() -> None:
+    async with page_server() as session:
+        async with session.get("/config.json") as response:
+            assert await response.json() == {
+                "service_url": "http://127.0.0.1:8000",
+                "kakao_url": "http://127.0.0.1:8001",
+                "sdk_url": "http://127.0.0.1:8001/kakao_js_sdk/2.7.2/kakao.min.js",
+                "app_id": 10001,
+                "client_id": "key",
+                "javascript_key": "js-key",
+            }
+        for path in ("/", "/callback"):
+            async with session.get(path) as response:
+                assert response.status == 200
+                assert 'data-testid="kakao-sign-in"' in await response.text()
+                csp = response.headers["Content-Security-Policy"]
+                assert "connect-src 'self' http://127.0.0.1:8000 http://127.0.0.1:8001" in csp
+                assert "script-src 'self' http://127.0.0.1:8001;" in csp  # the SDK
+        async with session.get("/static/app.js") as response:
+            assert response.status == 200
+            assert "javascript" in response.content_type
+
+
+async def test_the_example_is_served_with_this_stacks_urls_and_keys_in_its_config() -> None:
+    checked_in = (EXAMPLE_DIR / "config.js").read_text(encoding="utf-8").splitlines()
+    async with page_server() as session:
+        async with session.get("/example", allow_redirects=False) as response:
+            assert (response.status, response.headers["Location"]) == (302, "/example/")
+        async with session.get("/example/") as response:
+            assert 'data-testid="kakao-login"' in await response.text()
+            assert (
+                "script-src 'self' http://127.0.0.1:8001;"
+                in response.headers["Content-Security-Policy"]
+            )
+        async with session.get("/example/app.js") as response:
+            assert "Kakao.Auth.authorize" in await response.text()
+        async with session.get("/example/config.js") as response:
+            assert "javascript" in response.content_type
+            served = (await response.text()).splitlines()
+    changed = {a: b for a, b in zip(checked_in, served, strict=True) if a != b}
+    assert sorted(changed.values()) == [
+        'const JAVASCRIPT_KEY = "js-key";',
+        'const REST_API_KEY = "key";',
+    ]  # the URLs in the file are already those of this test's fake and service
