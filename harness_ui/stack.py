@@ -159,10 +159,10 @@ async def _start_service(
             os.environ,
             kakao_api_url=stack.kakao_url,
             kakao_app_id=stack.app_id,
-            # id_tokens: the fake's JWKS, its pinned issuer, and its app key as their audience
+            # id_tokens: the fake's JWKS, its pinned issuer, and its app's keys as their audience
             kakao_auth_url=stack.kakao_url,
             kakao_issuer=stack.kakao_url,
-            kakao_app_keys=(stack.client_id,),
+            kakao_app_keys=stack.kakao_app.login_keys if stack.kakao_app else (),
             database_url=config.effective_database_url,
             secret_key=os.environ.get("SECRET_KEY")
             or load_or_create_secret(config.secret_key_path),

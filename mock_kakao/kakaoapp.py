@@ -85,6 +85,12 @@ class AppSettings:
                     )
         return self
 
+    @property
+    def login_keys(self) -> tuple[str, ...]:
+        """The keys a login can authorize with, so an id_token's ``aud`` is one of them."""
+        keys = (self.rest_api_key, self.javascript_key, self.native_app_key)
+        return tuple(key for key in keys if key is not None)
+
     def to_json(self) -> dict[str, Any]:
         """Every setting, the unconfigured lists shown as the loopback rule they mean."""
         body = asdict(self)
