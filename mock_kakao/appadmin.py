@@ -15,6 +15,9 @@ from mock_kakao.oidc import base_url_of
 
 routes = web.RouteTableDef()
 
+#: what ``POST /_mock/keys/rotate`` takes
+ROTATE_FIELDS = ("keep_old_seconds",)
+
 
 @routes.get("/_mock/app")
 async def get_app(request: web.Request) -> web.Response:
@@ -42,7 +45,7 @@ async def rotate_keys(request: web.Request) -> web.Response:
     """A new signing key; the old one stays in the JWKS for ``keep_old_seconds`` (fake clock)."""
     state = request.app[STATE]
     body = v.expect_object(await read_json(request, {}), "the body")
-    v.reject_unknown(body, ("keep_old_seconds",), "rotate request")
+    v.reject_unknown(body, ROTATE_FIELDS, "rotate request")
     keep = v.get_int(
         body, "keep_old_seconds", DEFAULT_KEEP_OLD_SECONDS, minimum=0, maximum=MAX_KEEP_OLD_SECONDS
     )

@@ -272,3 +272,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "since": _parse_since,
     "limit": lambda text: _parse_int(text, "limit", 1, MAX_ENTRIES),
 }
+#: the query parameters ``GET /_mock/requests`` takes (its OpenAPI document must name each)
+QUERY_FIELDS = tuple(_PARSERS)

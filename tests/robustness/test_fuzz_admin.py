@@ -5,8 +5,13 @@ The document (mock_kakao/admin_openapi.yaml) is the one the fake serves at
 (positive) and cases that break the document (negative) go to every operation; no answer may
 be a 5xx, and every answer must conform to the document (Schemathesis's checks and
 tests.robustness.contract's). Half of the valid cases for a `{user_id}` operation are aimed at
-a user that exists, so generated bodies reach real users' tokens, not only 404s. The state is
-reset between operations, and at the end it must still reset and serve kapi.
+a user that exists, so generated bodies reach real users' tokens, not only 404s. After each
+operation the fake must still serve ordinary use (a token, an id_token that verifies, kapi),
+then reset, whatever the operation did (a moved clock, rotated keys, OIDC switched off).
+
+The document cannot drift from the code unnoticed: every route the fake serves under
+`/_mock/` must be one of its operations (and the reverse), and the fields it names must be
+the ones the code takes.
 
 Bounded and deterministic, as test_fuzz.py: `derandomize=True`, a fixed number of examples.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -24,9 +30,11 @@ from hypothesis import given
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
-from mock_kakao import admin, users
+from mock_kakao import admin, appadmin, idtoken, kakaoapp, requestlog, requestmatch, users
+from mock_kakao.app import create_app
 from mock_kakao.faults import FAULT_FIELDS
-from mock_kakao.state import USER_FIELDS
+from mock_kakao.middleware import is_admin
+from mock_kakao.state import USER_FIELDS, FakeKakao
 from mock_kakao.testing import MockKakao
 from mock_kakao.tokens import TOKEN_SPEC_FIELDS
 from tests.robustness.contract import Contract
@@ -36,8 +44,12 @@ ADMIN_SPEC = admin.OPENAPI_PATH
 #: examples per operation and mode (operations that take nothing from the client get fewer)
 EXAMPLES_WITH_INPUT = 100
 EXAMPLES_WITHOUT_INPUT = 20
+#: valid cases here each generate a 2048-bit RSA key: a few show that rotation holds up under
+#: generated input, a hundred would spend most of the fuzz generating keys
+FEWER_VALID_EXAMPLES = {"POST /_mock/keys/rotate": 8}
 BUNDLED_IDS = [4000000001 + n for n in range(8)]
 PROBE_ID = 4999999999
+PROBE_NONCE = "probe-nonce"
 
 
 @pytest.fixture
@@ -48,7 +60,16 @@ def own_fake() -> Iterator[MockKakao]:
 
 
 def _takes_input(operation: schemathesis.APIOperation) -> bool:
-    return bool(operation.body or operation.path_parameters)
+    return bool(operation.body or operation.path_parameters or operation.query)
+
+
+def _examples(operation: schemathesis.APIOperation, mode: GenerationMode) -> int:
+    if not _takes_input(operation):
+        return EXAMPLES_WITHOUT_INPUT
+    if mode is GenerationMode.POSITIVE:
+        label = f"{operation.method.upper()} {operation.path}"
+        return FEWER_VALID_EXAMPLES.get(label, EXAMPLES_WITH_INPUT)
+    return EXAMPLES_WITH_INPUT
 
 
 def _aim_at_live_users(case: schemathesis.Case, turn: int) -> None:
@@ -57,10 +78,9 @@ def _aim_at_live_users(case: schemathesis.Case, turn: int) -> None:
 
 
 def run(fuzzer: Fuzzer, operation: schemathesis.APIOperation, mode: GenerationMode) -> None:
-    examples = EXAMPLES_WITH_INPUT if _takes_input(operation) else EXAMPLES_WITHOUT_INPUT
     turns = itertools.count()
 
-    @_bounded(examples)
+    @_bounded(_examples(operation, mode))
     @given(case=operation.as_strategy(generation_mode=mode))
     def each(case: schemathesis.Case) -> None:
         if mode is GenerationMode.POSITIVE:
@@ -72,19 +92,29 @@ def run(fuzzer: Fuzzer, operation: schemathesis.APIOperation, mode: GenerationMo
 
 
 def the_fake_still_works(http: requests.Session, url: str) -> None:
-    """Whatever the fuzz left behind (a moved clock, odd users), ordinary use still works:
-    listing, creating, a token and a kapi call with it, the log, then a reset."""
+    """Whatever the fuzz left behind (a moved clock, odd users, rotated keys, OIDC off),
+    ordinary use still works: listing, creating, a token with an id_token, a kapi call with
+    the one and tokeninfo with the other, the log; then a reset brings the app back."""
     http.delete(url + "/_mock/faults", timeout=10)  # a generated `hang` would stall the kapi call
     answers = [http.get(url + "/_mock/users", timeout=10)]
     answers.append(http.post(url + "/_mock/users", json={"id": PROBE_ID}, timeout=10))
-    answers.append(http.post(f"{url}/_mock/users/{PROBE_ID}/tokens", json={}, timeout=10))
-    token = answers[-1].json().get("access_token", "none")
-    me = http.get(url + "/v2/user/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    answers += [me, http.get(url + "/_mock/requests", timeout=10)]
+    login = {"scope": "openid", "nonce": PROBE_NONCE}
+    answers.append(http.post(f"{url}/_mock/users/{PROBE_ID}/tokens", json=login, timeout=10))
+    issued = answers[-1].json()
+    bearer = {"Authorization": f"Bearer {issued.get('access_token', 'none')}"}
+    me = http.get(url + "/v2/user/me", headers=bearer, timeout=10)
+    id_token = {"id_token": issued.get("id_token", "none")}
+    info = http.post(url + "/oauth/tokeninfo", data=id_token, timeout=10)
+    answers += [me, info, http.get(url + "/_mock/requests", timeout=10)]
     answers.append(http.post(url + "/_mock/reset", timeout=10))
+    app = http.get(url + "/_mock/app", timeout=10)
+    answers.append(app)
     failed = [(a.request.method, a.request.path_url, a.status_code) for a in answers]
     assert all(a.status_code < 500 for a in answers), failed
-    assert (me.status_code, answers[-1].status_code) == (200, 200), failed
+    assert [a.status_code for a in (me, info, answers[-2], app)] == [200] * 4, failed
+    assert (info.json()["sub"], info.json()["nonce"]) == (str(PROBE_ID), PROBE_NONCE)
+    assert app.json()["oidc"] is True  # the users file's switch, whatever PATCH set
+    assert [key["current"] for key in app.json()["keys"]] == [True]  # replaced keys gone
 
 
 def fuzz_the_admin_api(url: str) -> Fuzzer:
@@ -109,13 +139,59 @@ def test_the_admin_document_is_valid_openapi_and_served() -> None:
     assert served.text == ADMIN_SPEC.read_text("utf-8")
 
 
+def _body_schema(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    return document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+
 def test_the_admin_document_names_the_fields_the_code_takes() -> None:
     """A field added to the code must be added to the document (or the fuzz misleads)."""
-    schemas = yaml.safe_load(ADMIN_SPEC.read_text("utf-8"))["components"]["schemas"]
-    assert set(schemas["TokenRequest"]["properties"]) == set(TOKEN_SPEC_FIELDS)
+    document = yaml.safe_load(ADMIN_SPEC.read_text("utf-8"))
+    schemas = document["components"]["schemas"]
+    token_request = schemas["TokenRequest"]["properties"]
+    assert set(schemas["TokenSpec"]["properties"]) == set(TOKEN_SPEC_FIELDS)
+    assert set(token_request) == set(TOKEN_SPEC_FIELDS) | set(idtoken.TOKEN_REQUEST_FIELDS)
     assert set(schemas["Fault"]["properties"]) == set(FAULT_FIELDS)
     assert set(schemas["NewUser"]["properties"]) == set(USER_FIELDS)
     assert set(schemas["Profile"]["properties"]) == set(users.PROFILE_FIELDS)
+    assert set(schemas["AppChange"]["properties"]) == set(kakaoapp.APP_FIELDS)
+    assert _body_schema(document, "patch", "/_mock/app") == {
+        "$ref": "#/components/schemas/AppChange"
+    }
+    rotate = _body_schema(document, "post", "/_mock/keys/rotate")["properties"]
+    assert set(rotate) == set(appadmin.ROTATE_FIELDS)
+    filters = {
+        p["name"]: p["schema"] for p in document["paths"]["/_mock/requests"]["get"]["parameters"]
+    }
+    assert set(filters) == set(requestmatch.QUERY_FIELDS)
+    # the bounds the code enforces, where the document states them as numbers
+    assert token_request["nonce"]["maxLength"] == idtoken.MAX_NONCE_CHARS
+    assert rotate["keep_old_seconds"]["maximum"] == kakaoapp.MAX_KEEP_OLD_SECONDS
+    assert rotate["keep_old_seconds"]["default"] == kakaoapp.DEFAULT_KEEP_OLD_SECONDS
+    assert filters["limit"]["maximum"] == requestlog.MAX_ENTRIES
+
+
+def served_admin_operations() -> set[str]:
+    """`METHOD /path` of every route the fake's application serves under `/_mock/` (but the
+    HEAD aiohttp adds beside each GET)."""
+    routes = {
+        (route.method, route.resource.canonical)
+        for route in create_app(FakeKakao()).router.routes()
+        if route.resource is not None and is_admin(route.resource.canonical)
+    }
+    return {
+        f"{method} {path}"
+        for method, path in routes
+        if not (method == "HEAD" and ("GET", path) in routes)
+    }
+
+
+def test_the_admin_document_lists_every_admin_route_the_fake_serves() -> None:
+    """A route added under /_mock/ must be documented (and fuzzed); a documented one, served."""
+    document = Contract.load(ADMIN_SPEC.read_text("utf-8"))
+    documented = {f"{method} {path}" for method, path, _ in document.operations()}
+    served = served_admin_operations()
+    assert not served - documented, f"served but not in {ADMIN_SPEC.name}: {served - documented}"
+    assert not documented - served, f"in {ADMIN_SPEC.name} but not served: {documented - served}"
 
 
 def test_fuzz_every_admin_operation(own_fake: MockKakao) -> None:
