@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class RunningStack:
     ui_url: str
     app_id: int | None
     client_id: str | None
+    #: the service's ADMIN_TOKEN, new each run; only the page gets it (never printed or logged)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
 
     async def stop(self) -> None:
@@ -145,7 +148,8 @@ async def _start_kakao(
 async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
-    """The service, pointed at the fake and open (CORS) to the page. Other service settings
+    """The service, pointed at the fake and open (CORS) to the page, whose admin token it takes
+    (the admin API, for the page's Accounts panel). Other service settings
     (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
     still come from the environment."""
     try:
@@ -157,6 +161,7 @@ async def _start_service(
             secret_key=os.environ.get("SECRET_KEY")
             or load_or_create_secret(config.secret_key_path),
             cors_origins=page_origins(stack.ui_url),
+            admin_token=stack.admin_token,
             host=config.host,
             port=ports.bound_port(sockets),
         )
@@ -198,7 +203,14 @@ async def start_stack(config: StackConfig) -> RunningStack:
         stack.app_id, stack.client_id = state.app_id, state.rest_api_key
         stack._stoppers.append(await _start_service(config, unused["service"], stack))
         del unused["service"]
-        ui_app = create_ui_app(stack.service_url, stack.kakao_url, state.app_id, state.rest_api_key)
+        ui_app = create_ui_app(
+            stack.service_url,
+            stack.kakao_url,
+            state.app_id,
+            state.rest_api_key,
+            admin_token=stack.admin_token,
+            allow_remote=config.allow_remote,
+        )
         stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
         del unused["ui"]
     except BaseException:

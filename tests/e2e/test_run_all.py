@@ -260,3 +260,33 @@ def test_accounts_and_tokens_survive_a_restart(tmp_path: Path) -> None:
         assert status == 200, body
         assert body["result"]["kakao_id"] == 4000000001
         assert run.stop(signal.SIGTERM)[0] == 0
+
+
+def test_the_admin_token_is_new_each_run_opens_the_accounts_and_is_never_printed(
+    tmp_path: Path,
+) -> None:
+    """run_all.py hands the service's ADMIN_TOKEN to the page (in /config.json) and nowhere else."""
+    tokens = []
+    for _run in range(2):
+        with run_all(tmp_path) as run:
+            urls = run.urls
+            _, config = http("GET", f"{urls['ui']}/config.json")
+            admin_token = config["admin_token"]
+            tokens.append(admin_token)
+            assert len(admin_token) >= 32
+            status, _ = http("POST", f"{urls['service']}/auth/kakao", SIGN_UP, bearer(KAKAO_TOKEN))
+            assert status in (200, 201)
+            status, page = http(
+                "GET", f"{urls['service']}/admin/accounts", headers=bearer(admin_token)
+            )
+            assert status == 200 and page["result"][0]["kakao_id"] == SIGN_UP["kakao_id"]
+            status, refused = http(
+                "GET", f"{urls['service']}/admin/accounts", headers=bearer("x" * 40)
+            )
+            assert (status, refused) == (401, {"message": "INVALID_ADMIN_TOKEN"})
+            forbidden = {"Sec-Fetch-Site": "cross-site"}
+            assert http("GET", f"{urls['ui']}/config.json", headers=forbidden)[0] == 403
+            code, out, _seconds = run.stop(signal.SIGTERM)
+            assert code == 0
+            assert admin_token not in out and admin_token not in run.stderr
+    assert tokens[0] != tokens[1]
