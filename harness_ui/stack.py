@@ -53,9 +53,9 @@ class RunningStack:
     ui_url: str
     app_id: int | None
     client_id: str | None
+    _stoppers: list[Stopper] = field(default_factory=list, repr=False)
     #: the service's ADMIN_TOKEN, new each run; only the page gets it (never printed or logged)
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
-    _stoppers: list[Stopper] = field(default_factory=list, repr=False)
 
     async def stop(self) -> None:
         """Stop everything, even when one part fails to stop; such failures are logged."""
@@ -105,12 +105,19 @@ def check_host(config: StackConfig) -> None:
 
 
 def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
-    """All three ports or none: a busy third port must not leave the first two bound."""
+    """All three ports or none: a busy third port must not leave the first two bound. Every
+    port that cannot be had is named, so one attempt tells a person all they must change."""
     wanted = {"kakao": config.kakao_port, "service": config.service_port, "ui": config.ui_port}
     bound: dict[str, list[socket.socket]] = {}
+    refused: list[ports.PortUnavailableError] = []
     try:
         for name, port in wanted.items():
-            bound[name] = ports.bind(config.host, port, PORT_FLAGS[name])
+            try:
+                bound[name] = ports.bind(config.host, port, PORT_FLAGS[name])
+            except ports.PortUnavailableError as error:
+                refused.append(error)
+        if refused:
+            raise ports.all_unavailable(refused)
     except BaseException:
         for sockets in bound.values():
             ports.close_all(sockets)
