@@ -9,19 +9,21 @@ The logic lives in `harness_ui` (cli, stack, runner, smoke); this file is the en
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
+from typing import NoReturn
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python run_all.py` and the `kakao-login-harness` console script."""
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of `python run_all.py` and the `kakao-login-harness` console script; ends
+    the process (see harness_ui.runner.exit_now)."""
     started = time.monotonic()
     # Imported here, not at the top, so the "ready in" time includes loading the three parts.
     from harness_ui.cli import run
+    from harness_ui.runner import exit_now
 
-    return run(argv, started)
+    exit_now(run(argv, started))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

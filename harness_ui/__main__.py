@@ -6,39 +6,98 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 
 from aiohttp import web
 
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
-from mock_kakao.kakaoapp import DEFAULT_JAVASCRIPT_KEY
+from mock_kakao.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
 from mock_kakao.server import IDLE_TIMEOUT
-from mock_kakao.state import DEFAULT_REST_API_KEY
+
+#: (flag, environment variable, default, type, metavar, help); flag beats variable beats default
+OPTIONS: tuple[tuple[str, str, object, type, str, str], ...] = (
+    ("--host", "HARNESS_HOST", "127.0.0.1", str, "HOST", "address the page's server binds to"),
+    ("--port", "HARNESS_UI_PORT", 8002, int, "PORT", "the page's port"),
+    (
+        "--service-url",
+        "HARNESS_SERVICE_URL",
+        "http://127.0.0.1:8000",
+        str,
+        "URL",
+        "where the service answers (python -m service); its CORS_ORIGINS must name this page",
+    ),
+    (
+        "--kakao-url",
+        "HARNESS_KAKAO_URL",
+        "http://127.0.0.1:8001",
+        str,
+        "URL",
+        "where the fake Kakao answers (python -m mock_kakao)",
+    ),
+    (
+        "--app-id",
+        "HARNESS_APP_ID",
+        DEFAULT_APP_ID,
+        int,
+        "ID",
+        "the fake's app id, whose tokens the page picks",
+    ),
+    (
+        "--client-id",
+        "HARNESS_CLIENT_ID",
+        DEFAULT_REST_API_KEY,
+        str,
+        "KEY",
+        "the fake's REST API key, for the redirect flow's code exchange",
+    ),
+    (
+        "--javascript-key",
+        "HARNESS_JAVASCRIPT_KEY",
+        DEFAULT_JAVASCRIPT_KEY,
+        str,
+        "KEY",
+        "the fake's JavaScript key, for Kakao.init and the SDK's authorize",
+    ),
+    (
+        "--admin-token",
+        "HARNESS_ADMIN_TOKEN",
+        None,
+        str,
+        "TOKEN",
+        "the service's ADMIN_TOKEN, for the Service accounts panel (default: none, panel off; "
+        "prefer the variable, a flag shows in ps)",
+    ),
+)
+
+
+def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
+    """Every option with its help, its environment variable and its default, in `--help`."""
+    parser = argparse.ArgumentParser(prog="python -m harness_ui", description=__doc__)
+    for flag, env, default, type_, metavar, help_ in OPTIONS:
+        raw = environ.get(env)
+        value = default if raw is None or raw == "" else raw
+        shown = "" if default is None else f"; default {default}"
+        parser.add_argument(
+            flag,
+            dest=flag.removeprefix("--").replace("-", "_"),
+            type=type_,
+            default=value,
+            metavar=metavar,
+            help=f"{help_} [env {env}{shown}]",
+        )
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    env = os.environ.get
-    parser = argparse.ArgumentParser(prog="python -m harness_ui", description=__doc__)
-    parser.add_argument("--host", default=env("HARNESS_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(env("HARNESS_UI_PORT", "8002")))
-    parser.add_argument(
-        "--service-url", default=env("HARNESS_SERVICE_URL", "http://127.0.0.1:8000")
-    )
-    parser.add_argument("--kakao-url", default=env("HARNESS_KAKAO_URL", "http://127.0.0.1:8001"))
-    parser.add_argument("--app-id", type=int, default=int(env("HARNESS_APP_ID", DEFAULT_APP_ID)))
-    parser.add_argument(
-        "--client-id",
-        default=env("HARNESS_CLIENT_ID", DEFAULT_REST_API_KEY),
-        help="the fake's REST API key, for the redirect flow (default: the fake's default)",
-    )
-    parser.add_argument(
-        "--javascript-key",
-        default=env("HARNESS_JAVASCRIPT_KEY", DEFAULT_JAVASCRIPT_KEY),
-        help="the fake's JavaScript key, for Kakao.init (default: the fake's default)",
-    )
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     app = create_app(
-        args.service_url, args.kakao_url, args.app_id, args.client_id, args.javascript_key
+        args.service_url,
+        args.kakao_url,
+        args.app_id,
+        args.client_id,
+        args.javascript_key,
+        admin_token=args.admin_token,
     )
     web.run_app(app, host=args.host, port=args.port, print=None, keepalive_timeout=IDLE_TIMEOUT)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,9 +162,15 @@ def _env_default(option: Option, environ: Mapping[str, str]) -> object:
         raise StartupError(message) from None
 
 
+def program_name(argv0: str | None = None) -> str:
+    """What the person typed: `kakao-login-harness` once installed, else `run_all.py`."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return name if name in ("kakao-login-harness", "run_all.py") else "run_all.py"
+
+
 def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="run_all.py",
+        prog=program_name(),
         description="Fake Kakao + service + harness page in one process, for local development.",
     )
     for option in OPTIONS:

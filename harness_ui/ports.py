@@ -25,10 +25,19 @@ class PortUnavailableError(StartupError):
     """We cannot listen where we were asked to; `str()` is the one-line message for the user."""
 
     def __init__(self, host: str, port: int, flag: str, template: str) -> None:
-        reason = template.format(host=host, port=port, flag=flag)
-        super().__init__(f"run_all: cannot listen on {host}:{port} ({flag}): {reason}")
+        self.reason = f"cannot listen on {host}:{port} ({flag}): " + template.format(
+            host=host, port=port, flag=flag
+        )
+        super().__init__(f"run_all: {self.reason}")
         self.port = port
         self.flag = flag
+
+
+def all_unavailable(errors: list[PortUnavailableError]) -> StartupError:
+    """One error naming every port that could not be had (the one error itself if alone)."""
+    if len(errors) == 1:
+        return errors[0]
+    return StartupError("run_all: " + "; ".join(error.reason for error in errors))
 
 
 def bind(host: str, port: int, flag: str) -> list[socket.socket]:

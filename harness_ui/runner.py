@@ -7,13 +7,14 @@ frontend developer wants is a token to paste into their own app or a curl comman
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
 import time
 import webbrowser
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 from sqlalchemy.engine import make_url
@@ -100,23 +101,31 @@ def banner(stack: RunningStack, users: list[dict[str, Any]], ready_seconds: floa
     return "\n".join(lines)
 
 
-def _stop_on_signals() -> tuple[asyncio.Event, Callable[[], None]]:
+def _stop_on_signals() -> tuple[asyncio.Event, list[float], Callable[[], None]]:
     """An event set by SIGINT (Ctrl-C) or SIGTERM, handled in the loop so shutdown is orderly.
 
     Installed before start-up, so a signal that arrives while starting still stops cleanly.
-    Returns the event and a function that removes the handlers again.
+    Returns the event, the `time.monotonic()` of the first signal (once one came), and a
+    function that removes the handlers again.
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    signalled: list[float] = []
+
+    def on_signal() -> None:
+        if not signalled:
+            signalled.append(time.monotonic())
+        stop.set()
+
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
 
     def remove() -> None:
         for sig in signals:
             loop.remove_signal_handler(sig)
 
-    return stop, remove
+    return stop, signalled, remove
 
 
 async def serve(
@@ -131,7 +140,7 @@ async def serve(
     the imports too: that is what a person waits for.
     """
     started = time.monotonic() if started is None else started
-    stop, remove_handlers = _stop_on_signals()
+    stop, signalled, remove_handlers = _stop_on_signals()
     try:
         stack = await start_stack(config)
         try:
@@ -143,9 +152,24 @@ async def serve(
                 await loop.run_in_executor(None, webbrowser.open, stack.ui_url)
             await stop.wait()
         finally:
-            stopping = time.monotonic()
+            stopping = signalled[0] if signalled else time.monotonic()
             await stack.stop()
     finally:
         remove_handlers()
+    # From the signal on; run_all.main exits right after (see exit_now), so this is the time
+    # a person waits for the prompt back.
     out(f"Stopped in {time.monotonic() - stopping:.2f} s.")
     return 0
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process at once, its output flushed, skipping the interpreter's teardown.
+
+    Everything is stopped and closed by now (servers, database, files); what is left is
+    Python freeing every module's objects one by one, which took 1.2-1.9 s after "Stopped in
+    0.01 s" was printed (SQLAlchemy, Alembic, cryptography, aiohttp and Tornado loaded).
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

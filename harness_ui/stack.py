@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class RunningStack:
     _stoppers: list[Stopper] = field(default_factory=list, repr=False)
     #: the fake's JavaScript key (``Kakao.init``); ``client_id`` is its REST API key
     javascript_key: str | None = None
+    #: the service's ADMIN_TOKEN, new each run; only the page gets it (never printed or logged)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     async def stop(self) -> None:
         """Stop everything, even when one part fails to stop; such failures are logged."""
@@ -107,12 +110,19 @@ def check_host(config: StackConfig) -> None:
 
 
 def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
-    """All three ports or none: a busy third port must not leave the first two bound."""
+    """All three ports or none: a busy third port must not leave the first two bound. Every
+    port that cannot be had is named, so one attempt tells a person all they must change."""
     wanted = {"kakao": config.kakao_port, "service": config.service_port, "ui": config.ui_port}
     bound: dict[str, list[socket.socket]] = {}
+    refused: list[ports.PortUnavailableError] = []
     try:
         for name, port in wanted.items():
-            bound[name] = ports.bind(config.host, port, PORT_FLAGS[name])
+            try:
+                bound[name] = ports.bind(config.host, port, PORT_FLAGS[name])
+            except ports.PortUnavailableError as error:
+                refused.append(error)
+        if refused:
+            raise ports.all_unavailable(refused)
     except BaseException:
         for sockets in bound.values():
             ports.close_all(sockets)
@@ -151,7 +161,8 @@ async def _start_service(
     config: StackConfig, sockets: list[socket.socket], stack: RunningStack
 ) -> Stopper:
     """The service, pointed at the fake (kapi, and kauth's keys for id_tokens) and open (CORS)
-    to the page. Other service settings
+    to the page, whose admin token it takes (the admin API, for the page's Accounts panel).
+    Other service settings
     (KAKAO_TIMEOUT, JWT_TTL, JWT_ISSUER, SECRET_KEY, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT) may
     still come from the environment."""
     try:
@@ -167,6 +178,7 @@ async def _start_service(
             secret_key=os.environ.get("SECRET_KEY")
             or load_or_create_secret(config.secret_key_path),
             cors_origins=page_origins(stack.ui_url),
+            admin_token=stack.admin_token,
             host=config.host,
             port=ports.bound_port(sockets),
         )
@@ -221,6 +233,8 @@ async def start_stack(config: StackConfig) -> RunningStack:
             state.app_id,
             stack.client_id,
             stack.javascript_key,
+            admin_token=stack.admin_token,
+            allow_remote=config.allow_remote,
         )
         stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
         del unused["ui"]

@@ -8,6 +8,8 @@ or unlinking revokes grants, so all of their tokens stop working together.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import secrets
 from collections.abc import Mapping
@@ -44,11 +46,24 @@ def new_secret() -> str:
     return secrets.token_urlsafe(40)[:54]
 
 
+#: keys the fingerprints `redact` shows; new each process, so a log excerpt cannot be used to
+#: confirm a guessed token (the bundled ones are easy to guess) by hashing it
+_FINGERPRINT_KEY = secrets.token_bytes(32)
+FINGERPRINT_HEX_DIGITS = 6
+
+
 def redact(token: str | None) -> str | None:
-    """The only form in which a token may leave the process outside the admin API."""
+    """The only form in which a token may leave the process outside the admin API.
+
+    A short prefix (what kind of token) and a keyed fingerprint (which one): every bundled
+    token starts `mock-t`, so the prefix alone could not tell them apart. The fingerprint is
+    an HMAC under a per-process key, cut to 24 bits: the same token shows the same way for
+    the life of the process, and it gives away nothing of the token.
+    """
     if not token:
         return None
-    return token[: min(6, len(token) // 3)] + "…"
+    digest = hmac.new(_FINGERPRINT_KEY, token.encode(errors="surrogatepass"), hashlib.sha256)
+    return token[: min(6, len(token) // 3)] + "…" + digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -62,6 +62,13 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--jwt-issuer", "jwt_issuer", str, "our JWT's iss claim (JWT_ISSUER)"),
     ("--cors-origins", "cors_origins", str, "comma-separated allowed origins (CORS_ORIGINS)"),
     (
+        "--admin-token",
+        "admin_token",
+        str,
+        "Bearer token of /admin/accounts, >= 32 characters (ADMIN_TOKEN; prefer the env var; "
+        "default unset: no admin endpoints)",
+    ),
+    (
         "--http-header-timeout",
         "http_header_timeout",
         float,

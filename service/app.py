@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 from tornado.httpserver import HTTPServer
@@ -26,6 +27,8 @@ from service.flows import Services
 from service.framing import FramingGuard
 from service.handlers import (
     DISCARD_LIMIT,
+    AdminAccountHandler,
+    AdminAccountsHandler,
     AuthKakaoHandler,
     HealthHandler,
     NotFoundHandler,
@@ -74,13 +77,19 @@ async def create_app(settings: Settings) -> tornado.web.Application:
             audiences=settings.kakao_app_keys,
         ),
     )
+    routes: list[Any] = [
+        (r"/auth/kakao", AuthKakaoHandler),
+        (r"/users/me", UsersMeHandler),
+        (r"/healthz", HealthHandler),
+        (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),
+    ]
+    if settings.admin_token is not None:  # else they do not exist: 404 like any unknown path
+        routes += [
+            (r"/admin/accounts", AdminAccountsHandler),
+            (r"/admin/accounts/([0-9]+)", AdminAccountHandler),
+        ]
     return tornado.web.Application(
-        [
-            (r"/auth/kakao", AuthKakaoHandler),
-            (r"/users/me", UsersMeHandler),
-            (r"/healthz", HealthHandler),
-            (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),
-        ],
+        routes,
         default_handler_class=NotFoundHandler,
         services=services,
         log_function=log_request,

@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service import tokens, users
+from service.admin import Page
 from service.db import database_errors
 from service.errors import ApiError
 from service.idtoken import IdTokenVerifier, looks_like_id_token
 from service.kakao import KakaoClient
+from service.models import User
 from service.settings import Settings
 from service.validation import SignInRequest
 
@@ -128,6 +130,11 @@ async def current_user(services: Services, our_token: str) -> dict[str, Any]:
         # Signed by us, but the account is gone (e.g. the database was reset), or the id now
         # names another account: log in again.
         raise ApiError("INVALID_TOKEN")
+    return account_json(user)
+
+
+def account_json(user: User) -> dict[str, Any]:
+    """An account as `/users/me` and `/admin/accounts` show it (never its account_key)."""
     return {
         "id": user.id,
         "kakao_id": user.kakao_id,
@@ -137,3 +144,33 @@ async def current_user(services: Services, our_token: str) -> dict[str, Any]:
         "updated_at": user.updated_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat(),
     }
+
+
+async def list_accounts(services: Services, page: Page) -> dict[str, Any]:
+    """`GET /admin/accounts`: one page by id, and the `after` of the next (null: the last)."""
+    async with database_errors():
+        accounts = await users.list_accounts(
+            services.engine, limit=page.limit + 1, after=page.after
+        )
+    shown = accounts[: page.limit]
+    more = len(accounts) > page.limit
+    return {
+        "result": [account_json(user) for user in shown],
+        "next": shown[-1].id if more else None,
+    }
+
+
+async def delete_account(services: Services, user_id: int | None) -> None:
+    """`DELETE /admin/accounts/{id}`: NOT_FOUND when there is no such account."""
+    if user_id is None:
+        raise ApiError("NOT_FOUND")
+    async with database_errors():
+        deleted = await users.delete_account(services.engine, user_id)
+    if not deleted:
+        raise ApiError("NOT_FOUND")
+
+
+async def delete_all_accounts(services: Services) -> int:
+    """`DELETE /admin/accounts`: how many accounts there were."""
+    async with database_errors():
+        return await users.delete_all_accounts(services.engine)

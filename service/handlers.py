@@ -15,10 +15,10 @@ from typing import Any
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from logsafe import escape
-from service import flows
+from service import admin, flows
 from service.db import ping
 from service.errors import ApiError, code_for_status
-from service.validation import bearer_token, parse_sign_in, single_header
+from service.validation import bearer_token, jwt_bearer_token, parse_sign_in, single_header
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +199,54 @@ class AuthKakaoHandler(BaseHandler):
 
 
 class UsersMeHandler(BaseHandler):
-    """`GET /users/me`: the account behind our JWT."""
+    """`GET /users/me`: the account behind our JWT (`Bearer` required, see jwt_bearer_token)."""
 
     async def get(self) -> None:
-        token = bearer_token(self.authorization())
+        token = jwt_bearer_token(self.authorization())
         self.send_json(200, {"result": await flows.current_user(self.services, token)})
+
+
+class AdminHandler(BaseHandler):
+    """The admin API: each method first calls `authorized()`.
+
+    Routed only when ADMIN_TOKEN is set (see service.app). A preflight needs no token: the
+    browser sends none with it. Checked in the method, not in `prepare`, for the reason
+    NotFoundHandler gives.
+    """
+
+    allowed_methods = ("GET", "DELETE", "OPTIONS")
+
+    def authorized(self) -> None:
+        """Pass only `Authorization: Bearer <ADMIN_TOKEN>`; else 401 INVALID_ADMIN_TOKEN."""
+        admin_token = self.services.settings.admin_token
+        assert admin_token is not None  # routed only then
+        admin.check_admin(self.request.headers.get_list("Authorization"), admin_token)
+
+
+class AdminAccountsHandler(AdminHandler):
+    """`GET /admin/accounts?limit=&after=` (a page by id) and `DELETE /admin/accounts` (all)."""
+
+    async def get(self) -> None:
+        self.authorized()
+        page = admin.parse_page(self.request.query_arguments)
+        self.send_json(200, await flows.list_accounts(self.services, page))
+
+    async def delete(self) -> None:
+        self.authorized()
+        self.send_json(200, {"deleted": await flows.delete_all_accounts(self.services)})
+
+
+class AdminAccountHandler(AdminHandler):
+    """`DELETE /admin/accounts/{id}`: 204, or 404 NOT_FOUND."""
+
+    allowed_methods = ("DELETE", "OPTIONS")
+
+    async def delete(self, user_id: str) -> None:
+        self.authorized()
+        await flows.delete_account(self.services, admin.account_id(user_id))
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
 
 
 class HealthHandler(BaseHandler):

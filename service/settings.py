@@ -19,6 +19,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kakao_login.sqlite3"
 DEFAULT_CORS_ORIGINS = ("http://127.0.0.1:8002", "http://localhost:8002")
 KAKAO_AUTH_URL = "https://kauth.kakao.com"
 MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
+#: the admin token guards deleting every account: as hard to guess as the signing key
+MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -60,6 +62,9 @@ class Settings:
     #: seconds to receive a whole request body once its head is in; the handler's own work
     #: (a Kakao call, up to KAKAO_TIMEOUT) comes after and is not counted
     http_body_timeout: float = 30.0
+    #: `Authorization: Bearer <this>` opens /admin/accounts (list and delete accounts, for
+    #: development); None: those endpoints do not exist (404, like any unknown path)
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -89,6 +94,17 @@ class Settings:
             raise SettingsError("KAKAO_APP_ID must be a positive integer")
         if not 0 <= self.port <= 65535:
             raise SettingsError("PORT must be between 0 and 65535")
+        if self.admin_token is not None and (
+            len(self.admin_token.encode()) < MIN_ADMIN_TOKEN_LENGTH
+            or not self.admin_token.isascii()
+            or not self.admin_token.isprintable()
+            or " " in self.admin_token
+        ):
+            raise SettingsError(
+                f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} printable ASCII "
+                "characters without spaces (make one: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')"
+            )
         for name in ("http_header_timeout", "http_body_timeout"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
@@ -170,4 +186,5 @@ _PARSERS = {
     "port": _int,
     "http_header_timeout": _float,
     "http_body_timeout": _float,
+    "admin_token": _text,
 }

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
@@ -371,6 +371,37 @@ async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
             return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
         rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
         return bool(rows[0][0])
+
+
+async def list_accounts(engine: AsyncEngine, *, limit: int, after: int = 0) -> list[User]:
+    """Up to `limit` accounts with ids above `after`, by id: a stable order to page through.
+
+    Paging by id (keyset), not by offset, so deleting or adding accounts between two pages
+    neither skips nor repeats one: ids only grow and are never reused.
+    """
+    query = select(User).where(User.id > after).order_by(User.id).limit(limit)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        return list((await session.scalars(query)).all())
+
+
+async def delete_account(engine: AsyncEngine, user_id: int) -> bool:
+    """Delete the account `user_id`; False when there is none. Its JWTs stop working at once."""
+    return await _delete(engine, delete(_USERS).where(_USERS.c.id == user_id)) > 0
+
+
+async def delete_all_accounts(engine: AsyncEngine) -> int:
+    """Delete every account; how many there were. New accounts still get new ids."""
+    return await _delete(engine, delete(_USERS))
+
+
+async def _delete(engine: AsyncEngine, statement: Any) -> int:
+    """Run a DELETE in its own transaction, queued behind this process's other SQLite writes."""
+    _engine, store = _store(engine)
+    async with contextlib.AsyncExitStack() as stack:
+        if store.write_lock is not None:
+            await stack.enter_async_context(store.write_lock)
+        async with engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount
 
 
 def _raise_as_sqlalchemy(dialect: Any, raw: Any, error: Exception) -> None:

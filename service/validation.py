@@ -191,6 +191,19 @@ def bearer_token(authorization: str | None) -> str:
     return parts[0]
 
 
+def jwt_bearer_token(authorization: str | None) -> str:
+    """Our JWT from `Authorization: Bearer <jwt>` only (RFC 6750); a raw one is INVALID_TOKEN.
+
+    The Kakao token is taken raw because the original frontend sends it so (`bearer_token`);
+    our JWT is new, nothing ever sent it raw, and a header without its scheme is more likely
+    a mistake (say, a Kakao token sent to the wrong endpoint) than a client to humour.
+    """
+    parts = (authorization or "").split()
+    if parts and parts[0].lower() != "bearer":
+        raise ApiError("INVALID_TOKEN")
+    return bearer_token(authorization)
+
+
 def _honest_name(name: str) -> bool:
     """Whether `name` shows something, and shows it as it is stored.
 

@@ -1,12 +1,14 @@
 // The harness page: wires the fake users, the faults, the redirect flow and the login flow
 // together. Where the service and the fake listen comes from /config.json (ports vary).
 
+import { makeAccounts } from "./accounts.js";
+import { makeFakeControls } from "./clock.js";
 import { byTestId, shorten, show } from "./dom.js";
 import { makeFaults } from "./faults.js";
 import { makeFlow } from "./flow.js";
 import { request } from "./http.js";
 import { makeKakao, pickToken } from "./kakao.js";
-import { clearLog, renderLog } from "./log.js";
+import { clearLog, logCallback, renderLog } from "./log.js";
 import { finishSignIn, startSignIn } from "./redirect.js";
 import { loadKakaoSdk } from "./sdk.js";
 import { makeService } from "./service.js";
@@ -19,6 +21,7 @@ function pageError(text) {
 }
 
 async function boot() {
+  logCallback(location);  // the redirect's code and state, before finishSignIn clears them
   renderLog();
   const loaded = await request("GET", "/config.json");
   if (!loaded.ok) {
@@ -32,7 +35,9 @@ async function boot() {
   byTestId("sdk-page-link").href = `${config.kakao_url}/_sdk`;
 
   const kakao = makeKakao(config);
-  const flow = makeFlow(makeService(config));
+  const service = makeService(config);
+  const accounts = makeAccounts(service);
+  const flow = makeFlow(service, () => accounts.load());
   const redirectStatus = byTestId("redirect-status");
 
   async function loadUsers() {
@@ -43,6 +48,7 @@ async function boot() {
     }
     pageError("");
     renderUsers(result.body.users, config.app_id, actions);
+    faults.setUsers(result.body.users);
   }
 
   const editor = makeUserEditor(async (id, fields, editing) => {
@@ -51,12 +57,14 @@ async function boot() {
     return result;
   });
 
+  // "Use token" and "New token" only fill in step 1; GET /auth/kakao is the next click, so each
+  // button is one step of the flow and the log shows exactly what it did.
   const actions = {
     async use(user) {
       const token = pickToken(user, config.app_id);
       if (token) {
         const note = token.expired ? " (already expired)" : "";
-        await flow.useToken(token.access_token, `Fixed token of ${user.nickname ?? user.id}${note}: ${shorten(token.access_token, 24)}`);
+        flow.takeToken(token.access_token, `Fixed token of ${user.nickname ?? user.id}${note}: ${shorten(token.access_token, 24)}. Next: GET /auth/kakao.`);
       } else {
         await actions.newToken(user);
       }
@@ -68,7 +76,7 @@ async function boot() {
         return;
       }
       await loadUsers();
-      await flow.useToken(result.body.access_token, `New token issued for ${user.nickname ?? user.id} (POST /_mock/users/${user.id}/tokens)`);
+      flow.takeToken(result.body.access_token, `New token issued for ${user.nickname ?? user.id} (POST /_mock/users/${user.id}/tokens). Next: GET /auth/kakao.`);
     },
     edit: (user) => editor.open(user),
   };
@@ -86,7 +94,8 @@ async function boot() {
   );
 
   const faults = makeFaults(kakao, byTestId("faults-status"));
-  await Promise.all([loadUsers(), faults.load(), sdkLoaded]);
+  const fake = makeFakeControls(kakao, () => Promise.all([loadUsers(), faults.load()]));
+  await Promise.all([loadUsers(), faults.load(), fake.load(), accounts.load(), sdkLoaded]);
 
   const signIn = await finishSignIn(kakao);
   if (signIn?.token) {

@@ -6,7 +6,16 @@ import { integerFrom } from "./json.js";
 import { describeClaims, decodeJwt } from "./jwt.js";
 import { renderOutcome } from "./outcome.js";
 
-export function makeFlow(service) {
+/** What step 3 says under the email field, from GET /auth/kakao's answer. */
+export function emailWarning(who) {
+  if (!who.email) return "Kakao gave no email (the person did not consent, or has none): enter one to continue.";
+  if (!who.email_verified) {
+    return "Kakao has not confirmed this address (email_verified: false): it may be invalid or unverified; check it before signing up.";
+  }
+  return "";
+}
+
+export function makeFlow(service, onSignedIn = () => {}) {
   const tokenForm = byTestId("token-form");
   const tokenInput = byTestId("token-input");
   const tokenStyle = byTestId("token-style");
@@ -26,16 +35,21 @@ export function makeFlow(service) {
     jwt = null;
   }
 
-  function renderIdentity(result) {
-    const who = result.body?.result ?? {};
+  function renderIsUser(known) {
     const isUser = byTestId("is-user");
-    isUser.className = `is-user ${who.is_user ? "is-user-yes" : "is-user-no"}`;
-    isUser.dataset.value = String(Boolean(who.is_user));
+    isUser.className = `is-user ${known ? "is-user-yes" : "is-user-no"}`;
+    isUser.dataset.value = String(known);
     isUser.replaceChildren(
-      h("code", {}, `is_user: ${Boolean(who.is_user)}`),
-      h("strong", {}, who.is_user ? "Already has an account: submitting logs in."
+      h("code", {}, `is_user: ${known}`),
+      h("strong", {}, known ? "Already has an account: submitting logs in."
         : "New to the service: show the sign-up form."));
     show(isUser, true);
+    byTestId("signup-submit").textContent = known ? "Log in" : "Sign up";
+  }
+
+  function renderIdentity(result) {
+    const who = result.body?.result ?? {};
+    renderIsUser(Boolean(who.is_user));
     byTestId("auth-fields").replaceChildren(...Object.entries(who).flatMap(([key, value]) => [
       h("dt", {}, key),
       h("dd", { class: value === null ? "null" : "", lang: key === "user_name" ? "ko" : null,
@@ -48,9 +62,8 @@ export function makeFlow(service) {
     signupForm.elements.user_name.value = who.user_name ?? "";
     signupForm.elements.email.value = who.email ?? "";
     signupForm.elements.kakao_id.value = who.kakao_id ?? "";
-    emailHint.textContent = who.email ? ""
-      : "Kakao gave no email (the person did not consent, or has none): enter one to continue.";
-    byTestId("signup-submit").textContent = who.is_user ? "Log in" : "Sign up";
+    emailHint.textContent = emailWarning(who);
+    emailHint.classList.toggle("field-warning", Boolean(who.email) && !who.email_verified);
     show(signupForm, true);
     show(byTestId("auth-post-placeholder"), false);
   }
@@ -96,6 +109,13 @@ export function makeFlow(service) {
     renderOutcome(byTestId("auth-post-outcome"), result);
     if (result.ok && result.body?.token) renderJwt(result.body.token);
     else show(byTestId("jwt"), false);
+    if (result.ok) {
+      // The account exists now: step 2's answer is out of date, and submitting again logs in.
+      renderIsUser(true);
+      const field = document.querySelector('[data-testid="field-is_user"]');
+      if (field) field.textContent = "true (since this sign-in)";
+      onSignedIn();
+    }
   }
 
   async function me() {
@@ -118,11 +138,21 @@ export function makeFlow(service) {
   signupForm.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
   byTestId("users-me").addEventListener("click", me);
 
+  function setToken(token, source) {
+    resetAfter(1);
+    tokenInput.value = token;
+    byTestId("token-source").textContent = source;
+  }
+
   return {
-    /** Start the flow with a Kakao token from anywhere (user list, redirect, pasted). */
+    /** Put a Kakao token in step 1 and nothing more: the person sends GET /auth/kakao. */
+    takeToken(token, source) {
+      setToken(token, source);
+      byTestId("auth-get").focus();
+    },
+    /** Put a Kakao token in step 1 and send GET /auth/kakao (the redirect flow's end). */
     async useToken(token, source) {
-      tokenInput.value = token;
-      byTestId("token-source").textContent = source;
+      setToken(token, source);
       await whoIs();
     },
   };

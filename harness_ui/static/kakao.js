@@ -12,6 +12,11 @@ export function makeKakao(config) {
     issueToken: (id) => admin("POST", `/users/${id}/tokens`, { app_id: config.app_id }),
     getFaults: () => admin("GET", "/faults"),
     putFaults: (faults) => admin("PUT", "/faults", faults),
+    addFault: (fault) => admin("POST", "/faults", fault),
+    clearFaults: () => admin("DELETE", "/faults"),
+    getClock: () => admin("GET", "/clock"),
+    advanceClock: (seconds) => admin("POST", "/clock", { advance: seconds }),
+    reset: () => admin("POST", "/reset"),
 
     /** Trade the code from the redirect for an access token, as a frontend does. */
     exchangeCode(code, redirectUri) {

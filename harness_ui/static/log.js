@@ -8,6 +8,7 @@ const STORAGE_KEY = "kakao-harness-log";
 const MAX_ENTRIES = 200;
 // Header values and body fields worth shortening in the list: tokens are long and alike.
 const SECRET_KEYS = new Set(["authorization", "token", "access_token", "refresh_token", "code"]);
+const CALLBACK_PATH = "/callback";
 
 let entries = loadEntries();
 
@@ -112,4 +113,20 @@ export function clearLog() {
   entries = [];
   saveEntries();
   renderLog();
+}
+
+/**
+ * Kakao's redirect back to /callback is a navigation, not a fetch, so http.js never sees it:
+ * log it here, with its `code` (shortened like a token) and `state`, so the redirect flow
+ * reads in the log as request, answer, code exchange.
+ */
+export function logCallback(place) {
+  const params = new URLSearchParams(place.search);
+  if (place.pathname !== CALLBACK_PATH || !(params.has("code") || params.has("error"))) return;
+  const shown = new URLSearchParams(redact(Object.fromEntries(params), false));
+  addLogEntry({
+    time: Date.now(), method: "GET", url: `${place.origin}${CALLBACK_PATH}?${shown}`, status: 200,
+    ms: 0, requestHeaders: {}, responseBody: null, error: null,
+    requestBody: Object.fromEntries(params),
+  });
 }

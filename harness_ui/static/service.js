@@ -7,12 +7,23 @@ function kakaoAuth(token, style) {
   return { Authorization: style === "bearer" ? `Bearer ${token}` : token };
 }
 
+const ACCOUNTS_PAGE = 20;
+
 export function makeService(config) {
   const base = config.service_url;
+  const admin = (method, path) =>
+    request(method, `${base}/admin${path}`, { headers: { Authorization: `Bearer ${config.admin_token}` } });
   return {
     whoIs: (token, style) => request("GET", `${base}/auth/kakao`, { headers: kakaoAuth(token, style) }),
     signIn: (token, style, fields) =>
       request("POST", `${base}/auth/kakao`, { headers: kakaoAuth(token, style), json: fields }),
     me: (jwt) => request("GET", `${base}/users/me`, { headers: { Authorization: `Bearer ${jwt}` } }),
+
+    // The admin API, with the token run_all.py made for this run (null: the API is off).
+    hasAdmin: Boolean(config.admin_token),
+    listAccounts: (after) =>
+      admin("GET", `/accounts?limit=${ACCOUNTS_PAGE}${after === null ? "" : `&after=${after}`}`),
+    deleteAccount: (id) => admin("DELETE", `/accounts/${id}`),
+    deleteAllAccounts: () => admin("DELETE", "/accounts"),
   };
 }

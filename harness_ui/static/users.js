@@ -30,9 +30,12 @@ function tokenBadge(user, appId) {
 function renderUser(user, appId, actions) {
   const badges = [...consentBadges(user), tokenBadge(user, appId)];
   const name = user.nickname ?? "(no nickname)";
+  // Buttons keep their visible text as their accessible name (so "Use token" is what a
+  // speech user says and a screen reader reads); whose they are comes as their description.
+  const nameId = `user-name-${user.id}`;
   return h("li", { class: "user", "data-testid": `user-${user.id}` },
     h("div", { class: "user-head" },
-      h("span", { class: "user-name", lang: "ko" }, name),
+      h("span", { class: "user-name", lang: "ko", id: nameId }, name),
       h("span", { class: "user-id mono" }, user.id)),
     h("div", { class: "user-meta" }, [user.label, user.email ?? "no email"].filter(Boolean).join(" · ")),
     h("div", { class: "user-foot" },
@@ -41,20 +44,23 @@ function renderUser(user, appId, actions) {
     h("div", { class: "user-actions" },
       h("button", {
         type: "button", class: "button-primary", "data-testid": `use-user-${user.id}`,
-        "aria-label": `Use ${name}'s token`, onclick: () => actions.use(user),
+        "aria-describedby": nameId, onclick: () => actions.use(user),
       }, "Use token"),
       h("button", {
         type: "button", class: "button-quiet", "data-testid": `new-token-${user.id}`,
-        "aria-label": `Issue a new token for ${name}`, onclick: () => actions.newToken(user),
+        "aria-describedby": nameId, onclick: () => actions.newToken(user),
       }, "New token"),
       h("button", {
         type: "button", class: "button-quiet", "data-testid": `edit-user-${user.id}`,
-        "aria-label": `Edit ${name}`, onclick: () => actions.edit(user),
+        "aria-describedby": nameId, onclick: () => actions.edit(user),
       }, "Edit"))));
 }
 
 export function renderUsers(users, appId, actions) {
-  byTestId("users").replaceChildren(...users.map((user) => renderUser(user, appId, actions)));
+  const list = byTestId("users");
+  list.replaceChildren(...users.map((user) => renderUser(user, appId, actions)));
+  list.setAttribute("aria-busy", "false");
+  byTestId("users-loading").hidden = true;
 }
 
 /** The create/edit form. `open(user)` edits that user; `open()` starts a new one. */
@@ -84,7 +90,9 @@ export function makeUserEditor(onSubmit) {
   function fields() {
     const value = (name) => form.elements[name].value.trim() || null;
     const user = {
-      label: value("label"), nickname: value("nickname"), email: value("email"),
+      // The fake's label is a string, "" for none (null is refused); nickname and email
+      // are nullable: null means the person has none.
+      label: form.elements.label.value.trim(), nickname: value("nickname"), email: value("email"),
       nickname_source: form.elements.nickname_source.value,
     };
     for (const name of CHECKBOXES) user[name] = form.elements[name].checked;

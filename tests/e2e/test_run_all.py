@@ -25,6 +25,9 @@ RUN_ALL = [sys.executable, str(ROOT / "run_all.py")]
 #: Generous: CI machines are slower than desks. The < 2 s targets are printed, not asserted.
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+#: how much shorter than the measured exit "Stopped in" may say: signal delivery, the kernel
+#: ending the process, and this test's wait for it
+STOPPED_IN_SLACK = 0.5
 _no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 KAKAO_TOKEN = "mock-token-full-consent"
 SIGN_UP = {"kakao_id": 4000000001, "user_name": "김카카오", "email": "kim@example.com"}
@@ -190,6 +193,23 @@ def test_a_busy_port_is_one_line_naming_the_flag(tmp_path: Path, flag: str) -> N
     assert str(port) in result.stderr and flag in result.stderr
 
 
+def test_several_busy_ports_are_all_named_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as first, socket.socket() as second:
+        for busy in (first, second):
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+        service_port, ui_port = first.getsockname()[1], second.getsockname()[1]
+        result = run_and_refuse(
+            f"--data-dir={tmp_path}",
+            f"--service-port={service_port}",
+            "--kakao-port=0",
+            f"--ui-port={ui_port}",
+        )
+    for port, flag in ((service_port, "--service-port"), (ui_port, "--ui-port")):
+        assert f"127.0.0.1:{port} ({flag})" in result.stderr
+    assert "--kakao-port" not in result.stderr
+
+
 @pytest.mark.parametrize("smoke", [[], ["--smoke"]], ids=["serve", "smoke"])
 def test_a_non_loopback_host_needs_allow_remote(tmp_path: Path, smoke: list[str]) -> None:
     """The fake's admin API has no authentication and shows every token in full."""
@@ -223,7 +243,12 @@ def test_starts_answers_on_all_three_urls_and_stops_on_sigterm(tmp_path: Path) -
 
         code, out, seconds = run.stop(signal.SIGTERM)
     assert code == 0
-    assert "Stopped" in out
+    stopped = re.search(r"^Stopped in (\d+\.\d\d) s\.$", out, re.MULTILINE)
+    assert stopped is not None
+    # It says how long the prompt took to come back: from the signal to the process's exit,
+    # so not 0.01 s for an exit that took 1.8 s (the interpreter's teardown came after it).
+    # A lower bound only, with room for a loaded machine's scheduling.
+    assert float(stopped.group(1)) >= seconds - STOPPED_IN_SLACK
     assert seconds < STOP_TIMEOUT
     assert KAKAO_TOKEN in out  # the token table
     for key in ("REST API key mock-rest-api-key", "JavaScript key mock-javascript-key"):
@@ -263,3 +288,33 @@ def test_accounts_and_tokens_survive_a_restart(tmp_path: Path) -> None:
         assert status == 200, body
         assert body["result"]["kakao_id"] == 4000000001
         assert run.stop(signal.SIGTERM)[0] == 0
+
+
+def test_the_admin_token_is_new_each_run_opens_the_accounts_and_is_never_printed(
+    tmp_path: Path,
+) -> None:
+    """run_all.py hands the service's ADMIN_TOKEN to the page (in /config.json) and nowhere else."""
+    tokens = []
+    for _run in range(2):
+        with run_all(tmp_path) as run:
+            urls = run.urls
+            _, config = http("GET", f"{urls['ui']}/config.json")
+            admin_token = config["admin_token"]
+            tokens.append(admin_token)
+            assert len(admin_token) >= 32
+            status, _ = http("POST", f"{urls['service']}/auth/kakao", SIGN_UP, bearer(KAKAO_TOKEN))
+            assert status in (200, 201)
+            status, page = http(
+                "GET", f"{urls['service']}/admin/accounts", headers=bearer(admin_token)
+            )
+            assert status == 200 and page["result"][0]["kakao_id"] == SIGN_UP["kakao_id"]
+            status, refused = http(
+                "GET", f"{urls['service']}/admin/accounts", headers=bearer("x" * 40)
+            )
+            assert (status, refused) == (401, {"message": "INVALID_ADMIN_TOKEN"})
+            forbidden = {"Sec-Fetch-Site": "cross-site"}
+            assert http("GET", f"{urls['ui']}/config.json", headers=forbidden)[0] == 403
+            code, out, _seconds = run.stop(signal.SIGTERM)
+            assert code == 0
+            assert admin_token not in out and admin_token not in run.stderr
+    assert tokens[0] != tokens[1]

@@ -41,6 +41,7 @@ def test_a_big_kakao_id_is_shown_and_signs_up_exactly(
     expect(card.locator(".user-id")).to_have_text(exact)
 
     page.get_by_test_id(f"use-user-{exact}").click()
+    page.get_by_test_id("auth-get").click()
     expect(page.get_by_test_id("auth-get-outcome")).to_have_attribute("data-status", "200")
     expect(page.get_by_test_id("field-kakao_id")).to_have_text(exact)
     expect(page.get_by_test_id("signup-kakao-id")).to_have_value(exact)

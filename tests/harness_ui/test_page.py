@@ -26,7 +26,9 @@ UPDATE_README_SCREENSHOT = os.environ.get("UPDATE_README_SCREENSHOT") == "1"
 
 
 def use_user(page: Page, user_id: int) -> None:
+    """Use token (it only fills in step 1), then GET /auth/kakao."""
     page.get_by_test_id(f"use-user-{user_id}").click()
+    page.get_by_test_id("auth-get").click()
     expect(page.get_by_test_id("auth-get-outcome")).to_have_attribute(
         "data-status", re.compile(".")
     )
@@ -206,6 +208,7 @@ def test_create_and_edit_a_fake_user(page: Page, harness: RunningStack) -> None:
     assert admin(harness, "GET", "/users/5000000042")["nickname"] == "고친이름"
 
     page.get_by_test_id("use-user-5000000042").click()  # no token yet: one is issued
+    page.get_by_test_id("auth-get").click()
     expect(page.get_by_test_id("is-user")).to_have_attribute("data-value", "false")
     expect(page.get_by_test_id("field-user_name")).to_have_text("고친이름")
 
@@ -220,6 +223,8 @@ def test_every_control_is_labelled_and_reachable_by_keyboard(page: Page) -> None
     assert unlabelled == []
 
     page.get_by_test_id("use-user-4000000007").focus()
+    page.keyboard.press("Enter")  # fills in step 1 and moves to its GET button
+    expect(page.get_by_test_id("auth-get")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("is-user")).to_be_visible()
     expect(page.get_by_test_id("field-user_name")).to_contain_text("세상에서가장긴닉네임")

@@ -101,6 +101,7 @@ async def test_page_server_serves_config_and_static_files_with_a_strict_csp() ->
                 "app_id": 10001,
                 "client_id": "key",
                 "javascript_key": "js-key",
+                "admin_token": None,
             }
         for path in ("/", "/callback"):
             async with session.get(path) as response:
@@ -135,3 +136,40 @@ async def test_the_example_is_served_with_this_stacks_urls_and_keys_in_its_confi
         'const JAVASCRIPT_KEY = "js-key";',
         'const REST_API_KEY = "key";',
     ]  # the URLs in the file are already those of this test's fake and service
+
+
+async def test_only_the_page_itself_reads_config_json_and_its_admin_token() -> None:
+    """Another site's page (Sec-Fetch-Site, Origin) and a DNS-rebound name (Host) get 403."""
+    admin_token = "a" * 43
+    app = create_app("http://127.0.0.1:8000", "http://127.0.0.1:8001", 1, admin_token=admin_token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    own = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession(own) as session:
+            for headers in (
+                {},
+                {"Sec-Fetch-Site": "same-origin", "Origin": own},
+                {"Sec-Fetch-Site": "none"},
+                {"Host": f"localhost:{port}"},
+            ):
+                async with session.get("/config.json", headers=headers) as response:
+                    assert response.status == 200, headers
+                    assert (await response.json())["admin_token"] == admin_token
+                    assert "Access-Control-Allow-Origin" not in response.headers
+            for headers in (
+                {"Sec-Fetch-Site": "cross-site"},
+                {"Sec-Fetch-Site": "same-site"},
+                {"Origin": "http://evil.example"},
+                {"Origin": f"http://localhost:{port}"},  # another origin, however local
+                {"Host": f"rebound.example:{port}"},
+                {"Host": "bad host"},
+            ):
+                async with session.get("/config.json", headers=headers) as response:
+                    assert response.status == 403, headers
+                    assert admin_token not in await response.text()
+    finally:
+        await runner.cleanup()

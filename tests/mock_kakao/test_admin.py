@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
@@ -155,7 +156,7 @@ async def test_request_log_shows_only_token_prefixes(http, kakao, caplog):
     first = log[0]
     assert first["method"] == "GET" and first["path"] == "/v2/user/me"
     assert first["user_id"] == FULL_ID and first["latency_ms"] >= 0 and first["time"]
-    assert first["token"] == token[:6] + "…"
+    assert re.fullmatch(re.escape(token[:6]) + "…[0-9a-f]{6}", first["token"])
     everything = json.dumps(log) + caplog.text
     assert token not in everything and "garbage-token" not in everything
     assert "/_mock/" not in json.dumps(log)  # admin calls are not logged
@@ -215,3 +216,17 @@ async def test_admin_cors_only_for_loopback_origins(http, kakao, origin, allowed
             assert "PUT" in response.headers["Access-Control-Allow-Methods"]
     async with http.get(f"{kakao.url}/_mock/users", headers={"Origin": origin}) as response:
         assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+async def test_request_log_tells_tokens_with_one_prefix_apart(http, kakao):
+    """Every bundled token starts `mock-t`: the log adds a keyed fingerprint, the same for
+    the same token and different for another, that gives away nothing of either."""
+    tokens = ["mock-token-full-consent", "mock-token-no-email", "mock-token-full-consent"]
+    for token in tokens:
+        async with http.get(f"{kakao.url}/v2/user/me", headers=bearer(token)) as response:
+            assert response.status == 200
+    shown = [entry["token"] for entry in kakao.requests()]
+    assert all(entry.startswith("mock-t…") for entry in shown)
+    assert shown[0] == shown[2] != shown[1]
+    for token, entry in zip(tokens, shown, strict=True):
+        assert entry.removeprefix("mock-t…") not in token

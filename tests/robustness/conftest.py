@@ -1,8 +1,8 @@
 """Fixtures for the robustness suite: the contract, and the real service checked against it.
 
 The in-process service runs on a SQLite file with a short Kakao timeout (so a `hang` becomes
-KAKAO_TIMEOUT in half a second) and with KAKAO_APP_ID set to the fake's app, so every code
-the contract lists can be reached.
+KAKAO_TIMEOUT in half a second), with KAKAO_APP_ID set to the fake's app and with ADMIN_TOKEN
+set, so every code the contract lists can be reached.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from tests.robustness.support import CheckedService
 from tests.service.support import make_settings, running_service
 
 KAKAO_TIMEOUT = 0.5
+#: so the admin API exists and its codes can be reached too
+ADMIN_TOKEN = "robustness-admin-token-" + "0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +46,7 @@ async def service(
         kakao_auth_url=mock_kakao.url,
         kakao_issuer=mock_kakao.url,
         kakao_app_keys=(mock_kakao.client_id,),
+        admin_token=ADMIN_TOKEN,
     )
     async with running_service(settings) as running:
         yield CheckedService(running, contract)

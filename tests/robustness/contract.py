@@ -8,6 +8,7 @@ do. Paths and methods the document does not list answer with its `NotFound` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -57,8 +58,23 @@ class Contract:
                 if method in item:
                     yield method.upper(), path, item[method]
 
+    def template(self, path: str) -> str:
+        """The documented path `path` is an instance of (`/admin/accounts/7` →
+        `/admin/accounts/{id}`; a query string is not part of it), or `path` itself when none
+        is."""
+        path = path.partition("?")[0]
+        if path in self.document["paths"]:
+            return path
+        for documented in self.document["paths"]:
+            parts = re.split(r"\{[^/]+\}", documented)
+            pattern = "[^/]+".join(re.escape(part) for part in parts)
+            if re.fullmatch(pattern, path):
+                return documented
+        return path
+
     def response_pointer(self, method: str, path: str, status: int) -> str:
         """The JSON pointer of the documented response, following a response `$ref`."""
+        path = self.template(path)
         item = self.document["paths"].get(path)
         if (item is None or method.lower() not in item) and status == 413:
             pointer = "/components/responses/BodyTooLarge"  # said before anything else

@@ -38,7 +38,7 @@ class CheckedService:
     def check(self, method: str, path: str, answer: Observed) -> None:
         self.contract.check(method, path, answer)
         message = answer.body.get("message") if isinstance(answer.body, dict) else None
-        self.seen[method, path, answer.status, message] += 1
+        self.seen[method, self.contract.template(path), answer.status, message] += 1
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Answer:
         answer = await self.running.request(method, path, **kwargs)

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 from service import handlers, tokens, users
 from service.errors import ERRORS
+from tests.robustness.conftest import ADMIN_TOKEN
 from tests.robustness.contract import SPEC_PATH, Contract
 from tests.robustness.support import CheckedService, http_request, sqlite_folder_gone
 from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN, running_service
@@ -26,6 +27,11 @@ from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN, running_s
 UNREACHABLE = {"BAD_REQUEST"}
 PATH_INDEPENDENT = {"NotFound": "NOT_FOUND", "MethodNotAllowed": "METHOD_NOT_ALLOWED"}
 HUGE_DECLARED_BODY = {"Content-Length": str(40 * 1024 * 1024)}
+_ADMIN_OPERATIONS = (
+    ("GET", "/admin/accounts"),
+    ("DELETE", "/admin/accounts/1"),
+    ("DELETE", "/admin/accounts"),
+)
 
 
 def test_the_document_is_valid_openapi(contract: Contract) -> None:
@@ -106,6 +112,23 @@ async def _reach_our_tokens(service: CheckedService) -> None:
     await service.me(_our_jwt(service, account, age=timedelta(days=1)))
     await service.me("not.a.jwt")
     await service.request("GET", "/users/me")
+    await service.request("GET", "/users/me", authorization=created.body["token"])  # no Bearer
+
+
+async def _reach_admin(service: CheckedService) -> None:
+    """The admin API: a page, bad queries, wrong tokens, deleting one, none and all."""
+    admin = f"Bearer {ADMIN_TOKEN}"
+    await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+    page = await service.request("GET", "/admin/accounts?limit=1", authorization=admin)
+    await service.request("GET", "/admin/accounts?limit=0", authorization=admin)
+    for authorization in (None, FULL_CONSENT_TOKEN, "Bearer not-the-admin-token"):
+        await service.request("GET", "/admin/accounts", authorization=authorization)
+        await service.request("DELETE", "/admin/accounts", authorization=authorization)
+        await service.request("DELETE", "/admin/accounts/1", authorization=authorization)
+    first = page.body["result"][0]["id"]
+    await service.request("DELETE", f"/admin/accounts/{first}", authorization=admin)
+    await service.request("DELETE", f"/admin/accounts/{first}", authorization=admin)
+    await service.request("DELETE", "/admin/accounts", authorization=admin)
 
 
 async def _reach_id_token_outcomes(service: CheckedService, mock_kakao: Any) -> None:
@@ -132,10 +155,11 @@ async def _reach_id_token_outcomes(service: CheckedService, mock_kakao: Any) -> 
 
 
 async def _reach_everything_else(service: CheckedService) -> None:
-    for path in ("/auth/kakao", "/users/me", "/healthz", "/openapi.yaml"):
+    paths = ("/auth/kakao", "/users/me", "/healthz", "/openapi.yaml")
+    for path in (*paths, "/admin/accounts", "/admin/accounts/1"):
         await service.request("OPTIONS", path, headers={"Origin": "http://127.0.0.1:8002"})
         await service.request("OPTIONS", path, headers={"Origin": "http://elsewhere.example"})
-        for method in ("GET", "POST", "OPTIONS"):
+        for method in ("GET", "POST", "DELETE", "OPTIONS"):
             await service.raw(method, path, http_request(method, path, HUGE_DECLARED_BODY))
     await service.request("GET", "/healthz")
     await service.raw("GET", "/openapi.yaml", http_request("GET", "/openapi.yaml", {}))
@@ -144,7 +168,10 @@ async def _reach_everything_else(service: CheckedService) -> None:
 
 
 async def _reach_database_outage(service: CheckedService, jwt: str) -> None:
+    admin = f"Bearer {ADMIN_TOKEN}"
     async with sqlite_folder_gone(service):
+        for method, path in _ADMIN_OPERATIONS:
+            await service.request(method, path, authorization=admin)
         await service.request("GET", "/healthz")
         await service.me(jwt)
         await service.look_up(FULL_CONSENT_TOKEN)
@@ -162,9 +189,14 @@ async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.Mon
         (users, "sign_up_or_log_in"),
         (users, "get_user"),
         (handlers, "ping"),
+        (users, "list_accounts"),
+        (users, "delete_account"),
+        (users, "delete_all_accounts"),
     ):
         with monkeypatch.context() as patch:
             patch.setattr(module, name, bug)
+            for method, path in _ADMIN_OPERATIONS:
+                await service.request(method, path, authorization=f"Bearer {ADMIN_TOKEN}")
             await service.look_up(FULL_CONSENT_TOKEN)
             await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
             await service.me(jwt)
@@ -178,6 +210,7 @@ async def test_every_documented_code_is_reached_and_conforms(
     await _reach_bad_bodies(service)
     await _reach_our_tokens(service)
     await _reach_id_token_outcomes(service, mock_kakao)
+    await _reach_admin(service)
     await _reach_everything_else(service)
     jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
     await _reach_database_outage(service, jwt)

@@ -59,7 +59,9 @@ async def test_round_trip(service: RunningService) -> None:
             "last_login_at": stored.last_login_at.isoformat(),
         }
     }
-    assert (await me(service, token))[0] == 200  # raw, as the original frontend sends it
+    # Only the Kakao token may come raw (the original frontend sends it so); ours needs Bearer.
+    assert await me(service, token) == (401, {"message": "INVALID_TOKEN"})
+    assert (await me(service, f"bearer  {token}"))[0] == 200  # the scheme in any case
 
 
 async def test_login_token_works_too(service: RunningService) -> None:
@@ -128,6 +130,9 @@ async def test_a_valid_token_for_an_account_that_is_gone(service: RunningService
         ("Bearer", "TOKEN_REQUIRED"),
         ("Bearer not-a-jwt", "INVALID_TOKEN"),
         (f"Bearer {FULL_CONSENT_TOKEN}", "INVALID_TOKEN"),  # a Kakao token is not ours
+        (FULL_CONSENT_TOKEN, "INVALID_TOKEN"),
+        ("Basic dXNlcjpwYXNz", "INVALID_TOKEN"),
+        ("   ", "TOKEN_REQUIRED"),
     ],
 )
 async def test_no_or_garbage_token(
