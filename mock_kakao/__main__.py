@@ -17,7 +17,15 @@ import sys
 from collections.abc import Mapping, Sequence
 
 import logsafe
-from mock_kakao.kakaoapp import KakaoApp, valid_issuer
+from mock_kakao.kakaoapp import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_WEBHOOK_METHOD,
+    WEBHOOK_METHODS,
+    KakaoApp,
+    valid_admin_key,
+    valid_issuer,
+    valid_webhook_url,
+)
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
 from mock_kakao.state import DEFAULT_REST_API_KEY, FakeKakao
@@ -86,6 +94,28 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "(env MOCK_KAKAO_OIDC=on|off; default: the users file's app.oidc, else on)",
     )
     parser.add_argument(
+        "--admin-key",
+        default=env("MOCK_KAKAO_ADMIN_KEY") or None,
+        help="the app's admin key (Authorization: KakaoAK <key>) for admin-key calls and the "
+        "unlink webhook (env MOCK_KAKAO_ADMIN_KEY; default: the users file's app.admin_key, "
+        f"else {DEFAULT_ADMIN_KEY})",
+    )
+    parser.add_argument(
+        "--unlink-webhook-url",
+        default=env("MOCK_KAKAO_UNLINK_WEBHOOK_URL") or None,
+        help="the app's unlink webhook, called when a person disconnects on Kakao's side "
+        "(env MOCK_KAKAO_UNLINK_WEBHOOK_URL; default: the users file's app.unlink_webhook_url, "
+        "else none)",
+    )
+    parser.add_argument(
+        "--unlink-webhook-method",
+        choices=WEBHOOK_METHODS,
+        default=env("MOCK_KAKAO_UNLINK_WEBHOOK_METHOD") or None,
+        help="GET (fields in the query) or POST (a form body) (env "
+        "MOCK_KAKAO_UNLINK_WEBHOOK_METHOD; default: the users file's "
+        f"app.unlink_webhook_method, else {DEFAULT_WEBHOOK_METHOD})",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host, and admin requests addressed to any host name "
@@ -98,6 +128,12 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         args.redirect_uris = [uri.strip() for uri in from_env.split(",") if uri.strip()]
     if args.oidc is _BAD_SWITCH:
         parser.error("MOCK_KAKAO_OIDC must be on or off (also 1/0, true/false)")
+    if args.admin_key is not None and not valid_admin_key(args.admin_key):
+        parser.error("--admin-key must be 1-256 printable ASCII characters without spaces")
+    if args.unlink_webhook_url is not None and not valid_webhook_url(args.unlink_webhook_url):
+        parser.error(f"--unlink-webhook-url must be an http(s) URL: {args.unlink_webhook_url!r}")
+    if args.unlink_webhook_method not in (None, *WEBHOOK_METHODS):
+        parser.error("MOCK_KAKAO_UNLINK_WEBHOOK_METHOD must be GET or POST")
     if args.issuer is not None and not valid_issuer(args.issuer):
         parser.error(f"--issuer must be an http(s) URL without query or fragment: {args.issuer!r}")
     if not is_loopback_host(args.host) and not args.allow_remote:
@@ -126,14 +162,22 @@ async def serve(args: argparse.Namespace) -> None:
         app_id=args.app_id,
         rest_api_key=args.rest_api_key,
         redirect_uri_prefixes=args.redirect_uris,
-        app=KakaoApp(oidc=args.oidc, issuer=args.issuer, keys_file=args.keys_file),
+        app=KakaoApp(
+            oidc=args.oidc,
+            issuer=args.issuer,
+            keys_file=args.keys_file,
+            admin_key=args.admin_key,
+            unlink_webhook_url=args.unlink_webhook_url,
+            unlink_webhook_method=args.unlink_webhook_method,
+        ),
     )
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
     print(
         f"app_id={state.app_id} client_id={state.rest_api_key} users={len(state.users)} "
-        f"oidc={'on' if state.app.oidc else 'off'}",
+        f"oidc={'on' if state.app.oidc else 'off'} "
+        f"unlink_webhook={state.app.unlink_webhook_url or '-'}",
         flush=True,
     )
     stop = asyncio.Event()

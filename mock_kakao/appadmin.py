@@ -1,5 +1,6 @@
-"""The admin API for the fake's app: its OIDC switch and signing keys (``/_mock/app``,
-``/_mock/keys``), so key rotation and an app without OpenID Connect can be tested."""
+"""The admin API for the fake's app: its OIDC switch, admin key, unlink webhook and signing
+keys (``/_mock/app``, ``/_mock/keys``), so key rotation, an app without OpenID Connect and the
+webhook can be tested."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ async def get_app(request: web.Request) -> web.Response:
 
 @routes.patch("/_mock/app")
 async def update_app(request: web.Request) -> web.Response:
-    """``{"oidc": false}``: the console switch, until the next reset."""
+    """``{"oidc": false}``, ``{"unlink_webhook_url": ..., "unlink_webhook_method": "GET"}``,
+    ``{"admin_key": ...}``: the console's settings, until the next reset."""
     state = request.app[STATE]
     changes = parse_app_section(await read_json(request))
     state.app.oidc = changes.get("oidc", state.app.oidc)
+    state.app.apply(changes)
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
 
 

@@ -59,6 +59,9 @@ class MockKakao:
         oidc: bool | None = None,
         issuer: str | None = None,
         keys_file: str | Path | None = None,
+        admin_key: str | None = None,
+        unlink_webhook_url: str | None = None,
+        unlink_webhook_method: str | None = None,
     ) -> None:
         # The admin API has no authentication: like `python -m mock_kakao --allow-remote`,
         # serving it beyond loopback must be asked for by name.
@@ -73,7 +76,14 @@ class MockKakao:
             app_id=app_id,
             rest_api_key=rest_api_key,
             redirect_uri_prefixes=redirect_uri_prefixes,
-            app=KakaoApp(oidc=oidc, issuer=issuer, keys_file=keys_file),
+            app=KakaoApp(
+                oidc=oidc,
+                issuer=issuer,
+                keys_file=keys_file,
+                admin_key=admin_key,
+                unlink_webhook_url=unlink_webhook_url,
+                unlink_webhook_method=unlink_webhook_method,
+            ),
         )
         self._host = host
         self._port = port
@@ -206,6 +216,35 @@ class MockKakao:
     def set_oidc(self, enabled: bool) -> None:
         """The app's OpenID Connect switch, until the next reset."""
         self._admin("PATCH", "/_mock/app", {"oidc": enabled})
+
+    def app(self) -> dict[str, Any]:
+        """The app's settings (``GET /_mock/app``): OIDC, admin key, unlink webhook, keys."""
+        return self._admin("GET", "/_mock/app")
+
+    def update_app(self, **changes: Any) -> dict[str, Any]:
+        """Change the app's settings until the next reset, e.g.
+        ``update_app(unlink_webhook_url=url, unlink_webhook_method="GET")``."""
+        return self._admin("PATCH", "/_mock/app", changes)
+
+    @property
+    def admin_key(self) -> str:
+        """The admin key the fake's app has now (``Authorization: KakaoAK <key>``)."""
+        return self.app()["admin_key"]
+
+    def unlink_user(self, user_id: int, referrer_type: str | None = None) -> dict[str, Any]:
+        """The person disconnects the app on Kakao's side: their tokens are revoked and the
+        app's unlink webhook is called. Returns ``{"id", "referrer_type", "webhook"}``, the
+        delivery (or None without a webhook URL) once it is done.
+
+        It blocks until the app answered (3 s at most): from an async test whose own event loop
+        serves the webhook, call it in a thread (``await asyncio.to_thread(...)``).
+        """
+        body = {} if referrer_type is None else {"referrer_type": referrer_type}
+        return self._admin("POST", f"/_mock/users/{user_id}/unlink", body)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every unlink webhook delivery since the last reset, oldest first."""
+        return self._admin("GET", "/_mock/webhooks")["webhooks"]
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""
