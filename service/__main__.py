@@ -27,6 +27,10 @@ log = logging.getLogger("service")
 #: How long SIGTERM/SIGINT waits for running requests (a Kakao call times out after 5 s).
 SHUTDOWN_GRACE_SECONDS = 5.0
 NO_APP_ID_WARNING = "KAKAO_APP_ID is not set: tokens issued to other Kakao apps are not refused"
+NO_ADMIN_KEY_WARNING = (
+    "KAKAO_ADMIN_KEY is not set: deleted accounts are not unlinked at Kakao, and the unlink "
+    "webhook (/auth/kakao/unlink) refuses every call"
+)
 
 #: (flag, setting, type, help); the environment variable is the setting's name upper-cased
 FLAGS: list[tuple[str, str, Any, str]] = [
@@ -35,6 +39,13 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--kakao-api-url", "kakao_api_url", str, "Kakao API base (KAKAO_API_URL)"),
     ("--kakao-app-id", "kakao_app_id", int, "require tokens of this Kakao app (KAKAO_APP_ID)"),
     ("--kakao-timeout", "kakao_timeout", float, "seconds to wait for Kakao (KAKAO_TIMEOUT)"),
+    (
+        "--kakao-admin-key",
+        "kakao_admin_key",
+        str,
+        "the app's admin key: unlinks deleted accounts, authenticates the unlink webhook "
+        "(KAKAO_ADMIN_KEY; prefer the env var)",
+    ),
     ("--database-url", "database_url", str, "SQLAlchemy async URL (DATABASE_URL)"),
     ("--secret-key", "secret_key", str, "JWT signing key (SECRET_KEY; prefer the env var)"),
     ("--jwt-ttl", "jwt_ttl", int, "our JWT's lifetime in seconds (JWT_TTL, default 3600)"),
@@ -111,6 +122,8 @@ def warn_about_settings(settings: Settings, generated_secret: bool) -> None:
         log.warning("using a generated SECRET_KEY: for local development only")
     if settings.kakao_app_id is None:
         log.warning(NO_APP_ID_WARNING)
+    if settings.kakao_admin_key is None:
+        log.warning(NO_ADMIN_KEY_WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from service.handlers import (
     HealthHandler,
     NotFoundHandler,
     OpenApiHandler,
+    UnlinkWebhookHandler,
     UsersMeHandler,
 )
 from service.kakao import KakaoClient
@@ -61,11 +62,12 @@ async def create_app(settings: Settings) -> tornado.web.Application:
         settings=settings,
         engine=engine,
         sessions=db.session_factory(engine),
-        kakao=KakaoClient(settings.kakao_api_url, settings.kakao_timeout),
+        kakao=KakaoClient(settings.kakao_api_url, settings.kakao_timeout, settings.kakao_admin_key),
     )
     return tornado.web.Application(
         [
             (r"/auth/kakao", AuthKakaoHandler),
+            (r"/auth/kakao/unlink", UnlinkWebhookHandler),
             (r"/users/me", UsersMeHandler),
             (r"/healthz", HealthHandler),
             (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),

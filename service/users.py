@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
@@ -347,6 +347,18 @@ async def _checkpoint(engine: AsyncEngine, inline: InlineSQLite) -> None:
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
     """The account with our id `user_id`, if it (still) exists."""
     return await session.get(User, user_id)
+
+
+async def delete_account(engine: AsyncEngine, user_id: int) -> bool:
+    """Delete the account with our id `user_id`; whether there was one. Committed on return.
+
+    Its id is never handed out again (see models.User), so a JWT that named it stays refused.
+    On SQLite it queues with this process's other writes through the pool (see the module).
+    """
+    _engine, store = _store(engine)
+    async with store.write_lock or contextlib.nullcontext(), engine.begin() as connection:
+        result = await connection.execute(delete(User).where(User.id == user_id))
+    return bool(result.rowcount)
 
 
 async def get_user_by_kakao_id(session: AsyncSession, kakao_id: int) -> User | None:

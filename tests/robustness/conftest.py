@@ -1,8 +1,8 @@
 """Fixtures for the robustness suite: the contract, and the real service checked against it.
 
 The in-process service runs on a SQLite file with a short Kakao timeout (so a `hang` becomes
-KAKAO_TIMEOUT in half a second) and with KAKAO_APP_ID set to the fake's app, so every code
-the contract lists can be reached.
+KAKAO_TIMEOUT in half a second), with KAKAO_APP_ID set to the fake's app and KAKAO_ADMIN_KEY to
+its admin key, so every code the contract lists can be reached.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from tests.robustness.contract import Contract
 from tests.robustness.support import CheckedService
 from tests.service.support import make_settings, running_service
@@ -36,7 +37,11 @@ async def service(
     mock_kakao: Any, sqlite_url: str, contract: Contract
 ) -> AsyncIterator[CheckedService]:
     settings = make_settings(
-        mock_kakao.url, sqlite_url, kakao_timeout=KAKAO_TIMEOUT, kakao_app_id=mock_kakao.app_id
+        mock_kakao.url,
+        sqlite_url,
+        kakao_timeout=KAKAO_TIMEOUT,
+        kakao_app_id=mock_kakao.app_id,
+        kakao_admin_key=DEFAULT_ADMIN_KEY,
     )
     async with running_service(settings) as running:
         yield CheckedService(running, contract)
