@@ -13,6 +13,7 @@ export function makeFlow(service) {
   const signupForm = byTestId("signup-form");
   const emailHint = byTestId("signup-email-hint");
   let jwt = null;
+  let accountChanged = async () => {};  // set by onAccountChanged
 
   function resetAfter(step) {
     if (step <= 1) {
@@ -96,6 +97,15 @@ export function makeFlow(service) {
     renderOutcome(byTestId("auth-post-outcome"), result);
     if (result.ok && result.body?.token) renderJwt(result.body.token);
     else show(byTestId("jwt"), false);
+    if (result.status === 201) await accountChanged();
+  }
+
+  async function deleteMe() {
+    const result = await service.deleteMe(jwt);
+    show(byTestId("users-me-result"), true);
+    renderOutcome(byTestId("users-me-outcome"), result, "ACCOUNT_DELETED");
+    byTestId("users-me-body").textContent = result.body === null ? "(no body)" : pretty(result.body);
+    if (result.ok) await accountChanged();
   }
 
   async function me() {
@@ -117,8 +127,13 @@ export function makeFlow(service) {
   signupForm.addEventListener("invalid", (event) => event.target.setAttribute("aria-invalid", "true"), true);
   signupForm.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
   byTestId("users-me").addEventListener("click", me);
+  byTestId("delete-me").addEventListener("click", deleteMe);
 
   return {
+    /** Run `callback` after an account was created or deleted (the user list shows which). */
+    onAccountChanged(callback) {
+      accountChanged = callback;
+    },
     /** Start the flow with a Kakao token from anywhere (user list, redirect, pasted). */
     async useToken(token, source) {
       tokenInput.value = token;

@@ -14,5 +14,6 @@ export function makeService(config) {
     signIn: (token, style, fields) =>
       request("POST", `${base}/auth/kakao`, { headers: kakaoAuth(token, style), json: fields }),
     me: (jwt) => request("GET", `${base}/users/me`, { headers: { Authorization: `Bearer ${jwt}` } }),
+    deleteMe: (jwt) => request("DELETE", `${base}/users/me`, { headers: { Authorization: `Bearer ${jwt}` } }),
   };
 }
