@@ -105,6 +105,7 @@ async def test_a_wrong_admin_key_changes_nothing(http, kakao, path) -> None:
 async def test_bad_targets_get_kakaos_errors(http, kakao, form, code) -> None:
     status, body = await call(http, kakao, "POST", "/v1/user/logout", ADMIN, form=form)
     assert (status, body["code"]) == (400, code)
+    assert "target" in body["msg"] if code == -2 else body["msg"] == "NotRegisteredUserException"
 
 
 async def test_user_ids_pages_through_the_linked_users(http, kakao) -> None:
