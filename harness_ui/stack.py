@@ -2,7 +2,8 @@
 
 Shared by `run_all.py`, its `--smoke` check and the browser tests, so all three exercise the
 same wiring: the service's `KAKAO_API_URL` points at the fake, its `KAKAO_APP_ID` is the fake's
-app, its CORS origins include the page, and the page is told where both are.
+app and its `KAKAO_ADMIN_KEY` the fake's admin key, the fake's unlink webhook calls the
+service, its CORS origins include the page, and the page is told where both are.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
+from mock_kakao.errors import AdminError
 from mock_kakao.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
@@ -31,6 +33,9 @@ from service.app import create_app as create_service_app
 from service.app import drain, make_server
 from service.datafiles import DataFileError, ensure_private_dir
 from service.settings import Settings, SettingsError
+
+#: where the service receives Kakao's unlink webhook
+UNLINK_WEBHOOK_PATH = "/auth/kakao/unlink"
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +146,26 @@ async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> 
 
 
 async def _start_kakao(
-    config: StackConfig, sockets: list[socket.socket], url: str
+    config: StackConfig, sockets: list[socket.socket], url: str, webhook_url: str
 ) -> tuple[Stopper, FakeKakao]:
     """The fake Kakao; its state says which app id and client_id (REST API key) it uses.
 
     Its id_token signing keys live in `data_dir` (so tokens verify across restarts) and its
     issuer is pinned to `url`, the address the service is given, whatever name a page uses.
+    Its unlink webhook calls the service at `webhook_url`; its admin key is `KAKAO_ADMIN_KEY`
+    when that is set, else the users file's (default `mock-admin-key`), and the service gets
+    the same one.
     """
     try:
-        app = KakaoApp(issuer=url, keys_file=config.kakao_keys_path)
+        app = KakaoApp(
+            issuer=url,
+            keys_file=config.kakao_keys_path,
+            admin_key=os.environ.get("KAKAO_ADMIN_KEY") or None,
+            unlink_webhook_url=webhook_url,
+        )
         state = FakeKakao.from_file(config.users_file, app_id=config.app_id, app=app)
+    except AdminError as error:  # a bad KAKAO_ADMIN_KEY
+        raise StartupError(f"run_all: the fake Kakao's app: {error.detail}") from None
     except (OSError, ValueError) as error:
         raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
     app = create_kakao_app(state, allow_remote=config.allow_remote)
@@ -158,7 +173,7 @@ async def _start_kakao(
 
 
 async def _start_service(
-    config: StackConfig, sockets: list[socket.socket], stack: RunningStack
+    config: StackConfig, sockets: list[socket.socket], stack: RunningStack, admin_key: str
 ) -> Stopper:
     """The service, pointed at the fake (kapi, and kauth's keys for id_tokens) and open (CORS)
     to the page, whose admin token it takes (the admin API, for the page's Accounts panel).
@@ -174,6 +189,7 @@ async def _start_service(
             kakao_auth_url=stack.kakao_url,
             kakao_issuer=stack.kakao_url,
             kakao_app_keys=stack.kakao_app.login_keys if stack.kakao_app else (),
+            kakao_admin_key=admin_key,
             database_url=config.effective_database_url,
             secret_key=os.environ.get("SECRET_KEY")
             or load_or_create_secret(config.secret_key_path),
@@ -219,13 +235,17 @@ async def start_stack(config: StackConfig) -> RunningStack:
 
     stack._stoppers.append(close_unused)
     try:
-        stop_kakao, state = await _start_kakao(config, unused["kakao"], stack.kakao_url)
+        stop_kakao, state = await _start_kakao(
+            config, unused["kakao"], stack.kakao_url, stack.service_url + UNLINK_WEBHOOK_PATH
+        )
         stack._stoppers.append(stop_kakao)
         del unused["kakao"]  # from here on the server owns (and closes) its sockets
         stack.app_id, stack.kakao_app = state.app_id, state.app.settings
         stack.client_id = state.app.settings.rest_api_key
         stack.javascript_key = state.app.settings.javascript_key
-        stack._stoppers.append(await _start_service(config, unused["service"], stack))
+        stack._stoppers.append(
+            await _start_service(config, unused["service"], stack, state.app.admin_key)
+        )
         del unused["service"]
         ui_app = create_ui_app(
             stack.service_url,

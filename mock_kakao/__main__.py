@@ -21,8 +21,12 @@ from mock_kakao.kakaoapp import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_JAVASCRIPT_KEY,
     DEFAULT_REST_API_KEY,
+    DEFAULT_WEBHOOK_METHOD,
+    WEBHOOK_METHODS,
     KakaoApp,
+    valid_admin_key,
     valid_issuer,
+    valid_webhook_url,
 )
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
@@ -112,6 +116,21 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "(env MOCK_KAKAO_OIDC=on|off; default: the users file's app.oidc, else on)",
     )
     parser.add_argument(
+        "--unlink-webhook-url",
+        default=env("MOCK_KAKAO_UNLINK_WEBHOOK_URL") or None,
+        help="the app's unlink webhook, called when a person disconnects on Kakao's side "
+        "(env MOCK_KAKAO_UNLINK_WEBHOOK_URL; default: the users file's app.unlink_webhook_url, "
+        "else none)",
+    )
+    parser.add_argument(
+        "--unlink-webhook-method",
+        choices=WEBHOOK_METHODS,
+        default=env("MOCK_KAKAO_UNLINK_WEBHOOK_METHOD") or None,
+        help="GET (fields in the query) or POST (a form body) (env "
+        "MOCK_KAKAO_UNLINK_WEBHOOK_METHOD; default: the users file's "
+        f"app.unlink_webhook_method, else {DEFAULT_WEBHOOK_METHOD})",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host, and admin requests addressed to any host name "
@@ -125,6 +144,12 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         args.web_domains = _env_list(env("MOCK_KAKAO_WEB_DOMAINS", ""))
     if args.oidc is _BAD_SWITCH:
         parser.error("MOCK_KAKAO_OIDC must be on or off (also 1/0, true/false)")
+    if args.admin_key is not None and not valid_admin_key(args.admin_key):
+        parser.error("--admin-key must be 1-256 printable ASCII characters without spaces")
+    if args.unlink_webhook_url is not None and not valid_webhook_url(args.unlink_webhook_url):
+        parser.error(f"--unlink-webhook-url must be an http(s) URL: {args.unlink_webhook_url!r}")
+    if args.unlink_webhook_method not in (None, *WEBHOOK_METHODS):
+        parser.error("MOCK_KAKAO_UNLINK_WEBHOOK_METHOD must be GET or POST")
     if args.issuer is not None and not valid_issuer(args.issuer):
         parser.error(f"--issuer must be an http(s) URL without query or fragment: {args.issuer!r}")
     if not is_loopback_host(args.host) and not args.allow_remote:
@@ -175,12 +200,18 @@ async def serve(args: argparse.Namespace) -> None:
         client_secret=args.client_secret,
         redirect_uri_prefixes=args.redirect_uris,
         web_domains=args.web_domains,
+        unlink_webhook_url=args.unlink_webhook_url,
+        unlink_webhook_method=args.unlink_webhook_method,
     )
     state = FakeKakao.from_file(args.users, app_id=args.app_id, app=app)
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
-    print(f"app_id={state.app_id} {keys_line(state.app)} users={len(state.users)}", flush=True)
+    print(
+        f"app_id={state.app_id} {keys_line(state.app)} users={len(state.users)} "
+        f"unlink_webhook={state.app.unlink_webhook_url or '-'}",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,6 +1,6 @@
-"""The admin API for the fake's app: its settings (keys, registered URLs, OIDC switch) and
-signing keys (``/_mock/app``, ``/_mock/keys``), so key rotation, another key, a client secret or
-an app without OpenID Connect can be tested."""
+"""The admin API for the fake's app: its settings (keys, registered URLs, OIDC switch, unlink
+webhook) and signing keys (``/_mock/app``, ``/_mock/keys``), so key rotation, another key, a
+client secret, an app without OpenID Connect or the webhook can be tested."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ async def get_app(request: web.Request) -> web.Response:
 
 @routes.patch("/_mock/app")
 async def update_app(request: web.Request) -> web.Response:
-    """``{"oidc": false}``, ``{"web_domains": [...]}``...: the console's settings, until the
-    next reset."""
+    """``{"oidc": false}``, ``{"web_domains": [...]}``, ``{"unlink_webhook_url": ...}``...: the
+    console's settings, until the next reset."""
     state = request.app[STATE]
     state.app.update(parse_app_section(await read_json(request)))
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))

@@ -41,8 +41,10 @@ class Fault:
     code: int | str = DEFAULT_ERROR[1]
     msg: str = DEFAULT_ERROR[2]
 
-    def matches(self, path: str, user_id: int | None) -> bool:
+    def matches(self, path: str, user_id: int | None, *, named_only: bool = False) -> bool:
         if self.path is not None and self.path != path:
+            return False
+        if named_only and self.path is None:
             return False
         return self.user_id is None or self.user_id == user_id
 
@@ -124,16 +126,18 @@ class FaultBook:
     def to_json(self) -> list[dict[str, Any]]:
         return [fault.to_json() for fault in self._faults]
 
-    def take(self, path: str, user_id: int | None) -> Decision:
+    def take(self, path: str, user_id: int | None, *, named_only: bool = False) -> Decision:
         """Decide for one request and count it against the faults that applied.
 
         Every matching ``latency`` fault adds its delay; the first matching fault of any other
         kind is the outcome, and the faults after it are untouched (they did not apply).
+        ``named_only``: only faults naming ``path`` apply (the fake's own webhook deliveries,
+        which a global "Kakao is down" switch must not silence).
         """
         delay = 0
         outcome: Fault | None = None
         for fault in list(self._faults):
-            if not fault.matches(path, user_id):
+            if not fault.matches(path, user_id, named_only=named_only):
                 continue
             if fault.kind == "latency":
                 delay += fault.latency_ms

@@ -6,6 +6,9 @@ URIs and web domains, its OpenID Connect switch, the issuer its id_tokens name, 
 keys. Each setting comes from, in order: a flag (or ``MockKakao`` argument), the users file's
 ``app`` section, the default; ``PATCH /_mock/app`` changes any of them until the next reset.
 
+The unlink webhook (kakao-api.md, "Unlink webhook") is a setting too: its URL (None: no
+webhook) and method, GET or POST.
+
 Which key an endpoint takes is Kakao's rule (kakao-api.md, "App keys"): ``/oauth/authorize``
 takes the REST API, JavaScript or native app key (the admin key is KOE008), ``/oauth/token``
 the REST API key; a token lives 2 h when its login used the JavaScript key, 6 h the REST API
@@ -33,6 +36,9 @@ DEFAULT_REST_API_KEY = "mock-rest-api-key"
 DEFAULT_JAVASCRIPT_KEY = "mock-javascript-key"
 DEFAULT_ADMIN_KEY = "mock-admin-key"
 MAX_KEY_CHARS = 256
+#: the console lets an app choose either; POST sends the fields as a form body
+WEBHOOK_METHODS = ("GET", "POST")
+DEFAULT_WEBHOOK_METHOD = "POST"
 #: how long a replaced signing key stays in the JWKS by default: an id_token's whole lifetime
 DEFAULT_KEEP_OLD_SECONDS = 21600
 MAX_KEEP_OLD_SECONDS = 10 * 366 * 24 * 3600
@@ -57,7 +63,8 @@ ACCESS_TOKEN_TTLS = {
 LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
 OPTIONAL_SECRETS = ("native_app_key", "client_secret")
 SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
-APP_FIELDS = ("oidc", *SECRET_FIELDS, "redirect_uri_prefixes", "web_domains")
+WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
+APP_FIELDS = ("oidc", *SECRET_FIELDS, "redirect_uri_prefixes", "web_domains", *WEBHOOK_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class AppSettings:
     client_secret: str | None = None  # None: the console's Client Secret switch is off
     redirect_uri_prefixes: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* URL
     web_domains: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* page
+    unlink_webhook_url: str | None = None  # None: no webhook is called
+    unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -115,6 +124,21 @@ def valid_issuer(issuer: str) -> bool:
     )
 
 
+def valid_webhook_url(url: str) -> bool:
+    """A URL the fake can call: http(s) with a host and no fragment (a query is kept)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.fragment
+
+
+def valid_admin_key(key: str) -> bool:
+    """A key that fits in ``Authorization: KakaoAK <key>``: printable ASCII, no spaces."""
+    return 0 < len(key) <= MAX_KEY_CHARS and all("!" <= c <= "~" for c in key)
+
+
 def _secret(data: Mapping[str, Any], key: str) -> str | None:
     """A key or the client secret: printable, no spaces, at most MAX_KEY_CHARS."""
     value = v.get_str(data, key, nullable=key in OPTIONAL_SECRETS)
@@ -126,6 +150,8 @@ def _secret(data: Mapping[str, Any], key: str) -> str | None:
         )
     if any(c.isspace() for c in value):
         raise InvalidInput("INVALID_FIELD", f"{key} must not contain spaces")
+    if key == "admin_key" and not valid_admin_key(value):  # it travels in a header
+        raise InvalidInput("INVALID_FIELD", "admin_key must be printable ASCII")
     return value
 
 
@@ -152,6 +178,15 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         )
     if "web_domains" in data:
         settings["web_domains"] = _url_list(data, "web_domains", registered.parse_web_domain)
+    if "unlink_webhook_url" in data:
+        url = v.get_str(data, "unlink_webhook_url", nullable=True)
+        if url is not None and not valid_webhook_url(url):
+            raise InvalidInput("INVALID_FIELD", "unlink_webhook_url must be an http(s) URL or null")
+        settings["unlink_webhook_url"] = url
+    if "unlink_webhook_method" in data:
+        settings["unlink_webhook_method"] = v.get_choice(
+            data, "unlink_webhook_method", WEBHOOK_METHODS, DEFAULT_WEBHOOK_METHOD
+        )
     return settings
 
 
@@ -179,6 +214,8 @@ class KakaoApp:
         client_secret: str | None = None,
         redirect_uri_prefixes: Iterable[str] | None = None,
         web_domains: Iterable[str] | None = None,
+        unlink_webhook_url: str | None = None,
+        unlink_webhook_method: str | None = None,
     ) -> None:
         given = {
             "oidc": oidc,
@@ -189,6 +226,8 @@ class KakaoApp:
             "client_secret": client_secret,
             "redirect_uri_prefixes": list(redirect_uri_prefixes or ()) or None,
             "web_domains": list(web_domains or ()) or None,
+            "unlink_webhook_url": unlink_webhook_url,
+            "unlink_webhook_method": unlink_webhook_method,
         }
         try:
             self.pinned = parse_app_section({k: val for k, val in given.items() if val is not None})
@@ -203,6 +242,18 @@ class KakaoApp:
     @property
     def oidc(self) -> bool:
         return self.settings.oidc
+
+    @property
+    def admin_key(self) -> str:
+        return self.settings.admin_key
+
+    @property
+    def unlink_webhook_url(self) -> str | None:
+        return self.settings.unlink_webhook_url
+
+    @property
+    def unlink_webhook_method(self) -> str:
+        return self.settings.unlink_webhook_method
 
     @property
     def keys(self) -> KeyRing:

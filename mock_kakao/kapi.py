@@ -1,10 +1,11 @@
-"""kapi.kakao.com: the user API the backend calls with a person's access token."""
+"""kapi.kakao.com: the user API the backend calls with a person's access token, or with the
+app's admin key and a ``target_id`` (see :mod:`mock_kakao.adminkey`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mock_kakao import errors
+from mock_kakao import adminkey, errors
 from mock_kakao.appkeys import STATE
 from mock_kakao.jsonresp import json_response
 from mock_kakao.tokens import AccessToken, bearer_token, seconds_left
@@ -28,8 +29,12 @@ def authenticate(request: web.Request) -> tuple[AccessToken, FakeUser]:
 @routes.post("/v2/user/me")
 async def user_me(request: web.Request) -> web.Response:
     # secure_resource and property_keys are accepted and ignored (see the README).
+    state = request.app[STATE]
+    if adminkey.is_admin_call(request):
+        user = await adminkey.target_user(request)
+        return json_response(render_me(user, state.linked_consent(user.id) or user.consent))
     token, user = authenticate(request)
-    return json_response(render_me(user, request.app[STATE].consent_of(token)))
+    return json_response(render_me(user, state.consent_of(token)))
 
 
 @routes.get("/v1/user/access_token_info")
@@ -41,6 +46,10 @@ async def access_token_info(request: web.Request) -> web.Response:
 
 @routes.post("/v1/user/logout")
 async def logout(request: web.Request) -> web.Response:
+    if adminkey.is_admin_call(request):
+        user = await adminkey.target_user(request)
+        request.app[STATE].logout_user(user.id)  # every token of the user, every device
+        return json_response({"id": user.id})
     token, user = authenticate(request)
     request.app[STATE].logout(token)
     return json_response({"id": user.id})
@@ -48,6 +57,17 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.post("/v1/user/unlink")
 async def unlink(request: web.Request) -> web.Response:
+    """The app unlinks the person itself: Kakao sends no webhook for it."""
+    if adminkey.is_admin_call(request):
+        user = await adminkey.target_user(request)
+        request.app[STATE].unlink_user(user.id)
+        return json_response({"id": user.id})
     token, user = authenticate(request)
     request.app[STATE].unlink(token)
     return json_response({"id": user.id})
+
+
+@routes.get("/v1/user/ids")
+async def user_ids(request: web.Request) -> web.Response:
+    adminkey.check_admin_key(request)
+    return json_response(adminkey.ids_page(request))

@@ -36,6 +36,7 @@ from mock_kakao.tokens import (
     parse_token_spec,
 )
 from mock_kakao.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
+from mock_kakao.webhook import WebhookLog
 
 DEFAULT_APP_ID = 10001
 
@@ -117,6 +118,7 @@ class FakeKakao:
         self.clock = Clock()
         self.app = app or KakaoApp()  # keys, registered URLs, OIDC switch, signing keys
         self.log = RequestLog()
+        self.webhooks = WebhookLog()  # unlink webhook deliveries
         self.faults = FaultBook()
         self.users: dict[int, FakeUser] = {}
         self._access: dict[str, AccessToken] = {}
@@ -154,6 +156,7 @@ class FakeKakao:
         self.app.reset(app_section)
         self.clock = clock
         self.log.clear()
+        self.webhooks.clear()
         self.users.clear()
         self._access.clear()
         self._grants.clear()
@@ -313,10 +316,27 @@ class FakeKakao:
 
     def unlink(self, token: AccessToken) -> None:
         """Kakao's unlink: every token of this user for this app dies, and consent is gone."""
-        user_id, app_id = token.user_id, token.grant.app_id
+        self.unlink_user(token.user_id, token.grant.app_id)
+
+    def unlink_user(self, user_id: int, app_id: int | None = None) -> None:
+        """Unlink ``user_id`` from ``app_id`` (default: the fake's app): the admin-key unlink,
+        the person's own disconnection, and the token's unlink alike."""
+        app_id = self.app_id if app_id is None else app_id
         self._revoke(lambda grant: grant.user_id == user_id and grant.app_id == app_id)
         if app_id == self.app_id:
             self._linked.pop(user_id, None)
+
+    def logout_user(self, user_id: int) -> None:
+        """The admin-key logout: all of the user's tokens for this app, on every device."""
+        self._revoke(lambda grant: grant.user_id == user_id and grant.app_id == self.app_id)
+
+    def is_linked(self, user_id: int) -> bool:
+        """Whether ``user_id`` has let the fake's app in (and not unlinked since)."""
+        return user_id in self._linked and user_id in self.users
+
+    def linked_user_ids(self) -> list[int]:
+        """The ids ``GET /v1/user/ids`` lists, ascending."""
+        return sorted(user_id for user_id in self._linked if user_id in self.users)
 
     def _revoke(self, doomed: Callable[[Grant], bool]) -> None:
         self._access = {k: t for k, t in self._access.items() if not doomed(t.grant)}

@@ -228,13 +228,33 @@ class MockKakao:
         self.update_app(oidc=enabled)
 
     def update_app(self, **settings: Any) -> dict[str, Any]:
-        """Change the app's settings until the next reset, e.g. ``web_domains=[...]`` or
-        ``client_secret="s"``; returns the app as ``GET /_mock/app`` shows it."""
+        """Change the app's settings until the next reset, e.g. ``web_domains=[...]``,
+        ``client_secret="s"`` or ``unlink_webhook_url=url``; returns the app as
+        ``GET /_mock/app`` shows it."""
         return self._admin("PATCH", "/_mock/app", settings)
 
     def config(self) -> dict[str, Any]:
         """``GET /_mock/config``: app id, keys, registered redirect URIs and web domains."""
         return self._admin("GET", "/_mock/config")
+
+    def app(self) -> dict[str, Any]:
+        """The app's settings (``GET /_mock/app``): OIDC, admin key, unlink webhook, keys."""
+        return self._admin("GET", "/_mock/app")
+
+    def unlink_user(self, user_id: int, referrer_type: str | None = None) -> dict[str, Any]:
+        """The person disconnects the app on Kakao's side: their tokens are revoked and the
+        app's unlink webhook is called. Returns ``{"id", "referrer_type", "webhook"}``, the
+        delivery (or None without a webhook URL) once it is done.
+
+        It blocks until the app answered (3 s at most): from an async test whose own event loop
+        serves the webhook, call it in a thread (``await asyncio.to_thread(...)``).
+        """
+        body = {} if referrer_type is None else {"referrer_type": referrer_type}
+        return self._admin("POST", f"/_mock/users/{user_id}/unlink", body)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every unlink webhook delivery since the last reset, oldest first."""
+        return self._admin("GET", "/_mock/webhooks")["webhooks"]
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""

@@ -27,6 +27,10 @@ log = logging.getLogger("service")
 #: How long SIGTERM/SIGINT waits for running requests (a Kakao call times out after 5 s).
 SHUTDOWN_GRACE_SECONDS = 5.0
 NO_APP_ID_WARNING = "KAKAO_APP_ID is not set: tokens issued to other Kakao apps are not refused"
+NO_ADMIN_KEY_WARNING = (
+    "KAKAO_ADMIN_KEY is not set: deleted accounts are not unlinked at Kakao, and the unlink "
+    "webhook (/auth/kakao/unlink) refuses every call"
+)
 
 #: (flag, setting, type, help); the environment variable is the setting's name upper-cased
 FLAGS: list[tuple[str, str, Any, str]] = [
@@ -55,6 +59,13 @@ FLAGS: list[tuple[str, str, Any, str]] = [
         "kakao_jwks_max_age",
         float,
         "seconds the JWKS is cached (KAKAO_JWKS_MAX_AGE, default 3600)",
+    ),
+    (
+        "--kakao-admin-key",
+        "kakao_admin_key",
+        str,
+        "the app's admin key: unlinks deleted accounts, authenticates the unlink webhook "
+        "(KAKAO_ADMIN_KEY; prefer the env var)",
     ),
     ("--database-url", "database_url", str, "SQLAlchemy async URL (DATABASE_URL)"),
     ("--secret-key", "secret_key", str, "JWT signing key (SECRET_KEY; prefer the env var)"),
@@ -141,6 +152,8 @@ def warn_about_settings(settings: Settings, generated_secret: bool) -> None:
         log.warning("using a generated SECRET_KEY: for local development only")
     if settings.kakao_app_id is None:
         log.warning(NO_APP_ID_WARNING)
+    if settings.kakao_admin_key is None:
+        log.warning(NO_ADMIN_KEY_WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from service.handlers import (
     HealthHandler,
     NotFoundHandler,
     OpenApiHandler,
+    UnlinkWebhookHandler,
     UsersMeHandler,
 )
 from service.idtoken import IdTokenVerifier, KakaoKeys
@@ -61,7 +62,12 @@ async def create_app(settings: Settings) -> tornado.web.Application:
     except BaseException:
         await engine.dispose()
         raise
-    kakao = KakaoClient(settings.kakao_api_url, settings.kakao_timeout, settings.kakao_auth_url)
+    kakao = KakaoClient(
+        settings.kakao_api_url,
+        settings.kakao_timeout,
+        admin_key=settings.kakao_admin_key,
+        auth_url=settings.kakao_auth_url,
+    )
     services = Services(
         settings=settings,
         engine=engine,
@@ -79,6 +85,7 @@ async def create_app(settings: Settings) -> tornado.web.Application:
     )
     routes: list[Any] = [
         (r"/auth/kakao", AuthKakaoHandler),
+        (r"/auth/kakao/unlink", UnlinkWebhookHandler),
         (r"/users/me", UsersMeHandler),
         (r"/healthz", HealthHandler),
         (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),

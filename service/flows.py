@@ -7,12 +7,14 @@ check, which status) live here so they read top to bottom in one place.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from logsafe import escape
 from service import tokens, users
 from service.admin import Page
 from service.db import database_errors
@@ -21,7 +23,10 @@ from service.idtoken import IdTokenVerifier, looks_like_id_token
 from service.kakao import KakaoClient
 from service.models import User
 from service.settings import Settings
+from service.unlink_webhook import UnlinkNotice
 from service.validation import SignInRequest
+
+log = logging.getLogger(__name__)
 
 
 class InFlight:
@@ -121,15 +126,77 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
     return created, tokens.issue(user.id, user.account_key, services.settings, now)
 
 
-async def current_user(services: Services, our_token: str) -> dict[str, Any]:
-    """`GET /users/me`: the stored account our JWT names."""
+async def account_of(services: Services, our_token: str) -> User:
+    """The stored account our JWT names; INVALID_TOKEN / TOKEN_EXPIRED otherwise."""
     claims = tokens.decode(our_token, services.settings)
     async with database_errors(), services.sessions() as session:
         user = await users.get_user(session, claims.user_id)
     if user is None or not tokens.belongs_to(claims, user.account_key):
-        # Signed by us, but the account is gone (e.g. the database was reset), or the id now
-        # names another account: log in again.
+        # Signed by us, but the account is gone (deleted, or the database was reset), or the
+        # id now names another account: log in again.
         raise ApiError("INVALID_TOKEN")
+    return user
+
+
+async def delete_me(services: Services, our_token: str) -> None:
+    """`DELETE /users/me`: unlink the person at Kakao (admin key), then delete the account.
+
+    Kakao first: if it cannot be told (down, slow), the account stays and the answer says why,
+    so a retry does both; a person Kakao already unlinked (-101) is deleted all the same.
+    Without KAKAO_ADMIN_KEY the account is deleted and the log says Kakao was not told.
+    """
+    user = await account_of(services, our_token)
+    if services.settings.kakao_admin_key is None:
+        log.warning(
+            "KAKAO_ADMIN_KEY is not set: Kakao was not told that account %d (Kakao user %d) "
+            "was deleted; the person stays linked to the app at Kakao",
+            user.id,
+            user.kakao_id,
+        )
+    else:
+        await services.kakao.unlink(user.kakao_id)
+    async with database_errors():
+        await users.delete_account(services.engine, user.id)
+    log.info("account %d (Kakao user %d) deleted by its owner", user.id, user.kakao_id)
+
+
+async def kakao_unlinked(services: Services, notice: UnlinkNotice) -> bool:
+    """The unlink webhook (its key already checked): delete the account of the Kakao user
+    who left, if there is one and Kakao confirms they are unlinked; whether one was deleted.
+
+    Kakao signs nothing and sends no timestamp, so a recorded call could be replayed after
+    the person came back and signed up again: asking Kakao (admin key) first keeps that
+    account. Idempotent: a second call finds no account.
+    """
+    expected_app = services.settings.kakao_app_id
+    if expected_app is not None and notice.app_id != expected_app:
+        raise ApiError("APP_ID_MISMATCH")
+    referrer = escape(notice.referrer_type or "-")
+    async with database_errors(), services.sessions() as session:
+        user = await users.get_user_by_kakao_id(session, notice.kakao_id)
+    if user is None:
+        log.info("unlink webhook (%s): Kakao user %d has no account", referrer, notice.kakao_id)
+        return False
+    if await services.kakao.is_linked(notice.kakao_id):
+        log.warning(
+            "unlink webhook (%s) for Kakao user %d, who Kakao says is linked: a replayed or "
+            "stale call; account %d kept",
+            referrer,
+            notice.kakao_id,
+            user.id,
+        )
+        return False
+    async with database_errors():
+        deleted = await users.delete_account(services.engine, user.id)
+    log.info(
+        "unlink webhook (%s): account %d of Kakao user %d deleted", referrer, user.id, user.kakao_id
+    )
+    return deleted
+
+
+async def current_user(services: Services, our_token: str) -> dict[str, Any]:
+    """`GET /users/me`: the stored account our JWT names."""
+    user = await account_of(services, our_token)
     return account_json(user)
 
 

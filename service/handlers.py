@@ -18,6 +18,7 @@ from logsafe import escape
 from service import admin, flows
 from service.db import ping
 from service.errors import ApiError, code_for_status
+from service.unlink_webhook import check_admin_key, parse_notice
 from service.validation import bearer_token, jwt_bearer_token, parse_sign_in, single_header
 
 log = logging.getLogger(__name__)
@@ -199,11 +200,41 @@ class AuthKakaoHandler(BaseHandler):
 
 
 class UsersMeHandler(BaseHandler):
-    """`GET /users/me`: the account behind our JWT (`Bearer` required, see jwt_bearer_token)."""
+    """`GET /users/me`: the account behind our JWT (`Bearer` required, see jwt_bearer_token);
+    `DELETE /users/me`: delete it."""
+
+    allowed_methods = ("GET", "DELETE", "OPTIONS")
 
     async def get(self) -> None:
         token = jwt_bearer_token(self.authorization())
         self.send_json(200, {"result": await flows.current_user(self.services, token)})
+
+    async def delete(self) -> None:
+        token = jwt_bearer_token(self.authorization())
+        await flows.delete_me(self.services, token)
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
+
+
+class UnlinkWebhookHandler(BaseHandler):
+    """`GET|POST /auth/kakao/unlink`: Kakao's unlink webhook (see service.unlink_webhook)."""
+
+    allowed_methods = ("GET", "POST", "OPTIONS")
+
+    async def get(self) -> None:
+        await self._receive(self.request.query)
+
+    async def post(self) -> None:
+        await self._receive(bytes(self._body))
+
+    async def _receive(self, fields: str | bytes) -> None:
+        values = self.request.headers.get_list("Authorization")
+        key = self.services.settings.kakao_admin_key
+        check_admin_key(values[0] if len(values) == 1 else None, key)
+        notice = parse_notice(fields)
+        deleted = await flows.kakao_unlinked(self.services, notice)
+        self.send_json(200, {"result": {"kakao_id": notice.kakao_id, "deleted": deleted}})
 
 
 class AdminHandler(BaseHandler):

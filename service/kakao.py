@@ -13,6 +13,11 @@ The mapping, in order (Kakao's errors are `{"msg": ..., "code": <negative int>}`
 | connection refused / reset / dropped            | KAKAO_UNAVAILABLE    |
 
 Tokens never reach a log line: only the path, Kakao's status, code and message are logged.
+
+Admin-key calls (`Authorization: KakaoAK <KAKAO_ADMIN_KEY>`, `target_id_type=user_id`) map the
+same way but for two answers: -101 (the person is not linked to the app) is an answer, not an
+error, and a 401 (or -401/-2) means Kakao refused our key or request, our configuration's fault
+and not the caller's token: INVALID_RESPONSE, logged as an error. The key is never logged.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ log = logging.getLogger(__name__)
 
 PROFILE_PATH = "/v2/user/me"
 TOKEN_INFO_PATH = "/v1/user/access_token_info"
+UNLINK_PATH = "/v1/user/unlink"
 JWKS_PATH = "/.well-known/jwks.json"
+#: Kakao's code for "this person is not linked to the app"
+NOT_LINKED = -101
 DEFAULT_RETRY_AFTER = "1"
 #: RFC 6750's b64token, the only shape a Bearer token can have (Kakao's are URL-safe base64).
 #: Anything else, such as two tokens joined by a comma, is refused without asking Kakao.
@@ -54,9 +62,16 @@ class KakaoClient:
     at shutdown.
     """
 
-    def __init__(self, base_url: str, timeout: float, auth_url: str = "https://kauth.kakao.com"):
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        admin_key: str | None = None,
+        auth_url: str = "https://kauth.kakao.com",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_url = auth_url.rstrip("/")
+        self._admin_key = admin_key
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=timeout),
             # One session serves every user's token: a cookie Kakao (or a proxy) set on one
@@ -91,20 +106,86 @@ class KakaoClient:
 
     async def fetch_jwks(self) -> dict[str, Any]:
         """Kakao's public signing keys (kauth's JWKS document), for service.idtoken."""
-        return await self._get_json(JWKS_PATH, base_url=self.auth_url)
+        status, data, retry_after = await self._request(
+            "GET", JWKS_PATH, None, base_url=self.auth_url
+        )
+        if status == 200 and data is not None:
+            return data
+        if status == 200:
+            log.warning("kakao %s answered 200 with a body that is not a JSON object", JWKS_PATH)
+            raise ApiError("INVALID_RESPONSE")
+        raise kakao_error(JWKS_PATH, status, data or {}, retry_after)
 
-    async def _get_json(
-        self, path: str, token: str | None = None, *, base_url: str | None = None
-    ) -> dict[str, Any]:
-        headers = {}
-        if token is not None:
-            if not _TOKEN_SHAPE.fullmatch(token):
-                # Not something Kakao could have issued; asking would only leak it further.
-                raise ApiError("INVALID_TOKEN")
-            headers["Authorization"] = f"Bearer {token}"
+    async def unlink(self, kakao_id: int) -> bool:
+        """Unlink the person from our app (admin key): True if Kakao did it now, False if they
+        were not linked any more (they disconnected on Kakao's side first)."""
+        return await self._admin_call("POST", UNLINK_PATH, kakao_id)
+
+    async def is_linked(self, kakao_id: int) -> bool:
+        """Whether the person is linked to our app right now (admin key, `/v2/user/me`)."""
+        return await self._admin_call("GET", PROFILE_PATH, kakao_id)
+
+    async def _admin_call(self, method: str, path: str, kakao_id: int) -> bool:
+        if self._admin_key is None:
+            raise RuntimeError("an admin-key call without KAKAO_ADMIN_KEY")
+        target = {"target_id_type": "user_id", "target_id": str(kakao_id)}
+        status, data, retry_after = await self._request(
+            method,
+            path,
+            f"KakaoAK {self._admin_key}",
+            params=target if method == "GET" else None,
+            form=target if method == "POST" else None,
+        )
+        if status == 200:
+            if data is None or as_kakao_id(data.get("id")) != kakao_id:
+                log.warning("kakao %s answered 200 without the target's id", path)
+                raise ApiError("INVALID_RESPONSE")
+            return True
+        body = data or {}
+        if body.get("code") == NOT_LINKED:
+            return False
+        if status == 401 or body.get("code") in (-401, -2):
+            log.error(
+                "kakao %s refused an admin-key call: %s code=%r msg=%r (is KAKAO_ADMIN_KEY right?)",
+                path,
+                status,
+                body.get("code"),
+                body.get("msg"),
+            )
+            raise ApiError("INVALID_RESPONSE")
+        raise kakao_error(path, status, body, retry_after)
+
+    async def _get_json(self, path: str, token: str) -> dict[str, Any]:
+        if not _TOKEN_SHAPE.fullmatch(token):
+            # Not something Kakao could have issued; asking would only leak it further.
+            raise ApiError("INVALID_TOKEN")
+        status, data, retry_after = await self._request("GET", path, f"Bearer {token}")
+        if status == 200:
+            if data is None:
+                log.warning("kakao %s answered 200 with a body that is not a JSON object", path)
+                raise ApiError("INVALID_RESPONSE")
+            return data
+        raise kakao_error(path, status, data or {}, retry_after)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        authorization: str | None,
+        *,
+        params: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
+        base_url: str | None = None,
+    ) -> tuple[int, dict[str, Any] | None, str | None]:
+        """(status, the body if it is a JSON object, Retry-After); timeouts and unreachable
+        Kakao raised as our errors. `base_url`: kapi unless given (kauth for the JWKS)."""
         try:
-            async with self._session.get(
-                (base_url or self.base_url) + path, headers=headers
+            async with self._session.request(
+                method,
+                (base_url or self.base_url) + path,
+                headers={"Authorization": authorization} if authorization else None,
+                params=params,
+                data=form,
             ) as response:
                 body = await response.read()
                 status, retry_after = response.status, response.headers.get("Retry-After")
@@ -114,14 +195,7 @@ class KakaoClient:
         except (aiohttp.ClientError, OSError) as error:
             log.warning("kakao %s unreachable: %s", path, type(error).__name__)
             raise ApiError("KAKAO_UNAVAILABLE") from None
-
-        data = _json_object(body)
-        if status == 200:
-            if data is None:
-                log.warning("kakao %s answered 200 with a body that is not a JSON object", path)
-                raise ApiError("INVALID_RESPONSE")
-            return data
-        raise kakao_error(path, status, data or {}, retry_after)
+        return status, _json_object(body), retry_after
 
 
 def kakao_error(path: str, status: int, body: dict[str, Any], retry_after: str | None) -> ApiError:

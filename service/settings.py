@@ -12,7 +12,7 @@ import math
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kakao_login.sqlite3"
@@ -49,6 +49,10 @@ class Settings:
     kakao_jwks_refetch_interval: float = 10.0
     #: the cached JWKS is refetched on first use after this many seconds
     kakao_jwks_max_age: float = 3600.0
+    #: the app's admin key: `DELETE /users/me` unlinks with it, and the unlink webhook must
+    #: carry it (`Authorization: KakaoAK <key>`). Unset: Kakao is not told of deletions and the
+    #: webhook is refused. A secret: out of `repr`, never logged.
+    kakao_admin_key: str | None = field(default=None, repr=False)
     database_url: str = DEFAULT_DATABASE_URL
     jwt_ttl: int = 3600
     jwt_issuer: str = "kakao-login-harness"
@@ -90,6 +94,10 @@ class Settings:
             raise SettingsError("KAKAO_TIMEOUT must be a positive number of seconds")
         if self.jwt_ttl <= 0:
             raise SettingsError("JWT_TTL must be a positive number of seconds")
+        if self.kakao_admin_key is not None and not _header_token(self.kakao_admin_key):
+            raise SettingsError(
+                "KAKAO_ADMIN_KEY must be 1-256 printable ASCII characters without spaces"
+            )
         if self.kakao_app_id is not None and self.kakao_app_id <= 0:
             raise SettingsError("KAKAO_APP_ID must be a positive integer")
         if not 0 <= self.port <= 65535:
@@ -144,6 +152,11 @@ def _text(_name: str, raw: str) -> str:
     return raw
 
 
+def _header_token(value: str) -> bool:
+    """Fits in an `Authorization` header as one word: printable ASCII, no spaces."""
+    return 0 < len(value) <= 256 and all("!" <= char <= "~" for char in value)
+
+
 def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
@@ -178,6 +191,7 @@ _PARSERS = {
     "kakao_app_keys": parse_list,
     "kakao_jwks_refetch_interval": _float,
     "kakao_jwks_max_age": _float,
+    "kakao_admin_key": _text,
     "database_url": _text,
     "jwt_ttl": _int,
     "jwt_issuer": _text,

@@ -385,7 +385,8 @@ async def list_accounts(engine: AsyncEngine, *, limit: int, after: int = 0) -> l
 
 
 async def delete_account(engine: AsyncEngine, user_id: int) -> bool:
-    """Delete the account `user_id`; False when there is none. Its JWTs stop working at once."""
+    """Delete the account `user_id`; False when there is none. Its JWTs stop working at once,
+    and its id is never handed out again (see models.User)."""
     return await _delete(engine, delete(_USERS).where(_USERS.c.id == user_id)) > 0
 
 

@@ -8,11 +8,11 @@ import { makeFaults } from "./faults.js";
 import { makeFlow } from "./flow.js";
 import { request } from "./http.js";
 import { makeKakao, pickToken } from "./kakao.js";
-import { clearLog, logCallback, renderLog } from "./log.js";
+import { addLogEntry, clearLog, logCallback, renderLog } from "./log.js";
 import { finishSignIn, startSignIn } from "./redirect.js";
 import { loadKakaoSdk } from "./sdk.js";
 import { makeService } from "./service.js";
-import { makeUserEditor, renderUsers } from "./users.js";
+import { makeUserEditor, REFERRER_TYPES, renderUsers } from "./users.js";
 
 function pageError(text) {
   const banner = byTestId("page-error");
@@ -38,6 +38,9 @@ async function boot() {
   const service = makeService(config);
   const accounts = makeAccounts(service);
   const flow = makeFlow(service, () => accounts.load());
+  const lifecycleStatus = byTestId("lifecycle-status");
+  const referrerType = byTestId("referrer-type");
+  referrerType.replaceChildren(...REFERRER_TYPES.map((type) => new Option(type, type)));
   const redirectStatus = byTestId("redirect-status");
 
   async function loadUsers() {
@@ -47,8 +50,32 @@ async function boot() {
       return;
     }
     pageError("");
-    renderUsers(result.body.users, config.app_id, actions);
+    renderUsers(result.body.users, config.app_id, actions, await accountsOf(result.body.users));
     faults.setUsers(result.body.users);
+  }
+
+  /** Whether each person has an account in the service: GET /auth/kakao with their live token,
+   * as a frontend would ask (so these calls are in the log too). */
+  async function accountsOf(users) {
+    const accounts = new Map();
+    await Promise.all(users.map(async (user) => {
+      const token = pickToken(user, config.app_id);
+      if (!token || token.expired) return;
+      const result = await service.whoIs(token.access_token, "bearer");
+      if (result.ok) accounts.set(String(user.id), Boolean(result.body?.result?.is_user));
+    }));
+    return accounts;
+  }
+
+  /** The fake's webhook delivery, as a row of the log: Kakao called the service, not the page. */
+  function logDelivery(delivery) {
+    addLogEntry({
+      time: Date.now(), method: delivery.method, url: delivery.url, status: delivery.status ?? 0,
+      ms: Math.round(delivery.latency_ms), source: "Kakao webhook",
+      requestHeaders: { Authorization: "KakaoAK (the admin key)" },
+      requestBody: { app_id: delivery.app_id, user_id: delivery.user_id, referrer_type: delivery.referrer_type },
+      responseBody: null, error: delivery.error,
+    });
   }
 
   const editor = makeUserEditor(async (id, fields, editing) => {
@@ -79,7 +106,33 @@ async function boot() {
       flow.takeToken(result.body.access_token, `New token issued for ${user.nickname ?? user.id} (POST /_mock/users/${user.id}/tokens). Next: GET /auth/kakao.`);
     },
     edit: (user) => editor.open(user),
+    async disconnect(user) {
+      const result = await kakao.disconnect(user.id, referrerType.value);
+      const delivery = result.body?.webhook;
+      if (delivery) logDelivery(delivery);
+      if (!result.ok) {
+        lifecycleStatus.textContent = `Could not disconnect ${user.id}: ${result.body?.detail ?? result.status}`;
+      } else if (!delivery) {
+        lifecycleStatus.textContent = `${user.id} disconnected (${referrerType.value}); the app has no webhook URL.`;
+      } else {
+        const outcome = delivery.status ? `the service answered ${delivery.status}` : delivery.error;
+        lifecycleStatus.textContent = `${user.id} disconnected (${referrerType.value}); webhook: ${outcome}.`;
+      }
+      await loadUsers();
+    },
+    async logout(user) {
+      const token = pickToken(user, config.app_id);
+      if (!token) {
+        lifecycleStatus.textContent = `${user.id} has no token to log out.`;
+        return;
+      }
+      const result = await kakao.logout(token.access_token);
+      lifecycleStatus.textContent = result.ok ? `${user.id} logged out at Kakao: that token no longer works.`
+        : `Kakao refused the logout of ${user.id} (${result.status}).`;
+      await loadUsers();
+    },
   };
+  flow.onAccountChanged(loadUsers);
 
   byTestId("users-refresh").addEventListener("click", loadUsers);
   byTestId("log-clear").addEventListener("click", clearLog);

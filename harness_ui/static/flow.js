@@ -22,6 +22,7 @@ export function makeFlow(service, onSignedIn = () => {}) {
   const signupForm = byTestId("signup-form");
   const emailHint = byTestId("signup-email-hint");
   let jwt = null;
+  let accountChanged = async () => {};  // set by onAccountChanged
 
   function resetAfter(step) {
     if (step <= 1) {
@@ -116,6 +117,18 @@ export function makeFlow(service, onSignedIn = () => {}) {
       if (field) field.textContent = "true (since this sign-in)";
       onSignedIn();
     }
+    if (result.status === 201) await accountChanged();
+  }
+
+  async function deleteMe() {
+    const result = await service.deleteMe(jwt);
+    show(byTestId("users-me-result"), true);
+    renderOutcome(byTestId("users-me-outcome"), result, "ACCOUNT_DELETED");
+    byTestId("users-me-body").textContent = result.body === null ? "(no body)" : pretty(result.body);
+    if (result.ok) {
+      await accountChanged();
+      onSignedIn();  // the accounts panel: one account fewer
+    }
   }
 
   async function me() {
@@ -137,6 +150,7 @@ export function makeFlow(service, onSignedIn = () => {}) {
   signupForm.addEventListener("invalid", (event) => event.target.setAttribute("aria-invalid", "true"), true);
   signupForm.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
   byTestId("users-me").addEventListener("click", me);
+  byTestId("delete-me").addEventListener("click", deleteMe);
 
   function setToken(token, source) {
     resetAfter(1);
@@ -149,6 +163,10 @@ export function makeFlow(service, onSignedIn = () => {}) {
     takeToken(token, source) {
       setToken(token, source);
       byTestId("auth-get").focus();
+    },
+    /** Run `callback` after an account was created or deleted (the user list shows which). */
+    onAccountChanged(callback) {
+      accountChanged = callback;
     },
     /** Put a Kakao token in step 1 and send GET /auth/kakao (the redirect flow's end). */
     async useToken(token, source) {

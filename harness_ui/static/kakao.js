@@ -10,6 +10,10 @@ export function makeKakao(config) {
     createUser: (user) => admin("POST", "/users", user),
     updateUser: (id, changes) => admin("PATCH", `/users/${id}`, changes),
     issueToken: (id) => admin("POST", `/users/${id}/tokens`, { app_id: config.app_id }),
+    /** The person disconnects the app on Kakao's side; the answer carries the webhook delivery. */
+    disconnect: (id, referrerType) => admin("POST", `/users/${id}/unlink`, { referrer_type: referrerType }),
+    /** Kakao's own logout (kapi) with the person's token: that token's grant stops working. */
+    logout: (token) => request("POST", `${base}/v1/user/logout`, { headers: { Authorization: `Bearer ${token}` } }),
     getFaults: () => admin("GET", "/faults"),
     putFaults: (faults) => admin("PUT", "/faults", faults),
     addFault: (fault) => admin("POST", "/faults", fault),

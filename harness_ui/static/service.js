@@ -25,5 +25,7 @@ export function makeService(config) {
       admin("GET", `/accounts?limit=${ACCOUNTS_PAGE}${after === null ? "" : `&after=${after}`}`),
     deleteAccount: (id) => admin("DELETE", `/accounts/${id}`),
     deleteAllAccounts: () => admin("DELETE", "/accounts"),
+
+    deleteMe: (jwt) => request("DELETE", `${base}/users/me`, { headers: { Authorization: `Bearer ${jwt}` } }),
   };
 }

@@ -27,7 +27,19 @@ function tokenBadge(user, appId) {
   return token.expired ? ["token expired", "warn"] : ["token ready", "ok"];
 }
 
-function renderUser(user, appId, actions) {
+/** Whether the person has an account in the service (GET /auth/kakao's is_user), if known. */
+function accountBadge(hasAccount) {
+  if (hasAccount === true) return ["has an account", "ok"];
+  if (hasAccount === false) return ["no account", "info"];
+  return ["account unknown (no live token)", "info"];
+}
+
+export const REFERRER_TYPES = [
+  "UNLINK_FROM_APPS", "ACCOUNT_DELETE", "FORCED_ACCOUNT_DELETE", "UNLINK_FROM_ADMIN",
+];
+
+function renderUser(user, appId, actions, accounts) {
+  const [accountText, accountTone] = accountBadge(accounts.get(String(user.id)));
   const badges = [...consentBadges(user), tokenBadge(user, appId)];
   const name = user.nickname ?? "(no nickname)";
   // Buttons keep their visible text as their accessible name (so "Use token" is what a
@@ -39,8 +51,9 @@ function renderUser(user, appId, actions) {
       h("span", { class: "user-id mono" }, user.id)),
     h("div", { class: "user-meta" }, [user.label, user.email ?? "no email"].filter(Boolean).join(" · ")),
     h("div", { class: "user-foot" },
-    h("ul", { class: "badges", "aria-label": "Consent and token" },
-      badges.map(([text, tone]) => h("li", { class: `badge badge-${tone}` }, text))),
+    h("ul", { class: "badges", "aria-label": "Consent, token and account" },
+      badges.map(([text, tone]) => h("li", { class: `badge badge-${tone}` }, text)),
+      h("li", { class: `badge badge-${accountTone}`, "data-testid": `account-${user.id}` }, accountText)),
     h("div", { class: "user-actions" },
       h("button", {
         type: "button", class: "button-primary", "data-testid": `use-user-${user.id}`,
@@ -53,12 +66,23 @@ function renderUser(user, appId, actions) {
       h("button", {
         type: "button", class: "button-quiet", "data-testid": `edit-user-${user.id}`,
         "aria-describedby": nameId, onclick: () => actions.edit(user),
-      }, "Edit"))));
+      }, "Edit"),
+      h("button", {
+        type: "button", class: "button-quiet", "data-testid": `logout-${user.id}`,
+        "aria-describedby": nameId, title: "Log this person out at Kakao (/v1/user/logout)",
+        onclick: () => actions.logout(user),
+      }, "Log out"),
+      h("button", {
+        type: "button", class: "button-quiet", "data-testid": `disconnect-${user.id}`,
+        "aria-describedby": nameId, title: "The person disconnects the app on Kakao's side",
+        onclick: () => actions.disconnect(user),
+      }, "Disconnect from Kakao"))));
 }
 
-export function renderUsers(users, appId, actions) {
+/** `accounts`: user id (as a string) → whether the service has an account (undefined: unknown). */
+export function renderUsers(users, appId, actions, accounts = new Map()) {
   const list = byTestId("users");
-  list.replaceChildren(...users.map((user) => renderUser(user, appId, actions)));
+  list.replaceChildren(...users.map((user) => renderUser(user, appId, actions, accounts)));
   list.setAttribute("aria-busy", "false");
   byTestId("users-loading").hidden = true;
 }

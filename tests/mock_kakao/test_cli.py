@@ -121,3 +121,36 @@ def test_a_missing_users_file_is_a_clear_error(tmp_path):
     )
     assert result.returncode == 1
     assert "no.json" in result.stderr
+
+
+def test_admin_key_and_unlink_webhook_flags_and_environment():
+    with running(
+        "--port",
+        "0",
+        "--admin-key",
+        "cli-admin-key",
+        "--unlink-webhook-url",
+        "http://127.0.0.1:1/unlink",
+        MOCK_KAKAO_UNLINK_WEBHOOK_METHOD="GET",
+    ) as (url, _):
+        app = get_json(url + "/_mock/app")
+        assert (app["admin_key"], app["unlink_webhook_method"]) == ("cli-admin-key", "GET")
+        assert app["unlink_webhook_url"] == "http://127.0.0.1:1/unlink"
+
+
+def test_bad_admin_key_or_webhook_settings_are_one_line_errors():
+    for args, env in (
+        (["--admin-key", "a b"], {}),
+        (["--unlink-webhook-url", "not a url"], {}),
+        ([], {"MOCK_KAKAO_UNLINK_WEBHOOK_METHOD": "PUT"}),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "mock_kakao", "--port", "0", *args],
+            capture_output=True,
+            text=True,
+            env=environment(**env),
+            cwd=ROOT,
+            timeout=30,
+        )
+        assert result.returncode == 2, (args, env, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -1,8 +1,9 @@
 """Fixtures for the robustness suite: the contract, and the real service checked against it.
 
 The in-process service runs on a SQLite file with a short Kakao timeout (so a `hang` becomes
-KAKAO_TIMEOUT in half a second), with KAKAO_APP_ID set to the fake's app and with ADMIN_TOKEN
-set, so every code the contract lists can be reached.
+KAKAO_TIMEOUT in half a second), with KAKAO_APP_ID set to the fake's app, KAKAO_ADMIN_KEY to its
+admin key, id_tokens configured as run_all does and ADMIN_TOKEN set, so every code the contract
+lists can be reached.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from tests.robustness.contract import Contract
 from tests.robustness.support import CheckedService
 from tests.service.support import make_settings, running_service
@@ -47,6 +49,7 @@ async def service(
         kakao_issuer=mock_kakao.url,
         kakao_app_keys=(mock_kakao.client_id,),
         admin_token=ADMIN_TOKEN,
+        kakao_admin_key=DEFAULT_ADMIN_KEY,
     )
     async with running_service(settings) as running:
         yield CheckedService(running, contract)

@@ -10,10 +10,12 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from openapi_spec_validator import validate
 
+from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from service import handlers, tokens, users
 from service.errors import ERRORS
 from tests.robustness.conftest import ADMIN_TOKEN
@@ -32,6 +34,13 @@ _ADMIN_OPERATIONS = (
     ("DELETE", "/admin/accounts/1"),
     ("DELETE", "/admin/accounts"),
 )
+HOOK = "/auth/kakao/unlink"
+KAKAO_FAULTS = [
+    {"kind": "malformed"},
+    {"kind": "error", "status": 500, "code": -1},
+    {"kind": "error", "status": 429, "code": -10},
+    {"kind": "hang"},
+]
 
 
 def test_the_document_is_valid_openapi(contract: Contract) -> None:
@@ -74,13 +83,7 @@ def _our_jwt(
 
 async def _reach_kakao_outcomes(service: CheckedService, mock_kakao: Any) -> None:
     """Both Kakao-calling operations under every kind of Kakao answer."""
-    faults = [
-        {"kind": "malformed"},
-        {"kind": "error", "status": 500, "code": -1},
-        {"kind": "error", "status": 429, "code": -10},
-        {"kind": "hang"},
-    ]
-    for fault in faults:
+    for fault in KAKAO_FAULTS:
         mock_kakao.set_faults([fault])
         await service.look_up(FULL_CONSENT_TOKEN)
         await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
@@ -154,8 +157,54 @@ async def _reach_id_token_outcomes(service: CheckedService, mock_kakao: Any) -> 
         await unconfigured.sign_in(id_token, FULL_CONSENT_ID)
 
 
+async def webhook(
+    service: CheckedService, method: str, fields: dict[str, Any], key: str = DEFAULT_ADMIN_KEY
+) -> Any:
+    """Kakao's unlink webhook call, GET (query) or POST (form body)."""
+    headers = {"Authorization": f"KakaoAK {key}"}
+    if method == "GET":
+        answer = await service.running.request(
+            "GET", f"{HOOK}?{urlencode(fields)}", headers=headers
+        )
+        service.check("GET", HOOK, answer)  # the path without its query
+        return answer
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return await service.request("POST", HOOK, data=urlencode(fields), headers=headers)
+
+
+def notice(app_id: Any = None, user_id: Any = FULL_CONSENT_ID) -> dict[str, Any]:
+    return {"app_id": app_id, "user_id": user_id, "referrer_type": "UNLINK_FROM_APPS"}
+
+
+async def _reach_lifecycle(service: CheckedService, mock_kakao: Any) -> None:
+    """DELETE /users/me and the unlink webhook, under every kind of Kakao answer."""
+    app_id = mock_kakao.app_id
+    jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
+    for method in ("GET", "POST"):
+        await webhook(service, method, notice(app_id), key="wrong")
+        await webhook(service, method, notice(app_id, "x"))
+        await webhook(service, method, notice(app_id + 1))
+        for fault in KAKAO_FAULTS:  # the account exists: Kakao is asked before deleting
+            mock_kakao.set_faults([{**fault, "path": "/v2/user/me"}])
+            await webhook(service, method, notice(app_id))
+        mock_kakao.clear_faults()
+        await webhook(service, method, notice(app_id))  # linked: a stale call, nothing deleted
+    for fault in KAKAO_FAULTS:
+        mock_kakao.set_faults([{**fault, "path": "/v1/user/unlink"}])
+        await service.request("DELETE", "/users/me", authorization=f"Bearer {jwt}")
+    mock_kakao.clear_faults()
+    account = tokens.decode(jwt, service.running.settings)
+    await service.request("DELETE", "/users/me")
+    await service.request("DELETE", "/users/me", authorization="Bearer not.a.jwt")
+    expired = _our_jwt(service, account, age=timedelta(days=1))
+    await service.request("DELETE", "/users/me", authorization=f"Bearer {expired}")
+    deleted = await service.request("DELETE", "/users/me", authorization=f"Bearer {jwt}")
+    assert deleted.status == 204
+    mock_kakao.reset()  # the person's fixed token again: it died with the unlink
+
+
 async def _reach_everything_else(service: CheckedService) -> None:
-    paths = ("/auth/kakao", "/users/me", "/healthz", "/openapi.yaml")
+    paths = ("/auth/kakao", "/auth/kakao/unlink", "/users/me", "/healthz", "/openapi.yaml")
     for path in (*paths, "/admin/accounts", "/admin/accounts/1"):
         await service.request("OPTIONS", path, headers={"Origin": "http://127.0.0.1:8002"})
         await service.request("OPTIONS", path, headers={"Origin": "http://elsewhere.example"})
@@ -164,7 +213,7 @@ async def _reach_everything_else(service: CheckedService) -> None:
     await service.request("GET", "/healthz")
     await service.raw("GET", "/openapi.yaml", http_request("GET", "/openapi.yaml", {}))
     await service.request("GET", "/nowhere")
-    await service.request("DELETE", "/users/me")
+    await service.request("PUT", "/users/me")
 
 
 async def _reach_database_outage(service: CheckedService, jwt: str) -> None:
@@ -176,6 +225,9 @@ async def _reach_database_outage(service: CheckedService, jwt: str) -> None:
         await service.me(jwt)
         await service.look_up(FULL_CONSENT_TOKEN)
         await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+        await service.request("DELETE", "/users/me", authorization=f"Bearer {jwt}")
+        for method in ("GET", "POST"):
+            await webhook(service, method, notice(service.running.settings.kakao_app_id))
 
 
 async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,10 +240,11 @@ async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.Mon
         (users, "is_user"),
         (users, "sign_up_or_log_in"),
         (users, "get_user"),
+        (users, "get_user_by_kakao_id"),
         (handlers, "ping"),
         (users, "list_accounts"),
-        (users, "delete_account"),
         (users, "delete_all_accounts"),
+        (users, "delete_account"),  # last: Kakao has unlinked the person by then
     ):
         with monkeypatch.context() as patch:
             patch.setattr(module, name, bug)
@@ -201,6 +254,10 @@ async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.Mon
             await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
             await service.me(jwt)
             await service.request("GET", "/healthz")
+            for method in ("GET", "POST"):
+                await webhook(service, method, notice(service.running.settings.kakao_app_id))
+            if name in ("get_user", "delete_account"):  # else Kakao would unlink the person
+                await service.request("DELETE", "/users/me", authorization=f"Bearer {jwt}")
 
 
 async def test_every_documented_code_is_reached_and_conforms(
@@ -212,6 +269,7 @@ async def test_every_documented_code_is_reached_and_conforms(
     await _reach_id_token_outcomes(service, mock_kakao)
     await _reach_admin(service)
     await _reach_everything_else(service)
+    await _reach_lifecycle(service, mock_kakao)
     jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
     await _reach_database_outage(service, jwt)
     await _reach_bugs(service, jwt, monkeypatch)
@@ -220,5 +278,5 @@ async def test_every_documented_code_is_reached_and_conforms(
     missing = contract.documented_codes() - reached
     assert not missing, f"documented but never reached: {sorted(missing)}"
     assert ("GET", "/nowhere", 404, "NOT_FOUND") in reached
-    assert ("DELETE", "/users/me", 405, "METHOD_NOT_ALLOWED") in reached
+    assert ("PUT", "/users/me", 405, "METHOD_NOT_ALLOWED") in reached
     print(f"\ncontract: {service.seen.total()} answers checked, {len(reached)} distinct outcomes")

@@ -1,4 +1,4 @@
-"""Every fault the fake can inject × both endpoints that call Kakao, against a real process.
+"""Every fault the fake can inject × every endpoint that calls Kakao, against a real process.
 
 Then the process must be as healthy as before: /healthz 200, a normal sign-in works, and it
 holds no more TCP sockets than before the matrix (a hang or a drop must not leak a pooled
@@ -14,7 +14,9 @@ from pathlib import Path
 import aiohttp
 
 from mock_kakao.faults import FAULT_KINDS
+from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from mock_kakao.testing import MockKakao
+from mock_kakao.webhook import FAULT_PATH
 from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import assert_no_secrets
@@ -110,3 +112,90 @@ async def test_fault_matrix_on_a_real_process(
         assert after <= before, f"{after} TCP sockets after the matrix, {before} before"
         await normal_flow(service, token, contract)
     assert_no_secrets(service.output, token, SECRET_KEY)
+
+
+#: an admin-key call that Kakao refuses with 401/-401 or -2 is our configuration's fault, not
+#: the caller's token: INVALID_RESPONSE (see service.kakao)
+ADMIN_KEY_CALL = {-401: (502, "INVALID_RESPONSE"), -2: (502, "INVALID_RESPONSE")}
+HOOK = "/auth/kakao/unlink"
+
+
+def for_admin_calls(fault: dict[str, object], status: int | None, code: str | None) -> tuple:
+    return ADMIN_KEY_CALL.get(fault.get("code"), (status, code))  # type: ignore[arg-type]
+
+
+async def fresh_account(http: aiohttp.ClientSession, url: str, kakao: MockKakao) -> str:
+    """Our JWT for the full-consent user, linked at Kakao again with a new token."""
+    token = kakao.issue_token(FULL_CONSENT_ID)["access_token"]
+    answer = await call(http, url, "POST", token)
+    assert answer.status in (200, 201), answer.body
+    return answer.body["token"]
+
+
+async def lifecycle_call(
+    http: aiohttp.ClientSession, url: str, method: str, jwt: str
+) -> tuple[str, Answer]:
+    if method == "DELETE":
+        headers = {"Authorization": f"Bearer {jwt}"}
+        async with http.delete(url + "/users/me", headers=headers) as response:
+            body = await response.json() if response.status != 204 else None
+            return "/users/me", Answer(response.status, body, dict(response.headers))
+    headers = {"Authorization": f"KakaoAK {DEFAULT_ADMIN_KEY}"}
+    form = {"app_id": "10001", "user_id": str(FULL_CONSENT_ID), "referrer_type": "ACCOUNT_DELETE"}
+    async with http.post(url + HOOK, headers=headers, data=form) as response:
+        return HOOK, Answer(response.status, await response.json(), dict(response.headers))
+
+
+async def test_lifecycle_fault_matrix_on_a_real_process(
+    mock_kakao: MockKakao, tmp_path: Path, contract: Contract
+) -> None:
+    """DELETE /users/me (Kakao's unlink) and the webhook (Kakao asked whether the person is
+    linked) under every fault: the account stays on every failure; and a delivery the fake
+    never makes leaves it too, until a real one arrives."""
+    with service_process(
+        tmp_path / "service.log",
+        kakao_url=mock_kakao.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite3'}",
+        kakao_timeout="0.5",
+        kakao_admin_key=DEFAULT_ADMIN_KEY,
+        kakao_app_id="10001",
+    ) as service:
+        checked = 0
+        async with aiohttp.ClientSession() as http:
+            for method, kakao_path in (("DELETE", "/v1/user/unlink"), ("POST", "/v2/user/me")):
+                for fault, status, code in MATRIX:
+                    jwt = await fresh_account(http, service.url, mock_kakao)
+                    mock_kakao.set_faults([{**fault, "path": kakao_path}])
+                    path, answer = await lifecycle_call(http, service.url, method, jwt)
+                    mock_kakao.clear_faults()
+                    contract.check(method, path, answer)
+                    if code is None:  # latency within the timeout: done (the webhook: kept,
+                        assert answer.status in (200, 204), answer.body  # Kakao says linked)
+                    else:
+                        expected = for_admin_calls(fault, status, code)
+                        assert (answer.status, answer.body) == (
+                            expected[0],
+                            {"message": expected[1]},
+                        )
+                        async with http.get(
+                            service.url + "/users/me", headers={"Authorization": f"Bearer {jwt}"}
+                        ) as me:
+                            assert me.status == 200, (method, fault)  # the account stays
+                    checked += 1
+            print(f"\nlifecycle fault matrix: {checked} fault × call pairs checked")
+
+            jwt = await fresh_account(http, service.url, mock_kakao)
+            mock_kakao.update_app(unlink_webhook_url=service.url + HOOK)
+            mock_kakao.add_fault("drop", path=FAULT_PATH, times=1)
+            lost = await asyncio.to_thread(mock_kakao.unlink_user, FULL_CONSENT_ID)
+            assert lost["webhook"]["error"] == "not sent: drop fault"
+            headers = {"Authorization": f"Bearer {jwt}"}
+            async with http.get(service.url + "/users/me", headers=headers) as me:
+                assert me.status == 200  # never told: the account stays
+            jwt = await fresh_account(http, service.url, mock_kakao)
+            told = await asyncio.to_thread(mock_kakao.unlink_user, FULL_CONSENT_ID)
+            assert told["webhook"]["status"] == 200
+            async with http.get(service.url + "/users/me", headers=headers) as me:
+                assert me.status == 401
+        assert checked == 2 * len(MATRIX)
+    assert_no_secrets(service.output, DEFAULT_ADMIN_KEY, SECRET_KEY)

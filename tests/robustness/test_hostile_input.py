@@ -12,10 +12,12 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
+from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from mock_kakao.testing import MockKakao
 from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
@@ -203,3 +205,103 @@ async def test_a_large_body_on_any_path_is_not_buffered(service: CheckedService)
         request = http_request(method, path, {"Content-Length": str(40 * 1024 * 1024)})
         answer = await service.raw(method, path, request)
         assert answer.body == {"message": "BODY_TOO_LARGE"}
+
+
+HOOK = "/auth/kakao/unlink"
+ADMIN = f"KakaoAK {DEFAULT_ADMIN_KEY}"
+GOOD_NOTICE = {"app_id": "10001", "user_id": str(FULL_CONSENT_ID), "referrer_type": "X"}
+
+#: (what, Authorization header(s)) that are not Kakao's: 401 INVALID_ADMIN_KEY, nothing changes
+HOSTILE_WEBHOOK_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("absent", []),
+    ("empty", [("Authorization", "")]),
+    ("scheme alone", [("Authorization", "KakaoAK")]),
+    ("wrong key", [("Authorization", "KakaoAK mock-admin-kez")]),
+    ("prefix of the key", [("Authorization", "KakaoAK mock-admin")]),
+    ("key and more", [("Authorization", f"{ADMIN} x")]),
+    ("Bearer with the key", [("Authorization", f"Bearer {DEFAULT_ADMIN_KEY}")]),
+    ("the key alone", [("Authorization", DEFAULT_ADMIN_KEY)]),
+    ("sent twice", [("Authorization", ADMIN), ("Authorization", ADMIN)]),
+    ("a Kakao access token", [("Authorization", AUTH)]),
+    ("64 KB", [("Authorization", "KakaoAK " + "k" * 64 * 1024)]),
+    ("latin-1 bytes", [("Authorization", "KakaoAK mock-admin-k\xe9y")]),
+]
+
+#: (what, form body) that names nobody we could delete: 400 INVALID_WEBHOOK or 403
+HOSTILE_NOTICES: list[tuple[str, str, str]] = [
+    ("another app's id", "app_id=10002&user_id=4000000001", "APP_ID_MISMATCH"),
+    ("app id 0", "app_id=0&user_id=4000000001", "INVALID_WEBHOOK"),
+    *[
+        (f"user_id {value!r}", f"app_id=10001&user_id={value}", "INVALID_WEBHOOK")
+        for value in ("", "-1", "0", "%2B4000000001", "4000000001.0", "4e9", "abc", "0x10",
+                      "9223372036854775808", "9" * 40, "1" * 5000, "%EF%BC%94", "%C2%B2",
+                      "4000000001%00", "%204000000001", "true", "null")
+    ],
+    ("user_id twice", "app_id=10001&user_id=1&user_id=4000000001", "INVALID_WEBHOOK"),
+    ("app_id twice", "app_id=1&app_id=10001&user_id=4000000001", "INVALID_WEBHOOK"),
+    ("no user_id", "app_id=10001", "INVALID_WEBHOOK"),
+    ("no app_id", "user_id=4000000001", "INVALID_WEBHOOK"),
+    ("a JSON body", json.dumps(GOOD_NOTICE), "INVALID_WEBHOOK"),
+    ("invalid UTF-8", "app_id=10001&user_id=4000000001&referrer_type=\udcff", "INVALID_WEBHOOK"),
+    ("thousands of fields", "&".join(f"f{n}=1" for n in range(5000)), "INVALID_WEBHOOK"),
+]  # fmt: skip
+
+
+async def test_the_unlink_webhook_refuses_hostile_keys_and_ids(
+    service: CheckedService, mock_kakao: MockKakao
+) -> None:
+    """Nothing is deleted, Kakao is never asked, and every answer is the documented one."""
+    created = await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+    assert created.status == 201
+    mock_kakao.unlink_user(FULL_CONSENT_ID)  # so a call that got through would delete it
+    mock_kakao.clear_requests()
+    good_body = urlencode(GOOD_NOTICE).encode()
+    wrong, tried = [], 0
+    for what, headers in HOSTILE_WEBHOOK_KEYS:
+        for method in ("GET", "POST"):
+            path = f"{HOOK}?{urlencode(GOOD_NOTICE)}" if method == "GET" else HOOK
+            body = b"" if method == "GET" else good_body
+            form = [("Content-Type", "application/x-www-form-urlencoded")]
+            length = [("Content-Length", str(len(body)))]
+            answer = await raw_exchange(
+                service.url, http_request(method, path, [*form, *length, *headers], body)
+            )
+            tried += 1
+            if answer is None or answer.body != {"message": "INVALID_ADMIN_KEY"}:
+                wrong.append((what, method, answer))
+                continue
+            service.check(method, HOOK, answer)
+    for what, raw, code in HOSTILE_NOTICES:
+        answer = await service.request(
+            "POST",
+            HOOK,
+            data=raw.encode("utf-8", "surrogateescape"),
+            headers={"Authorization": ADMIN, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        tried += 1
+        if answer.body != {"message": code}:
+            wrong.append((what, "POST", answer))
+    print(f"\nhostile webhook calls: {tried} tried")
+    assert not wrong
+    assert await service.user_count() == 1
+    assert mock_kakao.requests() == []  # none of them was worth asking Kakao about
+
+
+async def test_a_replayed_unlink_webhook_deletes_nothing_new(
+    service: CheckedService, mock_kakao: MockKakao
+) -> None:
+    """The key is static and Kakao signs nothing, so a recorded call can be replayed: after
+    the person came back, Kakao says they are linked, and their new account stays."""
+    await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+    mock_kakao.unlink_user(FULL_CONSENT_ID)
+    headers = {"Authorization": ADMIN, "Content-Type": "application/x-www-form-urlencoded"}
+    recorded = urlencode(GOOD_NOTICE)
+    first = await service.request("POST", HOOK, data=recorded, headers=headers)
+    assert first.body["result"]["deleted"] is True
+    token = mock_kakao.issue_token(FULL_CONSENT_ID)["access_token"]
+    back = await service.sign_in(token, FULL_CONSENT_ID)
+    assert back.status == 201
+    for _ in range(3):
+        replayed = await service.request("POST", HOOK, data=recorded, headers=headers)
+        assert (replayed.status, replayed.body["result"]["deleted"]) == (200, False)
+    assert (await service.me(back.body["token"])).status == 200

@@ -39,7 +39,7 @@ async def test_unknown_path(service: RunningService, path: str) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [("DELETE", "/auth/kakao", "GET, POST, OPTIONS"), ("PUT", "/auth/kakao", "GET, POST, OPTIONS"),
-     ("POST", "/users/me", "GET, OPTIONS"), ("PATCH", "/users/me", "GET, OPTIONS"),
+     ("POST", "/users/me", "GET, DELETE, OPTIONS"), ("PATCH", "/users/me", "GET, DELETE, OPTIONS"),
      ("POST", "/healthz", "GET, OPTIONS")],
 )  # fmt: skip
 async def test_method_not_allowed(

@@ -38,6 +38,7 @@ def test_every_variable_is_read() -> None:
             "KAKAO_API_URL": "http://127.0.0.1:8001",
             "KAKAO_APP_ID": "10001",
             "KAKAO_TIMEOUT": "0.5",
+            "KAKAO_ADMIN_KEY": "an-admin-key",
             "DATABASE_URL": "postgresql+asyncpg://u@h/db",
             "JWT_TTL": "60",
             "JWT_ISSUER": "me",
@@ -51,6 +52,7 @@ def test_every_variable_is_read() -> None:
         kakao_api_url="http://127.0.0.1:8001",
         kakao_app_id=10001,
         kakao_timeout=0.5,
+        kakao_admin_key="an-admin-key",
         database_url="postgresql+asyncpg://u@h/db",
         jwt_ttl=60,
         jwt_issuer="me",
@@ -81,11 +83,18 @@ def test_blank_variables_mean_the_default() -> None:
         ({"SECRET_KEY": SECRET_KEY, "JWT_TTL": "-1"}, "JWT_TTL must be a positive"),
         ({"SECRET_KEY": SECRET_KEY, "KAKAO_APP_ID": "0"}, "KAKAO_APP_ID must be a positive"),
         ({"SECRET_KEY": SECRET_KEY, "KAKAO_API_URL": "kapi.kakao.com"}, "KAKAO_API_URL"),
+        ({"SECRET_KEY": SECRET_KEY, "KAKAO_ADMIN_KEY": "two words"}, "KAKAO_ADMIN_KEY must be"),
+        ({"SECRET_KEY": SECRET_KEY, "KAKAO_ADMIN_KEY": "키"}, "KAKAO_ADMIN_KEY must be"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(environ: dict[str, str], words: str) -> None:
     with pytest.raises(SettingsError, match=words):
         Settings.from_env(environ)
+
+
+def test_the_admin_key_stays_out_of_repr() -> None:
+    settings = Settings.from_env({"SECRET_KEY": SECRET_KEY, "KAKAO_ADMIN_KEY": "an-admin-key"})
+    assert "an-admin-key" not in repr(settings)
 
 
 def test_only_an_explicit_flag_generates_a_secret() -> None:
@@ -103,7 +112,7 @@ def test_unknown_overrides_are_a_programming_error() -> None:
 
 
 def _service_env(**extra: str) -> dict[str, str]:
-    unset = {"SECRET_KEY", "DATABASE_URL", "KAKAO_APP_ID"}
+    unset = {"SECRET_KEY", "DATABASE_URL", "KAKAO_APP_ID", "KAKAO_ADMIN_KEY"}
     environ = {k: v for k, v in os.environ.items() if k not in unset}
     environ.update(extra)
     return environ
@@ -162,11 +171,14 @@ def test_python_m_service_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert (tmp_path / "run" / "service.sqlite3").exists()
-    # Without KAKAO_APP_ID, tokens of any Kakao app are accepted: said once, at start.
+    # Without KAKAO_APP_ID, tokens of any Kakao app are accepted; without KAKAO_ADMIN_KEY,
+    # deletions are not told to Kakao: each said once, at start.
     warned = [line for line in stderr.splitlines() if " WARNING " in line]
     assert [line.split(": ", 1)[1] for line in warned] == [
         "using a generated SECRET_KEY: for local development only",
         "KAKAO_APP_ID is not set: tokens issued to other Kakao apps are not refused",
+        "KAKAO_ADMIN_KEY is not set: deleted accounts are not unlinked at Kakao, and the unlink "
+        "webhook (/auth/kakao/unlink) refuses every call",
     ]
 
 

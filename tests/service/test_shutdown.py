@@ -22,7 +22,7 @@ from tornado.testing import bind_unused_port
 
 from mock_kakao.testing import MockKakao
 from service import db
-from service.__main__ import NO_APP_ID_WARNING, warn_about_settings
+from service.__main__ import NO_ADMIN_KEY_WARNING, NO_APP_ID_WARNING, warn_about_settings
 from service.app import create_app, drain, make_server
 from tests.service.support import (
     FULL_CONSENT_ID,
@@ -166,11 +166,19 @@ async def test_drain_waits_for_a_sign_up_whose_client_hung_up(
 
 
 @pytest.mark.parametrize(
-    ("app_id", "warned"), [(None, [NO_APP_ID_WARNING]), (10001, [])], ids=["unset", "set"]
+    ("app_id", "admin_key", "warned"),
+    [
+        (None, "k", [NO_APP_ID_WARNING]),
+        (10001, "k", []),
+        (10001, None, [NO_ADMIN_KEY_WARNING]),
+    ],
+    ids=["unset", "set", "no admin key"],
 )
-def test_an_unset_kakao_app_id_is_a_warning_at_start(
-    caplog: pytest.LogCaptureFixture, app_id: int | None, warned: list[str]
+def test_an_unset_kakao_app_id_or_admin_key_is_a_warning_at_start(
+    caplog: pytest.LogCaptureFixture, app_id: int | None, admin_key: str | None, warned: list[str]
 ) -> None:
-    settings = make_settings("http://127.0.0.1:1", "sqlite+aiosqlite://", kakao_app_id=app_id)
+    settings = make_settings(
+        "http://127.0.0.1:1", "sqlite+aiosqlite://", kakao_app_id=app_id, kakao_admin_key=admin_key
+    )
     warn_about_settings(settings, generated_secret=False)
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == warned
