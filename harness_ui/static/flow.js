@@ -3,7 +3,7 @@
 
 import { byTestId, h, pretty, show } from "./dom.js";
 import { integerFrom } from "./json.js";
-import { describeClaims, decodeJwt } from "./jwt.js";
+import { describeClaims, decodeJwt, tokenKind } from "./jwt.js";
 import { renderOutcome } from "./outcome.js";
 
 export function makeFlow(service) {
@@ -13,6 +13,17 @@ export function makeFlow(service) {
   const signupForm = byTestId("signup-form");
   const emailHint = byTestId("signup-email-hint");
   let jwt = null;
+  let extraFields = {};  // sent with the POST along with the token they came with (the OIDC nonce)
+
+  /** Say which kind of Kakao token is in the box: the service treats the two differently. */
+  function showKind() {
+    const kind = tokenKind(tokenInput.value.trim());
+    const badge = byTestId("token-kind");
+    badge.dataset.kind = kind;
+    badge.textContent = kind === "id_token"
+      ? "Kakao id_token (OpenID Connect): the service verifies it itself, no call to Kakao"
+      : "Kakao access token: the service asks Kakao (kapi) who it belongs to";
+  }
 
   function resetAfter(step) {
     if (step <= 1) {
@@ -90,6 +101,7 @@ export function makeFlow(service) {
       kakao_id: integerFrom(signupForm.elements.kakao_id.value),
       user_name: signupForm.elements.user_name.value.trim(),
       email: signupForm.elements.email.value.trim(),
+      ...extraFields,
     };
     const result = await service.signIn(tokenInput.value.trim(), tokenStyle.value, fields);
     show(byTestId("auth-post-result"), true);
@@ -117,11 +129,21 @@ export function makeFlow(service) {
   signupForm.addEventListener("invalid", (event) => event.target.setAttribute("aria-invalid", "true"), true);
   signupForm.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
   byTestId("users-me").addEventListener("click", me);
+  tokenInput.addEventListener("input", () => {
+    extraFields = {};  // another token: what came with the old one no longer applies
+    showKind();
+  });
+  showKind();
 
   return {
-    /** Start the flow with a Kakao token from anywhere (user list, redirect, pasted). */
-    async useToken(token, source) {
+    /**
+     * Start the flow with a Kakao token from anywhere (user list, redirect, pasted);
+     * `fields` go into the POST body with it (the OpenID Connect sign-in's `nonce`).
+     */
+    async useToken(token, source, fields = {}) {
       tokenInput.value = token;
+      extraFields = fields;
+      showKind();
       byTestId("token-source").textContent = source;
       await whoIs();
     },
