@@ -9,6 +9,7 @@ import { makeFlow } from "./flow.js";
 import { request } from "./http.js";
 import { makeKakao, pickToken } from "./kakao.js";
 import { addLogEntry, clearLog, logCallback, renderLog } from "./log.js";
+import { finishOidcSignIn, startOidcSignIn, takeNonce } from "./oidc.js";
 import { finishSignIn, startSignIn } from "./redirect.js";
 import { loadKakaoSdk } from "./sdk.js";
 import { makeService } from "./service.js";
@@ -136,12 +137,14 @@ async function boot() {
 
   byTestId("users-refresh").addEventListener("click", loadUsers);
   byTestId("log-clear").addEventListener("click", clearLog);
-  const signInButton = byTestId("kakao-sign-in");
-  signInButton.disabled = true;  // until the SDK is loaded
+  const signInButtons = { "kakao-sign-in": startSignIn, "kakao-sign-in-oidc": startOidcSignIn };
+  for (const id of Object.keys(signInButtons)) byTestId(id).disabled = true;  // until the SDK is loaded
   const sdkLoaded = loadKakaoSdk(config.sdk_url, config.javascript_key).then(
     (sdk) => {
-      signInButton.disabled = false;
-      signInButton.addEventListener("click", () => startSignIn(sdk));
+      for (const [id, start] of Object.entries(signInButtons)) {
+        byTestId(id).disabled = false;
+        byTestId(id).addEventListener("click", () => start(sdk));
+      }
     },
     (error) => { redirectStatus.textContent = `${error.message}; is the fake Kakao running?`; },
   );
@@ -150,8 +153,11 @@ async function boot() {
   const fake = makeFakeControls(kakao, () => Promise.all([loadUsers(), faults.load()]));
   await Promise.all([loadUsers(), faults.load(), fake.load(), accounts.load(), sdkLoaded]);
 
+  const nonce = takeNonce();  // set only when this load is the end of an OpenID Connect sign-in
   const signIn = await finishSignIn(kakao);
-  if (signIn?.token) {
+  if (signIn?.token && nonce) {
+    await finishOidcSignIn(signIn, { nonce, config, flow, status: redirectStatus });
+  } else if (signIn?.token) {
     redirectStatus.textContent = "Signed in through Kakao's redirect flow; the code was traded for a token.";
     await flow.useToken(signIn.token, "From the redirect flow (/oauth/authorize → /oauth/token)");
   } else if (signIn?.error) {

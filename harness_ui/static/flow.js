@@ -3,7 +3,7 @@
 
 import { byTestId, h, pretty, show } from "./dom.js";
 import { integerFrom } from "./json.js";
-import { describeClaims, decodeJwt } from "./jwt.js";
+import { describeClaims, decodeJwt, tokenKind } from "./jwt.js";
 import { renderOutcome } from "./outcome.js";
 
 /** What step 3 says under the email field, from GET /auth/kakao's answer. */
@@ -23,6 +23,17 @@ export function makeFlow(service, onSignedIn = () => {}) {
   const emailHint = byTestId("signup-email-hint");
   let jwt = null;
   let accountChanged = async () => {};  // set by onAccountChanged
+  let extraFields = {};  // sent with the POST along with the token they came with (the OIDC nonce)
+
+  /** Say which kind of Kakao token is in the box: the service treats the two differently. */
+  function showKind() {
+    const kind = tokenKind(tokenInput.value.trim());
+    const badge = byTestId("token-kind");
+    badge.dataset.kind = kind;
+    badge.textContent = kind === "id_token"
+      ? "Kakao id_token (OpenID Connect): the service verifies it itself, no call to Kakao"
+      : "Kakao access token: the service asks Kakao (kapi) who it belongs to";
+  }
 
   function resetAfter(step) {
     if (step <= 1) {
@@ -104,6 +115,7 @@ export function makeFlow(service, onSignedIn = () => {}) {
       kakao_id: integerFrom(signupForm.elements.kakao_id.value),
       user_name: signupForm.elements.user_name.value.trim(),
       email: signupForm.elements.email.value.trim(),
+      ...extraFields,
     };
     const result = await service.signIn(tokenInput.value.trim(), tokenStyle.value, fields);
     show(byTestId("auth-post-result"), true);
@@ -151,10 +163,17 @@ export function makeFlow(service, onSignedIn = () => {}) {
   signupForm.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
   byTestId("users-me").addEventListener("click", me);
   byTestId("delete-me").addEventListener("click", deleteMe);
+  tokenInput.addEventListener("input", () => {
+    extraFields = {};  // another token: what came with the old one no longer applies
+    showKind();
+  });
+  showKind();
 
-  function setToken(token, source) {
+  function setToken(token, source, fields = {}) {
     resetAfter(1);
     tokenInput.value = token;
+    extraFields = fields;
+    showKind();
     byTestId("token-source").textContent = source;
   }
 
@@ -168,9 +187,12 @@ export function makeFlow(service, onSignedIn = () => {}) {
     onAccountChanged(callback) {
       accountChanged = callback;
     },
-    /** Put a Kakao token in step 1 and send GET /auth/kakao (the redirect flow's end). */
-    async useToken(token, source) {
-      setToken(token, source);
+    /**
+     * Put a Kakao token in step 1 and send GET /auth/kakao (the redirect flows' end);
+     * `fields` go into the POST body with it (the OpenID Connect sign-in's `nonce`).
+     */
+    async useToken(token, source, fields = {}) {
+      setToken(token, source, fields);
       await whoIs();
     },
   };

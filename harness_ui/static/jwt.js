@@ -1,12 +1,17 @@
-// Decode (not verify) a JWT so the page can show its claims; verifying needs the secret.
+// Decode (not verify) a JWT so the page can show its claims. Verifying the service's JWT needs
+// its secret; Kakao's id_token is verified against Kakao's public keys in oidc.js.
 
 import { parseJson } from "./json.js";
 
-function base64UrlDecode(part) {
+/** The bytes of one base64url part (a JWT's signature, say); throws on bad base64. */
+export function base64UrlBytes(part) {
   const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
   const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
-  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);  // claims may hold Korean text: decode as UTF-8
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+function base64UrlDecode(part) {
+  return new TextDecoder().decode(base64UrlBytes(part));  // claims may hold Korean text: UTF-8
 }
 
 /** {header, payload} of a compact JWT; throws on anything that is not one. */
@@ -25,4 +30,18 @@ export function describeClaims(payload) {
     }
   }
   return shown;
+}
+
+/**
+ * "id_token" or "access_token", by shape, as the service tells them apart (README, "Kakao
+ * id_tokens"): three base64url parts whose first is a JSON header naming an `alg`.
+ */
+export function tokenKind(token) {
+  try {
+    const { header } = decodeJwt(token);
+    if (header && typeof header === "object" && "alg" in header) return "id_token";
+  } catch {
+    // not a JWT: an opaque access token (even one that contains dots)
+  }
+  return "access_token";
 }

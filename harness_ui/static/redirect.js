@@ -9,22 +9,26 @@ export function redirectUri() {
   return `${location.origin}/callback`;
 }
 
-function randomState() {
+/** 128 random bits as hex: for `state`, and for the OpenID Connect `nonce` (oidc.js). */
+export function randomHex() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check). */
-export function startSignIn(sdk) {
-  const state = randomState();
+/**
+ * Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check).
+ * `settings` adds authorize settings (oidc.js: `scope` and `nonce`).
+ */
+export function startSignIn(sdk, settings = {}) {
+  const state = randomHex();
   sessionStorage.setItem(STATE_KEY, state);
-  sdk.Auth.authorize({ redirectUri: redirectUri(), state });
+  sdk.Auth.authorize({ ...settings, redirectUri: redirectUri(), state });
 }
 
 /**
- * If this page load is Kakao's redirect back, finish it: {token} on success, {error} in words
- * otherwise, null when this is an ordinary page load. The query is removed from the address bar
- * so a reload does not replay a used code.
+ * If this page load is Kakao's redirect back, finish it: {token, idToken} on success (idToken
+ * null when Kakao sent none), {error} in words otherwise, null when this is an ordinary page
+ * load. The query is removed from the address bar so a reload does not replay a used code.
  */
 export async function finishSignIn(kakao) {
   const params = new URLSearchParams(location.search);
@@ -42,5 +46,5 @@ export async function finishSignIn(kakao) {
   if (!result.ok || !result.body?.access_token) {
     return { error: `Could not trade the code for a token: ${result.body?.error_description ?? result.status}`, result };
   }
-  return { token: result.body.access_token };
+  return { token: result.body.access_token, idToken: result.body.id_token ?? null };
 }
