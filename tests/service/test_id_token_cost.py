@@ -1,7 +1,7 @@
 """What an id_token login costs PyJWT: the whole token is loaded once, by `jwt.decode`.
 
 PyJWT 2.15 checks every character of a token in Python each time it loads one (a fix for
-GHSA-hxm8-2xgr-2p9m), ~25 µs for a Kakao id_token here. Telling an id_token from an access
+GHSA-hxm8-2xgr-2p9m), ~35 µs for a Kakao id_token here. Telling an id_token from an access
 token and finding its key both read only the header, so they must not load the whole token
 again: that took two extra loads per login, half the verification's CPU (bench/README.md).
 No timing here: the loads are counted, with a spy that calls PyJWT's own code.
