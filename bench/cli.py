@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bench import report
-from bench.cases import ALL_TARGETS, full_plan, quick_plan
+from bench.cases import ALL_TARGETS, TOKENS, full_plan, quick_plan
 from bench.measure import CaseResult
 from bench.plot import write_plot
 from bench.runner import run_bench
@@ -23,6 +23,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(word.strip().upper() for word in text.split(",") if word.strip())
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    chosen = tuple(word.strip().lower() for word in text.split(",") if word.strip())
+    unknown = set(chosen) - set(TOKENS)
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(TOKENS)}")
+    return chosen
 
 
 def _numbers(text: str) -> tuple[int, ...]:
@@ -44,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"comma-separated subset of {','.join(ALL_TARGETS)}",
     )
     parser.add_argument("--methods", type=_words, help="subset of GET,POST")
+    parser.add_argument(
+        "--tokens",
+        type=_tokens,
+        help=f"the Kakao tokens our targets get: subset of {','.join(TOKENS)} (default: both)",
+    )
     parser.add_argument("--connections", type=_numbers, help="e.g. 100 or 1,10,100")
     parser.add_argument("--kakao-ms", type=_numbers, help="fake Kakao latencies, e.g. 0,50")
     parser.add_argument("--seconds", type=float, help="measured seconds per case")
@@ -80,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = quick_plan(chosen) if args.quick else full_plan(chosen)
     overrides = {
         "methods": args.methods,
+        "tokens": args.tokens,
         "connections": args.connections,
         "kakao_latencies_ms": args.kakao_ms,
         "seconds": args.seconds,

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from bench.cases import Case
 from bench.procfs import CpuMeter, process_tree, rss_kb
-from bench.wrk import run_wrk
+from bench.wrk import Request, run_wrk
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ class CaseResult:
 
 def measure(
     case: Case,
+    request: Request,
     base_url: str,
     target_pid: int,
     kakao_pid: int | None,
     seconds: float,
     warmup_seconds: float,
 ) -> CaseResult:
-    request = case.request
     if warmup_seconds > 0:
         run_wrk(base_url, request, case.connections, warmup_seconds)
 

@@ -10,6 +10,7 @@ asyncio thread plus aiosqlite's worker threads, and on this VM py-spy reports th
 busy while they sleep on their queue, which would drown everything else.
 
     python -m bench.profile --target ours-sqlite --method GET --connections 100 --seconds 10
+    python -m bench.profile --token id_token      # the same with the bench user's id_token
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.cases import OURS, OURS_SQLITE, REQUESTS
+from bench.cases import ACCESS, ID_TOKEN, KAKAO_USER_ID, METHODS, OURS, OURS_SQLITE, TOKENS, Case
 from bench.kakao import KakaoProcess
 from bench.runner import start_target
+from bench.targets import check_id_token
 from bench.wrk import run_wrk
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -87,7 +89,8 @@ def py_spy() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--target", choices=OURS, default=OURS_SQLITE)
-    parser.add_argument("--method", choices=sorted(REQUESTS), default="GET")
+    parser.add_argument("--method", choices=METHODS, default="GET")
+    parser.add_argument("--token", choices=TOKENS, default=ACCESS, help="the Kakao token sent")
     parser.add_argument("--kakao-ms", type=int, default=0, help="fake Kakao latency")
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
@@ -95,16 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    name = f"profile-{args.target}-{args.method.lower()}-{args.kakao_ms}ms"
+    token = "-id-token" if args.token == ID_TOKEN else ""
+    name = f"profile-{args.target}-{args.method.lower()}{token}-{args.kakao_ms}ms"
     work = args.out / f"{name}-work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     raw = args.out / f"{name}.txt"
-    request = REQUESTS[args.method]
+    case = Case(args.target, args.method, args.kakao_ms, args.connections, args.token)
     with (
         KakaoProcess(work) as kakao,
         start_target(args.target, work, kakao) as target,
     ):
+        id_token = kakao.issue_id_token(KAKAO_USER_ID) if args.token == ID_TOKEN else None
+        if id_token is not None:
+            check_id_token(target, id_token)
+        request = case.request(id_token)
         kakao.set_latency(args.kakao_ms)
         run_wrk(target.base_url, request, args.connections, 1)  # warm-up
         # The service's pid is `python -m service` itself, which runs the whole service.
@@ -119,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         if spy.returncode != 0:
             raise RuntimeError(f"py-spy failed: {errors.decode(errors='replace')}")
     print(
-        f"{args.target} {args.method} kakao={args.kakao_ms} ms c={args.connections}: "
-        f"{result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+        f"{case.label}: {result.rps:,.0f} req/s, "
+        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
     )
     print(summarize(raw.read_text()))
     print(f"raw stacks: {raw}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Turn a run into the ratios, the target checks, a Markdown report and a JSON document.
 
 Ratios compare cases of the same run only: ours ÷ ceiling at the same method and connections,
-ours ÷ baseline at the same method, Kakao latency and connections.
+ours ÷ baseline at the same method, Kakao latency and connections (the references take access
+tokens only, so our id_token cases are compared with their access-token cases).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import operator
 from dataclasses import asdict, dataclass
 
-from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS, Case
+from bench.cases import ACCESS, BASELINE, CEILING, ID_TOKEN, KAKAO_ALONE, OURS, Case
 from bench.measure import CaseResult
 from bench.runner import BenchRun
 
@@ -22,9 +23,14 @@ class Index:
         self._by_case = {result.case: result for result in results}
 
     def get(
-        self, target: str, method: str, kakao_ms: int | None, connections: int
+        self,
+        target: str,
+        method: str,
+        kakao_ms: int | None,
+        connections: int,
+        token: str = ACCESS,
     ) -> CaseResult | None:
-        return self._by_case.get(Case(target, method, kakao_ms, connections))
+        return self._by_case.get(Case(target, method, kakao_ms, connections, token))
 
     def vs_ceiling(self, result: CaseResult) -> float | None:
         case = result.case
@@ -43,7 +49,7 @@ def _ratio(ours: CaseResult, other: CaseResult | None) -> float | None:
 
 @dataclass(frozen=True)
 class Check:
-    """One target of issue 6, for one of our targets (SQLite or PostgreSQL)."""
+    """One goal of issue 6 or 11, for one of our targets (SQLite or PostgreSQL)."""
 
     target: str
     what: str
@@ -65,6 +71,11 @@ _CEILING_GOALS = (("GET", 0.35), ("POST", 0.30))
 _BASELINE_GOAL = 10.0  # × the baseline's req/s at 50 ms and 100 connections
 _P99_GOAL_MS = 70.0  # at 50 ms and 10 connections
 _RSS_GOAL_MB = 100.0
+# Issue 11's goals for id_tokens, which are verified locally and so never wait for Kakao.
+_ID_TOKEN_CEILING_GOAL = 0.50  # GET ÷ the ceiling at 0 ms and 100 connections
+_ID_TOKEN_LATENCY_EFFECT_GOAL = 10.0  # % req/s at 50 ms may differ from 0 ms, 100 connections
+_ID_TOKEN_BASELINE_GOAL = 20.0  # × the baseline's req/s at 50 ms and 100 connections
+_ID_TOKEN_P99_GOAL_MS = 20.0  # at 50 ms and 10 connections
 
 
 def _checks_for(ours: str, index: Index, peak_rss_mb: float | None) -> list[Check]:
@@ -92,7 +103,49 @@ def _checks_for(ours: str, index: Index, peak_rss_mb: float | None) -> list[Chec
         *(ratio(method, 50, BASELINE, _BASELINE_GOAL) for method in ("GET", "POST")),
         *(p99(method) for method in ("GET", "POST")),
         *(added_p99(method) for method in ("GET", "POST")),
+        *_id_token_checks_for(ours, index),
         Check(ours, "peak RSS over the whole run (VmHWM)", peak_rss_mb, _RSS_GOAL_MB, False, "MB"),
+    ]
+
+
+def _id_token_checks_for(ours: str, index: Index) -> list[Check]:
+    """Issue 11's goals: what an id_token login costs when nothing waits for Kakao."""
+
+    def get(method: str, kakao_ms: int, connections: int) -> CaseResult | None:
+        return index.get(ours, method, kakao_ms, connections, ID_TOKEN)
+
+    def vs_ceiling() -> Check:
+        result = get("GET", 0, 100)
+        measured = index.vs_ceiling(result) if result else None
+        what = "GET id_token, Kakao 0 ms, 100 conns: ÷ ceiling"
+        return Check(ours, what, measured, _ID_TOKEN_CEILING_GOAL, True, "×")
+
+    def latency_effect(method: str) -> Check:
+        """How far req/s at Kakao 50 ms is from its own at 0 ms, either way, in %."""
+        at_0, at_50 = get(method, 0, 100), get(method, 50, 100)
+        measured = None
+        if at_0 and at_50 and at_0.rps:
+            measured = abs(at_50.rps / at_0.rps - 1) * 100
+        what = f"{method} id_token, 100 conns: req/s at Kakao 50 ms off its own at 0 ms by"
+        return Check(ours, what, measured, _ID_TOKEN_LATENCY_EFFECT_GOAL, False, "%")
+
+    def vs_baseline(method: str) -> Check:
+        result = get(method, 50, 100)
+        measured = index.vs_baseline(result) if result else None
+        what = f"{method} id_token, Kakao 50 ms, 100 conns: ÷ baseline"
+        return Check(ours, what, measured, _ID_TOKEN_BASELINE_GOAL, True, "×")
+
+    def p99(method: str) -> Check:
+        result = get(method, 50, 10)
+        what = f"{method} id_token, Kakao 50 ms, 10 conns: p99"
+        measured = result.p99_ms if result else None
+        return Check(ours, what, measured, _ID_TOKEN_P99_GOAL_MS, False, "ms")
+
+    return [
+        vs_ceiling(),
+        *(latency_effect(method) for method in ("GET", "POST")),
+        *(vs_baseline(method) for method in ("GET", "POST")),
+        *(p99(method) for method in ("GET", "POST")),
     ]
 
 
@@ -115,15 +168,16 @@ def _number(value: float | None, digits: int = 0, suffix: str = "") -> str:
 def cases_table(run: BenchRun) -> str:
     index = Index(run.results)
     header = (
-        "| target | method | Kakao | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB "
-        "| CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline | rounds |"
+        "| target | method | token | Kakao | conns | req/s | p50 ms | p99 ms | errors "
+        "| peak RSS MB | CPU % | CPU ms/req | Kakao CPU % | ÷ ceiling | ÷ baseline | rounds |"
     )
-    lines = [header, "|" + "---|" * 15]
+    lines = [header, "|" + "---|" * 16]
     for r in run.results:
         case = r.case
         kakao = "–" if case.kakao_ms is None else f"{case.kakao_ms} ms"
+        token = "–" if case.target == CEILING else case.token  # the ceiling reads no token
         cells = [
-            case.target, case.method, kakao, str(case.connections), _number(r.rps),
+            case.target, case.method, token, kakao, str(case.connections), _number(r.rps),
             _number(r.p50_ms, 1), _number(r.p99_ms, 1), str(r.errors), _number(r.peak_rss_mb, 1),
             _number(r.cpu_percent), _number(r.cpu_ms_per_request, 2), _number(r.kakao_cpu_percent),
             _number(index.vs_ceiling(r), 2), _number(index.vs_baseline(r), 1, "×"), str(r.rounds),
@@ -138,9 +192,10 @@ def checks_table(found: list[Check]) -> str:
     lines = ["| target | check | measured | goal | result |", "|---|---|---|---|---|"]
     for check in found:
         digits = 2 if check.unit == "×" else 1
-        goal = ("≥ " if check.at_least else "< ") + f"{check.goal:g} {check.unit}"
+        unit = check.unit if check.unit == "%" else f" {check.unit}"
+        goal = ("≥ " if check.at_least else "< ") + f"{check.goal:g}{unit}"
         verdict = {True: "pass", False: "**FAIL**", None: "not measured"}[check.passed]
-        measured = _number(check.measured, digits, f" {check.unit}")
+        measured = _number(check.measured, digits, unit)
         lines.append(f"| {check.target} | {check.what} | {measured} | {goal} | {verdict} |")
     return "\n".join(lines)
 
@@ -179,7 +234,10 @@ def markdown(run: BenchRun) -> str:
         "CPU time per answered request, the steadier number on a shared machine. ÷ ceiling and "
         "÷ baseline: our req/s over theirs at the same method, Kakao latency and connections. "
         "kakao-alone: wrk straight at the fake's `GET /v2/user/me`, the floor under every "
-        "target's latency.",
+        "target's latency. token: `access`, the fake's fixed access token (asked about at kapi "
+        "on every request), or `id_token`, the same user's Kakao id_token, verified by our "
+        "service against the fake's cached JWKS with no Kakao call; the references take "
+        "access tokens only, so ratios of id_token cases are to their access-token cases.",
         "",
         "## Cases",
         "",
@@ -207,6 +265,7 @@ def as_json(run: BenchRun) -> str:
             "warmup_seconds": run.plan.warmup_seconds,
             "connections": list(run.plan.connections),
             "kakao_latencies_ms": list(run.plan.kakao_latencies_ms),
+            "tokens": list(run.plan.tokens),
             "targets": list(run.plan.targets),
             "repeats": run.plan.repeats,
         },

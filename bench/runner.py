@@ -1,7 +1,8 @@
 """One bench run: the fake Kakao for the whole run, then each target in turn, alone.
 
 Targets run one after another, never side by side, so each has the machine's two cores to share
-only with wrk and the fake Kakao, as a deployment would.
+only with wrk and the fake Kakao, as a deployment would. The fake issues the bench user's
+id_token once, at the start; every id_token case of every round sends that one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import targets
-from bench.cases import BASELINE, CEILING, KAKAO_ALONE, OURS_POSTGRES, OURS_SQLITE, Case, Plan
+from bench.cases import (
+    BASELINE,
+    CEILING,
+    ID_TOKEN,
+    KAKAO_ALONE,
+    KAKAO_USER_ID,
+    OURS_POSTGRES,
+    OURS_SQLITE,
+    Case,
+    Plan,
+)
 from bench.kakao import KakaoProcess
 from bench.measure import CaseResult, measure
 from bench.processes import REPO_ROOT
@@ -92,10 +103,13 @@ def _run_target(
     log_dir: Path,
     kakao: KakaoProcess | None,
     progress: Callable[[CaseResult], None],
+    id_token: str | None = None,
 ) -> None:
     """Start target `name`, measure `cases` on it, stop it."""
     plan = run.plan
     with start_target(name, log_dir, kakao) as target:
+        if id_token is not None and any(case.token == ID_TOKEN for case in cases):
+            targets.check_id_token(target, id_token)
         for case in cases:
             if kakao is not None:
                 kakao.set_latency(case.kakao_ms or 0)
@@ -104,6 +118,7 @@ def _run_target(
             calls_kakao = case.kakao_ms is not None and name != KAKAO_ALONE
             result = measure(
                 case,
+                case.request(id_token),
                 target.base_url,
                 target.process.pid,
                 kakao.pid if kakao is not None and calls_kakao else None,
@@ -130,6 +145,9 @@ def run_bench(
     needs_kakao = any(name != CEILING for name in plan.targets)
     names = list(_runnable_targets(plan, run))
     with KakaoProcess(log_dir, options.kakao_uvloop) if needs_kakao else nullcontext() as kakao:
+        id_token = None
+        if kakao is not None and plan.needs_id_token:
+            id_token = kakao.issue_id_token(KAKAO_USER_ID)
         # Round 1 runs every case; later rounds only those a goal is judged on, every target
         # again in turn: each side of a ratio is measured at several moments, and the report
         # takes medians, so no goal hangs on one run caught by a neighbour's load.
@@ -137,7 +155,7 @@ def run_bench(
             for name in names:
                 cases = plan.cases(name) if round_number == 1 else plan.checked_cases(name)
                 if cases:
-                    _run_target(run, name, cases, log_dir, kakao, progress)
+                    _run_target(run, name, cases, log_dir, kakao, progress, id_token)
     run.machine["load_average_at_end"] = os.getloadavg()[0]
     run.elapsed_s = time.monotonic() - clock
     print(f"bench: logs of every process in {log_dir}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 Each target is a context manager yielding a `Target`: its base URL and the process whose memory
 and CPU count as the target's. Before any measurement, the targets that keep users get one POST
-that creates the bench user, so every measured POST is the login path of an existing user.
+that creates the bench user, so every measured POST is the login path of an existing user; ours
+are then asked once with the run's id_token, so that a refused id_token stops the run instead of
+being measured as a fast 401.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bench.cases import (
     CEILING,
     KAKAO_ALONE,
     KAKAO_TOKEN,
+    KAKAO_USER_ID,
     LOGIN_BODY,
     OURS_POSTGRES,
     OURS_SQLITE,
@@ -74,6 +77,15 @@ def create_bench_user(target: Target) -> None:
         raise RuntimeError(f"{target.name}: creating the bench user failed: {status} {body}")
 
 
+def check_id_token(target: Target, id_token: str) -> None:
+    """One id_token GET: it must be the bench user's, accepted (this also caches the JWKS)."""
+    headers = {"Authorization": f"Bearer {id_token}"}
+    status, body = call("GET", f"{target.base_url}/auth/kakao", headers=headers)
+    found = body.get("result") if isinstance(body, dict) else None
+    if status != 200 or not isinstance(found, dict) or found.get("kakao_id") != KAKAO_USER_ID:
+        raise RuntimeError(f"{target.name}: the bench's id_token was refused: {status} {body}")
+
+
 @contextmanager
 def kakao_alone(kakao: KakaoProcess) -> Iterator[Target]:
     """The fake Kakao itself, already running for the whole run: nothing to start or stop."""
@@ -124,11 +136,15 @@ def ours(name: str, log_dir: Path, kakao: KakaoProcess, database_url: str) -> It
     """`python -m service`, configured through its environment variables only.
 
     Logging at WARNING: neither the ceiling nor gunicorn's defaults write an access log, and
-    Tornado's access log line is a measurable part of a request's cost.
+    Tornado's access log line is a measurable part of a request's cost. Kakao is the bench's
+    fake, for access tokens (kapi) and id_tokens (its JWKS, its issuer, its app key).
     """
     env = {
         "KAKAO_API_URL": kakao.url,
         "KAKAO_APP_ID": str(APP_ID),
+        "KAKAO_AUTH_URL": kakao.url,
+        "KAKAO_ISSUER": kakao.url,
+        "KAKAO_APP_KEYS": kakao.app_key,
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET_KEY,
         "HOST": "127.0.0.1",

@@ -2,7 +2,8 @@
 
 It is the quickest proof that the three parts fit together (and what CI runs): for each fake
 user, token → GET /auth/kakao → POST /auth/kakao → GET /users/me; then a second login, a forged
-kakao_id, a missing token, a Kakao outage and the browser's CORS preflight. Each check is a row
+kakao_id, Kakao id_tokens (a login with one, and one for another app and an expired one
+refused), a missing token, a Kakao outage and the browser's CORS preflight. Each check is a row
 of case / expected / got; any row whose "got" differs from "expected" fails the run.
 """
 
@@ -24,6 +25,8 @@ from harness_ui.stack import RunningStack, start_stack
 
 #: One Kakao outage (Kakao's maintenance answer), for the next call only.
 KAKAO_DOWN = {"kind": "error", "status": 503, "code": -9798, "msg": "service under maintenance"}
+#: the nonce a frontend would have sent to Kakao's authorize; the id_token echoes it
+NONCE = "smoke-nonce-7Hq2"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,14 @@ def _auth(token: str, bearer: bool) -> str:
     return f"Bearer {token}" if bearer else token
 
 
+def looked_up(reply: Reply) -> str:
+    """`"200 is_user=True"` for a GET /auth/kakao that answered, else its status and code."""
+    if reply.status != 200:
+        return reply.code()
+    who = (reply.body or {}).get("result") or {}
+    return f"{reply.status} is_user={who.get('is_user')}"
+
+
 def usable_token(user: dict[str, Any], app_id: int | None) -> dict[str, Any] | None:
     """The user's first live token for our app, else its first (possibly expired) one."""
     tokens = [t for t in user.get("tokens", []) if app_id is None or t.get("app_id") == app_id]
@@ -149,10 +160,7 @@ class Smoke:
             return None
         reply = await self.frontend.who_is(token["access_token"])
         who = (reply.body or {}).get("result") or {}
-        got = (
-            f"{reply.status} is_user={who.get('is_user')}" if reply.status == 200 else reply.code()
-        )
-        if not self.check(f"{name}: GET /auth/kakao", "200 is_user=False", got):
+        if not self.check(f"{name}: GET /auth/kakao", "200 is_user=False", looked_up(reply)):
             return None
         fields = sign_up_fields(who)
         reply = await self.frontend.sign_in(token["access_token"], fields)
@@ -166,11 +174,8 @@ class Smoke:
 
     async def second_login(self, done: SignedUp) -> None:
         reply = await self.frontend.who_is(done.token, bearer=True)
-        who = (reply.body or {}).get("result") or {}
-        got = (
-            f"{reply.status} is_user={who.get('is_user')}" if reply.status == 200 else reply.code()
-        )
-        self.check(f"again ({done.user_id}): GET /auth/kakao, Bearer", "200 is_user=True", got)
+        case = f"again ({done.user_id}): GET /auth/kakao, Bearer"
+        self.check(case, "200 is_user=True", looked_up(reply))
         reply = await self.frontend.sign_in(done.token, done.fields, bearer=True)
         self.check(f"again ({done.user_id}): POST /auth/kakao", "200 LOGIN_SUCCESS", reply.code())
 
@@ -179,6 +184,37 @@ class Smoke:
         reply = await self.frontend.sign_in(done.token, forged)
         case = f"forged kakao_id ({done.user_id}'s token, id {other_id})"
         self.check(case, "403 KAKAO_ID_MISMATCH", reply.code())
+
+    async def id_token(self, user_id: int, **fields: Any) -> str | Reply:
+        """An OpenID Connect id_token the fake issues for `user_id` (the refusal if it does not).
+
+        `fields` are the token's (`app_id`, `expires_in`), as `POST /_mock/users/{id}/tokens`
+        takes them beside `scope` and `nonce`.
+        """
+        body = {"scope": "openid", "nonce": NONCE, **fields}
+        issued = await self.frontend.admin("POST", f"/users/{user_id}/tokens", json=body)
+        token = issued.body.get("id_token") if isinstance(issued.body, dict) else None
+        return token if isinstance(token, str) else issued
+
+    async def id_token_login(self, done: SignedUp) -> None:
+        """Kakao's id_token in place of the access token, verified by the service itself."""
+        token = await self.id_token(done.user_id)
+        case = f"id_token ({done.user_id}): GET /auth/kakao, Bearer"
+        if isinstance(token, Reply):
+            self.check(case, "200 is_user=True", f"not issued: {token.status}")
+            return
+        self.check(case, "200 is_user=True", looked_up(await self.frontend.who_is(token, True)))
+        reply = await self.frontend.sign_in(token, {**done.fields, "nonce": NONCE}, bearer=True)
+        case = f"id_token ({done.user_id}): POST /auth/kakao with its nonce"
+        self.check(case, "200 LOGIN_SUCCESS", reply.code())
+
+    async def id_token_refused(self, user_id: int, case: str, expected: str, **fields: Any) -> None:
+        """An id_token the service must refuse with `expected` (`"401 CODE"`)."""
+        token = await self.id_token(user_id, **fields)
+        if isinstance(token, Reply):
+            self.check(case, expected, f"not issued: {token.status}")
+            return
+        self.check(case, expected, (await self.frontend.who_is(token, bearer=True)).code())
 
     async def no_token(self) -> None:
         reply = await self.frontend.who_is(None)
@@ -231,6 +267,16 @@ async def run_smoke(stack: RunningStack) -> list[CaseResult]:
             await smoke.second_login(first)
             others = [user["id"] for user in users if user["id"] != first.user_id]
             await smoke.forged_id(first, others[0] if others else first.user_id + 1)
+            await smoke.id_token_login(first)
+            another_app = (stack.app_id or 0) + 1
+            await smoke.id_token_refused(
+                first.user_id, "id_token of another app: GET /auth/kakao",
+                "401 TOKEN_FOR_ANOTHER_APP", app_id=another_app,
+            )  # fmt: skip
+            await smoke.id_token_refused(
+                first.user_id, "expired id_token: GET /auth/kakao", "401 INVALID_TOKEN",
+                expires_in=-3600,
+            )  # fmt: skip
             await smoke.kakao_down(first.token)
         else:
             smoke.check("at least one fake user signs up", "yes", "no")

@@ -153,8 +153,15 @@ def test_smoke_runs_every_case_and_exits_0() -> None:
         "401 INVALID_TOKEN",
         "403 KAKAO_ID_MISMATCH",
         "502 KAKAO_UNAVAILABLE",
+        "401 TOKEN_FOR_ANOTHER_APP",
     ):
         assert outcome in result.stdout
+    # Kakao id_tokens (issue 11): a login with one, and the two refusals
+    cases = [line.split("  ")[0] for line in result.stdout.splitlines()]
+    assert "id_token (4000000001): GET /auth/kakao, Bearer" in cases
+    assert "id_token (4000000001): POST /auth/kakao with its nonce" in cases
+    assert "id_token of another app: GET /auth/kakao" in cases
+    assert "expired id_token: GET /auth/kakao" in cases
     assert "FAIL" not in result.stdout
     assert "all as expected" in result.stdout
 

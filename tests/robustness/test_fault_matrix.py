@@ -3,6 +3,11 @@
 Then the process must be as healthy as before: /healthz 200, a normal sign-in works, and it
 holds no more TCP sockets than before the matrix (a hang or a drop must not leak a pooled
 connection to Kakao, nor a client connection).
+
+Kakao id_tokens (issue 11) go through the same matrix. Once the service holds Kakao's keys, an
+id_token login asks Kakao nothing, so it succeeds under every fault on every path, JWKS
+included. With no keys yet, the JWKS fetch meets the fault and the login gets the code the same
+fault gets from kapi (service.kakao's one table).
 """
 
 from __future__ import annotations
@@ -31,6 +36,34 @@ LATENCY_WITHIN_TIMEOUT: tuple[dict[str, object], int | None, str | None] = (
 )
 MATRIX = [LATENCY_WITHIN_TIMEOUT, *FAULTS]
 SETTLE_SECONDS = 5.0
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def oidc_settings(mock_kakao: MockKakao) -> dict[str, str]:
+    """The environment run_all gives the service for id_tokens: the fake's keys, issuer and
+    app key."""
+    return {
+        "kakao_auth_url": mock_kakao.url,
+        "kakao_issuer": mock_kakao.url,
+        "kakao_app_keys": mock_kakao.client_id,
+    }
+
+
+def on_the_jwks(
+    fault: dict[str, object], status: int | None, code: str | None
+) -> tuple[int | None, str | None]:
+    """What a fault answers when it meets the JWKS fetch instead of kapi.
+
+    The same table (service.kakao), but kauth's error body carries no kapi `code`: a 400 there
+    is only a 400, INVALID_RESPONSE, whatever code kapi's 400 would have carried.
+    """
+    if fault.get("kind") == "error" and fault.get("status") == 400:
+        return 502, "INVALID_RESPONSE"
+    return status, code
+
+
+def id_token(mock_kakao: MockKakao) -> str:
+    return mock_kakao.issue_token(FULL_CONSENT_ID, scope="openid")["id_token"]
 
 
 async def call(http: aiohttp.ClientSession, url: str, method: str, token: str) -> Answer:
@@ -86,13 +119,16 @@ async def test_fault_matrix_on_a_real_process(
     mock_kakao: MockKakao, tmp_path: Path, contract: Contract
 ) -> None:
     token = mock_kakao.issue_token(FULL_CONSENT_ID)["access_token"]
+    oidc_token = id_token(mock_kakao)
     with service_process(
         tmp_path / "service.log",
         kakao_url=mock_kakao.url,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite3'}",
         kakao_timeout="0.5",
+        **oidc_settings(mock_kakao),
     ) as service:
         await normal_flow(service, token, contract)
+        await normal_flow(service, oidc_token, contract)  # Kakao's keys are now cached
         before = await settled_socket_count(service)
 
         checked = 0
@@ -104,14 +140,21 @@ async def test_fault_matrix_on_a_real_process(
                     contract.check(method, "/auth/kakao", answer)
                     assert as_expected(answer, status, code), (method, fault, answer.body)
                     checked += 1
+            for method in ENDPOINTS:
+                for fault, *_ in MATRIX:
+                    mock_kakao.set_faults([fault])  # no path: every kapi path and the JWKS
+                    answer = await call(http, service.url, method, oidc_token)
+                    contract.check(method, "/auth/kakao", answer)
+                    assert answer.status in (200, 201), (method, "id_token", fault, answer.body)
+                    checked += 1
         mock_kakao.clear_faults()
-        print(f"\nfault matrix: {checked} fault × endpoint pairs checked")
-        assert checked == len(MATRIX) * len(ENDPOINTS)
+        print(f"\nfault matrix: {checked} fault × endpoint × token pairs checked")
+        assert checked == 2 * len(MATRIX) * len(ENDPOINTS)
 
         after = await settled_socket_count(service, at_most=before)
         assert after <= before, f"{after} TCP sockets after the matrix, {before} before"
         await normal_flow(service, token, contract)
-    assert_no_secrets(service.output, token, SECRET_KEY)
+    assert_no_secrets(service.output, token, SECRET_KEY, oidc_token)
 
 
 #: an admin-key call that Kakao refuses with 401/-401 or -2 is our configuration's fault, not
@@ -199,3 +242,42 @@ async def test_lifecycle_fault_matrix_on_a_real_process(
                 assert me.status == 401
         assert checked == 2 * len(MATRIX)
     assert_no_secrets(service.output, DEFAULT_ADMIN_KEY, SECRET_KEY)
+
+
+async def test_with_no_cached_keys_an_id_token_login_gets_the_jwks_faults_code(
+    mock_kakao: MockKakao, tmp_path: Path, contract: Contract
+) -> None:
+    """Every fault on the JWKS, met by a service that has never fetched Kakao's keys.
+
+    A refetch interval of 0 lets each login try the JWKS afresh, so each row meets its own
+    fault (the default, 10 s, would answer the previous fetch's error). The latency fault comes
+    last: its fetch succeeds and caches the keys.
+    """
+    token = id_token(mock_kakao)
+    access_token = mock_kakao.issue_token(FULL_CONSENT_ID)["access_token"]
+    with service_process(
+        tmp_path / "service.log",
+        kakao_url=mock_kakao.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite3'}",
+        kakao_timeout="0.5",
+        kakao_jwks_refetch_interval="0",
+        **oidc_settings(mock_kakao),
+    ) as service:
+        # One kapi call first (no keys fetched): the service's pooled connection to the fake,
+        # which the JWKS fetches share, is then counted before as after.
+        async with aiohttp.ClientSession() as http:
+            assert (await call(http, service.url, "GET", access_token)).status == 200
+        before = await settled_socket_count(service)
+        async with aiohttp.ClientSession() as http:
+            for fault, status, code in [*FAULTS, LATENCY_WITHIN_TIMEOUT]:
+                mock_kakao.set_faults([{**fault, "path": JWKS_PATH}])
+                for method in ENDPOINTS:
+                    answer = await call(http, service.url, method, token)
+                    contract.check(method, "/auth/kakao", answer)
+                    expected = on_the_jwks(fault, status, code)
+                    assert as_expected(answer, *expected), (method, fault, answer.body)
+        mock_kakao.clear_faults()
+        after = await settled_socket_count(service, at_most=before)
+        assert after <= before, f"{after} TCP sockets after the matrix, {before} before"
+        await normal_flow(service, token, contract)
+    assert_no_secrets(service.output, token, SECRET_KEY, access_token)
