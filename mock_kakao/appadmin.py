@@ -23,10 +23,11 @@ async def get_app(request: web.Request) -> web.Response:
 
 @routes.patch("/_mock/app")
 async def update_app(request: web.Request) -> web.Response:
-    """``{"oidc": false}``: the console switch, until the next reset."""
+    """``{"oidc": false}``, ``{"consent_items": [...]}``: the console, until the next reset."""
     state = request.app[STATE]
     changes = parse_app_section(await read_json(request))
     state.app.oidc = changes.get("oidc", state.app.oidc)
+    state.app.consent_items = changes.get("consent_items", state.app.consent_items)
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
 
 

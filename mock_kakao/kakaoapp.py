@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mock_kakao import validation as v
+from mock_kakao.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
 from mock_kakao.signing import KeyRing
 
-APP_FIELDS = ("oidc",)
+APP_FIELDS = ("oidc", "consent_items")
 #: how long a replaced signing key stays in the JWKS by default: an id_token's whole lifetime
 DEFAULT_KEEP_OLD_SECONDS = 21600
 MAX_KEEP_OLD_SECONDS = 10 * 366 * 24 * 3600
@@ -41,7 +42,10 @@ def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body), checked."""
     data = v.expect_object(data, "app")
     v.reject_unknown(data, APP_FIELDS, "app")
-    return {"oidc": v.get_bool(data, "oidc", True)} if "oidc" in data else {}
+    settings: dict[str, Any] = {"oidc": v.get_bool(data, "oidc", True)} if "oidc" in data else {}
+    if "consent_items" in data:  # see mock_kakao.consentitems
+        settings["consent_items"] = parse_consent_items(data["consent_items"])
+    return settings
 
 
 class KakaoApp:
@@ -64,6 +68,7 @@ class KakaoApp:
         self.pinned_oidc = oidc
         self.oidc = True if oidc is None else oidc
         self.issuer = issuer.rstrip("/") if issuer else None
+        self.consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
         self._keys: KeyRing | None = None
         if keys_file is not None:  # opened now: a bad file stops the start, a new one is made
             self._keys = KeyRing.open(keys_file, clock_now)
@@ -77,6 +82,7 @@ class KakaoApp:
     def reset(self, section: Mapping[str, Any]) -> None:
         """Back to the users file's ``app`` section; replaced keys leave the JWKS."""
         self.oidc = self.pinned_oidc if self.pinned_oidc is not None else section.get("oidc", True)
+        self.consent_items = section.get("consent_items", DEFAULT_ITEMS)
         if self._keys is not None:
             self._keys.forget_retired()
 
@@ -87,6 +93,7 @@ class KakaoApp:
     def to_json(self, base_url: str, now: float) -> dict[str, Any]:
         return {
             "oidc": self.oidc,
+            "consent_items": [item.to_json() for item in self.consent_items],
             "issuer": self.issuer_for(base_url),
             "keys_file": str(self.keys.path) if self.keys.path else None,
             "keys": self.keys.to_admin_json(now),
