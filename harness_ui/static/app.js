@@ -1,6 +1,7 @@
 // The harness page: wires the fake users, the faults, the redirect flow and the login flow
 // together. Where the service and the fake listen comes from /config.json (ports vary).
 
+import { makeConsentOffer } from "./consent.js";
 import { byTestId, shorten, show } from "./dom.js";
 import { makeFaults } from "./faults.js";
 import { makeFlow } from "./flow.js";
@@ -30,7 +31,7 @@ async function boot() {
   byTestId("app-id").textContent = config.app_id;
 
   const kakao = makeKakao(config);
-  const flow = makeFlow(makeService(config));
+  const flow = makeFlow(makeService(config), { onIdentity: makeConsentOffer(kakao) });
   const redirectStatus = byTestId("redirect-status");
 
   async function loadUsers() {

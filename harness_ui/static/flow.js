@@ -6,7 +6,8 @@ import { integerFrom } from "./json.js";
 import { describeClaims, decodeJwt } from "./jwt.js";
 import { renderOutcome } from "./outcome.js";
 
-export function makeFlow(service) {
+/** `onIdentity(who)`: told each GET /auth/kakao's result (null when it failed). */
+export function makeFlow(service, { onIdentity = () => {} } = {}) {
   const tokenForm = byTestId("token-form");
   const tokenInput = byTestId("token-input");
   const tokenStyle = byTestId("token-style");
@@ -64,9 +65,12 @@ export function makeFlow(service) {
     if (!result.ok) {
       show(byTestId("is-user"), false);
       byTestId("auth-fields").replaceChildren();
+      onIdentity(null);
       return;
     }
-    prefill(renderIdentity(result));
+    const who = renderIdentity(result);
+    onIdentity(who);
+    prefill(who);
     (signupForm.elements.user_name.value ? signupForm.elements.email : signupForm.elements.user_name).focus();
   }
 

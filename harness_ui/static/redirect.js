@@ -12,11 +12,16 @@ function randomState() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check). */
-export function startSignIn(kakao) {
+/**
+ * Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check).
+ * `extra` adds authorize parameters (e.g. {scope: "account_email"}: additional consent).
+ */
+export function startSignIn(kakao, extra = {}) {
   const state = randomState();
   sessionStorage.setItem(STATE_KEY, state);
-  location.assign(kakao.authorizeUrl(redirectUri(), state));
+  const url = new URL(kakao.authorizeUrl(redirectUri(), state));
+  for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
+  location.assign(url);
 }
 
 /**
