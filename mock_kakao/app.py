@@ -20,7 +20,7 @@ import asyncio
 from aiohttp import web
 
 from logsafe import guard_parser_logs
-from mock_kakao import admin, appadmin, kapi, kauth, oidc, sdk, unlinkadmin
+from mock_kakao import admin, appadmin, kapi, kauth, oidc, scopes, sdk, unlinkadmin
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.errors import AdminError, FakeKakaoError, is_kauth, kapi_error, kauth_error
 from mock_kakao.middleware import (
@@ -96,4 +96,5 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     app.add_routes(appadmin.routes)
     app.add_routes(sdk.routes)
     app.add_routes(unlinkadmin.routes)
+    app.add_routes(scopes.routes)
     return app

@@ -27,8 +27,8 @@ async def get_app(request: web.Request) -> web.Response:
 
 @routes.patch("/_mock/app")
 async def update_app(request: web.Request) -> web.Response:
-    """``{"oidc": false}``, ``{"web_domains": [...]}``, ``{"unlink_webhook_url": ...}``...: the
-    console's settings, until the next reset."""
+    """``{"oidc": false}``, ``{"web_domains": [...]}``, ``{"unlink_webhook_url": ...}``,
+    ``{"consent_items": [...]}``...: the console's settings, until the next reset."""
     state = request.app[STATE]
     state.app.update(parse_app_section(await read_json(request)))
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))

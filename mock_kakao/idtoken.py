@@ -8,20 +8,18 @@ refresh can mint one. The claims follow Kakao's real tokens (kakao-api.md, "ID t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_kakao import validation as v
+from mock_kakao.consentitems import OPENID, scope_items
 from mock_kakao.errors import InvalidInput
 from mock_kakao.users import Consent, FakeUser
 
-OPENID = "openid"
 #: fields ``POST /_mock/users/{id}/tokens`` takes beside the token spec's
 TOKEN_REQUEST_FIELDS = ("scope", "nonce")
 MAX_NONCE_CHARS = 512
-_SCOPE_SEPARATORS = re.compile(r"[\s,]+")
 
 
 @dataclass(frozen=True)
@@ -33,11 +31,6 @@ class OidcLogin:
     nonce: str | None = None
     #: the authorize ``scope`` named ``openid``: the token answer's ``scope`` says so too
     openid_scope: bool = False
-
-
-def scope_items(scope: str | None) -> list[str]:
-    """Kakao's scope parameter: comma-separated per its docs, space-separated per its SDKs."""
-    return [item for item in _SCOPE_SEPARATORS.split(scope or "") if item]
 
 
 def requested_login(
@@ -79,6 +72,22 @@ def shared_nickname(user: FakeUser, consent: Consent) -> str | None:
     return user.nickname if consent.nickname else None
 
 
+def shared_picture(user: FakeUser, consent: Consent) -> str | None:
+    """The thumbnail (Kakao's ``picture`` is the 110px one), when the image is shared."""
+    if not consent.has("profile_image") or user.profile_image_url is None:
+        return None
+    return user.thumbnail_image_url or user.profile_image_url
+
+
+def birthdate(user: FakeUser, consent: Consent) -> str | None:
+    """userinfo's ``birthdate``: ``YYYY-MM-DD``, ``0000-MM-DD`` (birthday only) or ``YYYY``."""
+    year = user.birthyear if consent.has("birthyear") else None
+    day = user.birthday if consent.has("birthday") else None
+    if day is not None:
+        return f"{year or '0000'}-{day[:2]}-{day[2:]}"
+    return year
+
+
 def id_token_claims(
     user: FakeUser,
     consent: Consent,
@@ -101,8 +110,9 @@ def id_token_claims(
         claims["nickname"] = nickname
     claims["exp"] = exp
     claims["iat"] = iat
-    if user.profile_image_url is not None:
-        claims["picture"] = user.profile_image_url
+    picture = shared_picture(user, consent)
+    if picture is not None:
+        claims["picture"] = picture
     if with_nonce and login.nonce is not None:
         claims["nonce"] = login.nonce
     email = shared_email(user, consent)
@@ -114,12 +124,23 @@ def id_token_claims(
 def userinfo(user: FakeUser, consent: Consent) -> dict[str, Any]:
     """``GET /v1/oidc/userinfo``: ``sub`` always; the rest only as far as consent goes."""
     body: dict[str, Any] = {"sub": str(user.id)}
+    if consent.has("name") and user.name is not None:
+        body["name"] = user.name
     nickname = shared_nickname(user, consent)
     if nickname is not None:
         body["nickname"] = nickname
-    if user.profile_image_url is not None:
-        body["picture"] = user.profile_image_url
+    picture = shared_picture(user, consent)
+    if picture is not None:
+        body["picture"] = picture
     if consent.email and user.email is not None:
         body["email"] = user.email
         body["email_verified"] = user.is_email_valid and user.is_email_verified
+    if consent.has("gender") and user.gender is not None:
+        body["gender"] = user.gender
+    born = birthdate(user, consent)
+    if born is not None:
+        body["birthdate"] = born
+    if consent.has("phone_number") and user.phone_number is not None:
+        body["phone_number"] = user.phone_number
+        body["phone_number_verified"] = True
     return body

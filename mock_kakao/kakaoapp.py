@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from mock_kakao import registered
 from mock_kakao import validation as v
+from mock_kakao.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
 from mock_kakao.errors import AdminError, InvalidInput
 from mock_kakao.signing import KeyRing
 from mock_kakao.tokens import ACCESS_TOKEN_TTL
@@ -64,7 +65,14 @@ LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
 OPTIONAL_SECRETS = ("native_app_key", "client_secret")
 SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
-APP_FIELDS = ("oidc", *SECRET_FIELDS, "redirect_uri_prefixes", "web_domains", *WEBHOOK_FIELDS)
+APP_FIELDS = (
+    "oidc",
+    *SECRET_FIELDS,
+    "redirect_uri_prefixes",
+    "web_domains",
+    *WEBHOOK_FIELDS,
+    "consent_items",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ class AppSettings:
     web_domains: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* page
     unlink_webhook_url: str | None = None  # None: no webhook is called
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
+    #: the consent items the app asks for (see mock_kakao.consentitems)
+    consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -108,6 +118,7 @@ class AppSettings:
             self.redirect_uri_prefixes or registered.LOOPBACK_DEFAULT
         )
         body["web_domains"] = list(self.web_domains or registered.LOOPBACK_DEFAULT)
+        body["consent_items"] = [item.to_json() for item in self.consent_items]
         return body
 
 
@@ -187,6 +198,8 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         settings["unlink_webhook_method"] = v.get_choice(
             data, "unlink_webhook_method", WEBHOOK_METHODS, DEFAULT_WEBHOOK_METHOD
         )
+    if "consent_items" in data:  # see mock_kakao.consentitems
+        settings["consent_items"] = parse_consent_items(data["consent_items"])
     return settings
 
 
@@ -254,6 +267,10 @@ class KakaoApp:
     @property
     def unlink_webhook_method(self) -> str:
         return self.settings.unlink_webhook_method
+
+    @property
+    def consent_items(self) -> tuple[ConsentItem, ...]:
+        return self.settings.consent_items
 
     @property
     def keys(self) -> KeyRing:

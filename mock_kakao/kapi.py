@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mock_kakao import adminkey, errors
+from mock_kakao import adminkey, errors, propertykeys
 from mock_kakao.appkeys import STATE
 from mock_kakao.jsonresp import json_response
 from mock_kakao.tokens import AccessToken, bearer_token, seconds_left
@@ -28,13 +28,18 @@ def authenticate(request: web.Request) -> tuple[AccessToken, FakeUser]:
 @routes.get("/v2/user/me")
 @routes.post("/v2/user/me")
 async def user_me(request: web.Request) -> web.Response:
-    # secure_resource and property_keys are accepted and ignored (see the README).
     state = request.app[STATE]
-    if adminkey.is_admin_call(request):
+    if adminkey.is_admin_call(request):  # the admin key and a target id: what the person agreed
         user = await adminkey.target_user(request)
-        return json_response(render_me(user, state.linked_consent(user.id) or user.consent))
-    token, user = authenticate(request)
-    return json_response(render_me(user, state.consent_of(token)))
+        consent = state.linked_consent(user.id) or state.default_consent(user.id)
+    else:
+        token, user = authenticate(request)
+        consent = state.consent_of(token)
+    params = await propertykeys.me_params(request)
+    keys = propertykeys.parse_property_keys(params.get("property_keys"))
+    secure = propertykeys.parse_secure_resource(params.get("secure_resource"))
+    body = render_me(user, consent, state.item_ids, secure=secure)
+    return json_response(propertykeys.select(body, keys))
 
 
 @routes.get("/v1/user/access_token_info")

@@ -26,8 +26,9 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from mock_kakao import pages
+from mock_kakao import consentflow, pages
 from mock_kakao.appkeys import STATE
+from mock_kakao.consentitems import items_to_ask, requested_items, unconfigured
 from mock_kakao.errors import FakeKakaoError, KauthError
 from mock_kakao.jsonresp import json_response
 from mock_kakao.kakaoapp import LOGIN_KEYS, KeyKind
@@ -102,6 +103,16 @@ def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
         raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
     if params.get("response_type") != "code":
         raise PageError("KOE001", "response_type must be 'code'")
+    check_scope(state, params)
+
+
+def check_scope(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """KOE205: ``scope`` names a consent item the app does not ask for."""
+    missing = unconfigured(state.app.consent_items, params.get("scope"))
+    if missing:
+        raise PageError(
+            "KOE205", f"consent items not configured for this app: {', '.join(missing)}"
+        )
 
 
 def redirect_back(params: Mapping[str, str], answer: Mapping[str, str]) -> web.HTTPFound:
@@ -110,6 +121,8 @@ def redirect_back(params: Mapping[str, str], answer: Mapping[str, str]) -> web.H
     if params.get("state"):
         query["state"] = params["state"]
     uri = params["redirect_uri"]
+    if not query:
+        return web.HTTPFound(uri)
     separator = "&" if "?" in uri else "?"
     return web.HTTPFound(uri + separator + urlencode(query, quote_via=quote))
 
@@ -188,7 +201,10 @@ def login_silently(
     if user is None or (hinted is not None and hinted.id != user.id):
         return redirect_back(params, LOGIN_REQUIRED)
     consent = state.linked_consent(user.id)
-    if consent is None:
+    named = requested_items(params.get("scope"))
+    if consent is None or (
+        named and items_to_ask(state.app.consent_items, params.get("scope"), consent.agreed)
+    ):
         return redirect_back(params, CONSENT_REQUIRED)
     code = state.issue_code(
         user.id,
@@ -213,9 +229,12 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         raise login_silently(state, request, params)
     hinted = hinted_user(state, request.query.get("login_hint"))
     users = [hinted] if hinted else list(state.users.values())
+    # A signed-in browser's account comes first in line, unless the app asks to log in anew.
+    current = None if params.get("prompt") == "login" else session_user(state, request)
+    preselected = hinted or current
     browser = browser_id(request)
     fields = {**params, FORM_TOKEN: form_token(browser, params)}
-    response = html(pages.picker(users, fields, hinted.id if hinted else None))
+    response = html(pages.picker(users, fields, preselected.id if preselected else None))
     set_cookie(response, BROWSER_COOKIE, browser)
     return response
 
@@ -229,7 +248,27 @@ async def consent_page(request: web.Request) -> web.StreamResponse:
     user = state.users.get(_int(request.query.get("user_id")))
     if user is None:
         raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
-    return html(pages.consent(user, {**params, FORM_TOKEN: request.query[FORM_TOKEN]}))
+    # Additional consent for items all agreed already still shows the page (with nothing to
+    # tick), as the fake always shows its pages: a client's page-walking code keeps working.
+    ask = consentflow.what_to_ask(state, user, params.get("scope"))
+    fields = {**params, FORM_TOKEN: request.query[FORM_TOKEN]}
+    return html(pages.consent(user, fields, ask.items, ask.ticked, additional=ask.additional))
+
+
+def approved(
+    state: FakeKakao, params: Mapping[str, str], user: FakeUser, consent: Consent
+) -> web.HTTPFound:
+    """The redirect back with a code for ``consent``; the browser is now signed in as ``user``."""
+    code = state.issue_code(
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=consent,
+        **code_params(params),
+    )
+    found = redirect_back(params, {"code": code.value})
+    set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
+    return found
 
 
 @routes.post("/oauth/authorize/decision")
@@ -244,17 +283,9 @@ async def decision(request: web.Request) -> web.StreamResponse:
     user = state.users.get(_int(form.get("user_id")))
     if form.get("decision") != "approve" or user is None:
         raise PageError("KOE001", "the login form was incomplete: start again")
-    agreed = set(form.getall("consent", []))
-    code = state.issue_code(
-        user.id,
-        client_id=params["client_id"],
-        redirect_uri=params["redirect_uri"],
-        consent=Consent(nickname="nickname" in agreed, email="email" in agreed),
-        **code_params(params),
-    )
-    found = redirect_back(params, {"code": code.value})
-    set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
-    raise found
+    ask = consentflow.what_to_ask(state, user, params.get("scope"))
+    ticked = [value for value in form.getall("consent", []) if isinstance(value, str)]
+    raise approved(state, params, user, consentflow.decided(ask, ticked))
 
 
 async def token_params(request: web.Request) -> dict[str, str]:
@@ -344,3 +375,22 @@ def _int(value: object) -> int | None:
         return int(str(value))
     except ValueError:
         return None
+
+
+@routes.get("/oauth/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Logout with the Kakao account: this browser's Kakao session ends, no token is revoked
+    (that is ``/v1/user/logout``), and the browser goes back to ``logout_redirect_uri``.
+
+    The fake registers logout redirect URIs as it registers redirect URIs (the same prefixes,
+    or any loopback URL); anything else is Kakao's KOE007 page, never a redirect.
+    """
+    state = request.app[STATE]
+    if request.query.get("client_id") != state.rest_api_key:
+        raise PageError("KOE101", f"invalid client_id: {request.query.get('client_id', '')!r}")
+    target = request.query.get("logout_redirect_uri", "")
+    if not target or "#" in target or not state.redirect_uri_allowed(target):
+        raise PageError("KOE007", f"logout_redirect_uri not registered for this app: {target!r}")
+    found = redirect_back({"redirect_uri": target, "state": request.query.get("state", "")}, {})
+    found.del_cookie(SESSION_COOKIE, path=LOGIN_PAGES)
+    raise found

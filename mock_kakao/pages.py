@@ -4,15 +4,17 @@ Plain HTML forms, no JavaScript, so a person, a headless browser and a test doin
 can all drive them. Every control has a ``data-testid`` so tests never match on button text:
 
 - picker: ``pick-user-<id>`` (one per user), ``cancel``
-- consent: ``consent-nickname``, ``consent-email`` (checkboxes), ``approve``, ``cancel``
+- consent: ``consent-<item id>`` checkboxes (``consent-nickname`` and ``consent-email`` for
+  ``profile_nickname`` and ``account_email``), ``consent-title``, ``approve``, ``cancel``
 - error page: ``error-code`` (e.g. KOE006)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from html import escape
 
+from mock_kakao.consentitems import ConsentItem
 from mock_kakao.users import FakeUser
 
 _STYLE = """
@@ -76,24 +78,44 @@ def picker(users: Iterable[FakeUser], params: Mapping[str, str], preselected: in
     )
 
 
-def consent(user: FakeUser, params: Mapping[str, str]) -> str:
-    """Step two: the optional items this login shares; unticking one withholds it."""
+#: the consent page's test ids from before items had ids
+LEGACY_TESTIDS = {"profile_nickname": "nickname", "account_email": "email"}
+
+
+def consent(
+    user: FakeUser,
+    params: Mapping[str, str],
+    items: Sequence[ConsentItem],
+    ticked: Collection[str],
+    *,
+    additional: bool = False,
+) -> str:
+    """Step two: the items this login shares. Optional ones can be unticked; required ones are
+    ticked and locked (the server adds them anyway)."""
     fields = {**params, "user_id": str(user.id)}
 
-    def checkbox(item: str, label: str, checked: bool) -> str:
-        tick = " checked" if checked else ""
+    def checkbox(item: ConsentItem) -> str:
+        tick = " checked" if item.id in ticked or item.required else ""
+        lock = " disabled" if item.required else ""
+        kind = "필수 (required)" if item.required else "선택 (optional)"
+        testid = LEGACY_TESTIDS.get(item.id, item.id)
         return (
-            f'<label><input type="checkbox" name="consent" value="{item}" '
-            f'data-testid="consent-{item}"{tick}> {escape(label)}</label>'
+            f'<label><input type="checkbox" name="consent" value="{escape(item.id)}" '
+            f'data-testid="consent-{escape(testid)}"{tick}{lock}> [{kind}] '
+            f"{escape(item.display_name)} ({escape(item.id)})</label>"
         )
 
+    heading = "추가 동의 (Additional consent)" if additional else "동의하고 계속하기"
+    listing = "".join(checkbox(item) for item in items) or (
+        '<p class="muted">No consent items to ask for.</p>'
+    )
     return _page(
         "동의하고 계속하기 - mock_kakao",
-        f"<h1>{escape(user.nickname or str(user.id))} 님, 동의하고 계속하기</h1>"
+        f'<h1 data-testid="consent-title">{escape(user.nickname or str(user.id))} 님, '
+        f"{heading}</h1>"
         f'<p class="muted">{escape(user.label)} · {user.id}</p>'
         f'<form method="post" action="/oauth/authorize/decision">{_hidden(fields)}'
-        + checkbox("nickname", "[선택] 닉네임 (profile_nickname)", user.nickname_consent)
-        + checkbox("email", "[선택] 카카오계정(이메일) (account_email)", user.email_consent)
+        + listing
         + '<p><button class="primary" type="submit" name="decision" value="approve" '
         'data-testid="approve">동의하고 계속하기 (Agree and continue)</button> '
         '<button type="submit" name="decision" value="cancel" data-testid="cancel">'

@@ -293,8 +293,28 @@ class FakeKakao:
             raise errors.token_expired()
         return token, self.users[token.user_id]
 
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        """The consent items the app asks for, by id."""
+        return tuple(item.id for item in self.app.consent_items)
+
+    def default_consent(self, user_id: int) -> Consent:
+        """The consent a user gives this app unless a grant says otherwise (their flags)."""
+        return self.users[user_id].default_consent(self.item_ids)
+
     def consent_of(self, token: AccessToken) -> Consent:
-        return token.grant.consent or self.users[token.user_id].consent
+        return token.grant.consent or self.default_consent(token.user_id)
+
+    def revoke_consent(self, user_id: int, items: Iterable[str]) -> None:
+        """``/v2/user/revoke/scopes``: ``items`` leave the consent of every grant the user gave
+        this app, and the consent the next ``prompt=none`` login reuses."""
+        items = frozenset(items)
+        for grant in self._grants.values():
+            if grant.user_id == user_id and grant.app_id == self.app_id:
+                grant.consent = (grant.consent or self.default_consent(user_id)).without(items)
+        if user_id in self._linked:
+            remembered = self._linked[user_id] or self.default_consent(user_id)
+            self._linked[user_id] = remembered.without(items)
 
     def refresh(self, refresh_token: str) -> tuple[AccessToken, bool]:
         """A new access token from a refresh token; True when the refresh token was renewed."""
@@ -348,7 +368,7 @@ class FakeKakao:
         """The consent a ``prompt=none`` login reuses, or None if the user never let the app in."""
         if user_id not in self._linked or user_id not in self.users:
             return None
-        return self._linked[user_id] or self.users[user_id].consent
+        return self._linked[user_id] or self.default_consent(user_id)
 
     def issue_code(
         self,

@@ -88,6 +88,7 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
         "email": profile.email,
         "is_user": known,
         "email_verified": profile.email_verified,
+        "missing_consents": list(profile.missing_consents),
     }
 
 

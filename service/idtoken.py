@@ -94,7 +94,15 @@ class IdTokenClaims:
             user_name=self.nickname,
             email=self.email,
             email_verified=self.email is not None,
+            missing_consents=self.missing_consents(),
         )
+
+    def missing_consents(self) -> tuple[str, ...]:
+        """What an id_token can tell: a claim the service uses is absent. It does not say why:
+        a missing `email` is also an unverified address, and asking again for an item already
+        agreed only shows Kakao's consent screen with nothing new on it."""
+        missing = ["profile_nickname"] if self.nickname is None else []
+        return (*missing, "account_email") if self.email is None else tuple(missing)
 
     def nonce_matches(self, nonce: str) -> bool:
         return self.nonce is not None and hmac.compare_digest(self.nonce.encode(), nonce.encode())

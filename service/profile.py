@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_KAKAO_ID = 2**63 - 1
+#: the consent items whose fields the service reads, keyed by the flag `/v2/user/me` sets
+#: when the person has not agreed (`profile` is the old combined nickname-and-image item)
+USED_CONSENTS = {
+    "profile_nickname_needs_agreement": "profile_nickname",
+    "profile_needs_agreement": "profile",
+    "email_needs_agreement": "account_email",
+}
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,9 @@ class KakaoProfile:
     user_name: str | None
     email: str | None
     email_verified: bool
+    #: Kakao's ids of the consent items the service uses that the person has not agreed to:
+    #: what a frontend asks for again with `Kakao.Auth.authorize({scope: ...})`
+    missing_consents: tuple[str, ...] = ()
 
 
 def as_kakao_id(value: object) -> int | None:
@@ -45,6 +55,9 @@ def parse_profile(data: dict[str, Any]) -> KakaoProfile | None:
         email_verified=email is not None
         and account.get("is_email_valid") is True
         and account.get("is_email_verified") is True,
+        missing_consents=tuple(
+            item for flag, item in USED_CONSENTS.items() if account.get(flag) is True
+        ),
     )
 
 

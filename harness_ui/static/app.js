@@ -3,6 +3,7 @@
 
 import { makeAccounts } from "./accounts.js";
 import { makeFakeControls } from "./clock.js";
+import { makeConsentOffer } from "./consent.js";
 import { byTestId, shorten, show } from "./dom.js";
 import { makeFaults } from "./faults.js";
 import { makeFlow } from "./flow.js";
@@ -38,7 +39,11 @@ async function boot() {
   const kakao = makeKakao(config);
   const service = makeService(config);
   const accounts = makeAccounts(service);
-  const flow = makeFlow(service, () => accounts.load());
+  let sdk = null;  // Kakao's SDK once loaded: the sign-in buttons and "Ask for email again" use it
+  const flow = makeFlow(service, {
+    onSignedIn: () => accounts.load(),
+    onIdentity: makeConsentOffer(() => sdk),
+  });
   const lifecycleStatus = byTestId("lifecycle-status");
   const referrerType = byTestId("referrer-type");
   referrerType.replaceChildren(...REFERRER_TYPES.map((type) => new Option(type, type)));
@@ -140,7 +145,8 @@ async function boot() {
   const signInButtons = { "kakao-sign-in": startSignIn, "kakao-sign-in-oidc": startOidcSignIn };
   for (const id of Object.keys(signInButtons)) byTestId(id).disabled = true;  // until the SDK is loaded
   const sdkLoaded = loadKakaoSdk(config.sdk_url, config.javascript_key).then(
-    (sdk) => {
+    (loaded) => {
+      sdk = loaded;
       for (const [id, start] of Object.entries(signInButtons)) {
         byTestId(id).disabled = false;
         byTestId(id).addEventListener("click", () => start(sdk));

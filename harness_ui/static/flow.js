@@ -15,7 +15,8 @@ export function emailWarning(who) {
   return "";
 }
 
-export function makeFlow(service, onSignedIn = () => {}) {
+/** `onIdentity(who)`: told each GET /auth/kakao's result (null when it failed). */
+export function makeFlow(service, { onSignedIn = () => {}, onIdentity = () => {} } = {}) {
   const tokenForm = byTestId("token-form");
   const tokenInput = byTestId("token-input");
   const tokenStyle = byTestId("token-style");
@@ -89,9 +90,12 @@ export function makeFlow(service, onSignedIn = () => {}) {
     if (!result.ok) {
       show(byTestId("is-user"), false);
       byTestId("auth-fields").replaceChildren();
+      onIdentity(null);
       return;
     }
-    prefill(renderIdentity(result));
+    const who = renderIdentity(result);
+    onIdentity(who);
+    prefill(who);
     (signupForm.elements.user_name.value ? signupForm.elements.email : signupForm.elements.user_name).focus();
   }
 

@@ -17,7 +17,8 @@ export function randomHex() {
 
 /**
  * Leave for Kakao; `state` is kept so the answer can be tied to this browser (CSRF check).
- * `settings` adds authorize settings (oidc.js: `scope` and `nonce`).
+ * `settings` adds authorize settings (oidc.js: `scope` and `nonce`; consent.js: `scope` for
+ * additional consent).
  */
 export function startSignIn(sdk, settings = {}) {
   const state = randomHex();

@@ -1,5 +1,6 @@
 // The fake users: a list showing each one's consent situation, and a form to create or edit one.
 
+import { accountFields, buildAccountFields, fillAccountFields } from "./consent.js";
 import { byTestId, h } from "./dom.js";
 import { integerFrom } from "./json.js";
 import { pickToken } from "./kakao.js";
@@ -94,6 +95,7 @@ export function makeUserEditor(onSubmit) {
   const summary = byTestId("user-editor-toggle");
   const message = byTestId("user-form-message");
   const submit = byTestId("user-form-submit");
+  buildAccountFields(form);
 
   function setMode(user) {
     form.reset();
@@ -109,6 +111,7 @@ export function makeUserEditor(onSubmit) {
     form.elements.email.value = user.email ?? "";
     form.elements.nickname_source.value = user.nickname_source ?? "both";
     for (const name of CHECKBOXES) form.elements[name].checked = Boolean(user[name]);
+    fillAccountFields(form, user);
   }
 
   function fields() {
@@ -120,7 +123,7 @@ export function makeUserEditor(onSubmit) {
       nickname_source: form.elements.nickname_source.value,
     };
     for (const name of CHECKBOXES) user[name] = form.elements[name].checked;
-    return user;
+    return { ...user, ...accountFields(form) };
   }
 
   form.addEventListener("submit", async (event) => {

@@ -230,7 +230,7 @@ def test_allow_remote_binds_everywhere_and_tells_the_fake(tmp_path: Path) -> Non
     with run_all(tmp_path, "--host", "0.0.0.0", HARNESS_ALLOW_REMOTE="1") as run:
         kakao = run.urls["kakao"]
         status, users = http("GET", f"{kakao}/_mock/users", headers={"Host": "harness.example"})
-        assert status == 200 and len(users["users"]) == 8
+        assert status == 200 and len(users["users"]) == 10
         assert http("GET", f"{run.urls['service']}/healthz")[0] == 200
         assert run.stop(signal.SIGTERM)[0] == 0
 
@@ -244,7 +244,7 @@ def test_starts_answers_on_all_three_urls_and_stops_on_sigterm(tmp_path: Path) -
         assert config["service_url"] == urls["service"] and config["kakao_url"] == urls["kakao"]
         assert http("GET", f"{urls['service']}/healthz")[0] == 200
         status, users = http("GET", f"{urls['kakao']}/_mock/users")
-        assert status == 200 and len(users["users"]) == 8
+        assert status == 200 and len(users["users"]) == 10
         status, _ = http("GET", f"{urls['kakao']}/_mock/users", headers={"Host": "evil.example"})
         assert status == 403  # not --allow-remote: the fake keeps its admin API to loopback
 

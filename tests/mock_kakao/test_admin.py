@@ -21,7 +21,7 @@ async def admin(http, kakao: MockKakao, method: str, path: str, body: str | byte
 
 def test_default_users_are_listed_with_their_fixed_tokens(kakao):
     users = {user["id"]: user for user in kakao.users()}
-    assert len(users) == 8
+    assert len(users) == 10
     full = users[FULL_ID]
     assert full["label"] == "Full consent" and full["nickname"] == "김카카오"
     [token] = full["tokens"]
@@ -180,7 +180,7 @@ async def test_reset_restores_the_file_state(http, kakao):
     async with http.get(f"{kakao.url}/v2/user/me", headers=bearer("x")):
         pass
     kakao.reset()
-    assert {user["id"] for user in kakao.users()} == {4000000001 + i for i in range(8)}
+    assert {user["id"] for user in kakao.users()} == {4000000001 + i for i in range(10)}
     assert kakao.faults() == [] and kakao.requests() == []
     assert kakao.user(FULL_ID)["tokens"][0]["expires_in"] >= 21598
 

@@ -60,7 +60,7 @@ def test_starts_quickly_on_loopback_and_says_so():
         startup = time.monotonic() - started
         assert url.startswith("http://127.0.0.1:")
         assert "loopback only" in line
-        assert len(get_json(url + "/_mock/users")["users"]) == 8
+        assert len(get_json(url + "/_mock/users")["users"]) == 10
         assert get_json(url + "/_mock/users", host="evil.example")["error"] == "FORBIDDEN_HOST"
     assert startup < 5  # generous for a loaded CI machine; on a desk it is ~0.3 s
 

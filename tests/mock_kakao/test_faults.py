@@ -148,7 +148,7 @@ async def test_times_counts_down_and_removes_the_fault(kakao):
 async def test_faults_never_touch_the_admin_api(kakao):
     kakao.set_faults([{"kind": "drop"}, {"kind": "latency", "latency_ms": 5000}])
     started = time.monotonic()
-    assert len(kakao.users()) == 8
+    assert len(kakao.users()) == 10
     assert time.monotonic() - started < 5
     with pytest.raises(MockKakaoError) as error:
         kakao.add_fault("drop", path="/_mock/users")

@@ -101,7 +101,7 @@ def test_bad_users_files_fail_with_the_file_named(tmp_path, name, text, complain
 def test_bundled_defaults_cover_the_real_cases():
     state = FakeKakao.from_file(None)
     assert state.app_id == 10001
-    assert len(state.users) == 8
+    assert len(state.users) == 10
     expected_tokens = {
         4000000001: "mock-token-full-consent",
         4000000002: "mock-token-no-email",
@@ -121,7 +121,7 @@ def test_bundled_defaults_cover_the_real_cases():
 
 def test_render_me_omits_unconsented_items():
     user = FakeUser(id=1, nickname="닉", email="e@example.com")
-    body = render_me(user, Consent(nickname=False, email=False))
+    body = render_me(user, Consent(frozenset()))
     assert body == {
         "id": 1,
         "connected_at": "2024-01-01T00:00:00Z",
@@ -131,4 +131,4 @@ def test_render_me_omits_unconsented_items():
             "email_needs_agreement": True,
         },
     }
-    assert Consent(nickname=False, email=False).scope == ""
+    assert Consent(frozenset()).scope == ""

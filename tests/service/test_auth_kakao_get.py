@@ -18,42 +18,49 @@ BUNDLED_CASES: dict[str, dict[str, Any]] = {
         "user_name": "김카카오",
         "email": "kim.kakao@example.com",
         "email_verified": True,
+        "missing_consents": [],
     },
     "mock-token-no-email": {
         "kakao_id": 4000000002,
         "user_name": "이서연",
         "email": None,
         "email_verified": False,
+        "missing_consents": ["account_email"],
     },
     "mock-token-invalid-email": {
         "kakao_id": 4000000003,
         "user_name": "박민준",
         "email": "old.park@example.com",
         "email_verified": False,
+        "missing_consents": [],
     },
     "mock-token-unverified-email": {
         "kakao_id": 4000000004,
         "user_name": "최지우",
         "email": "choi.jiwoo@example.com",
         "email_verified": False,
+        "missing_consents": [],
     },
     "mock-token-properties-nickname": {
         "kakao_id": 4000000005,
         "user_name": "정하늘",
         "email": "jung.haneul@example.com",
         "email_verified": True,
+        "missing_consents": [],
     },
     "mock-token-no-nickname": {
         "kakao_id": 4000000006,
         "user_name": None,
         "email": "kang.doyun@example.com",
         "email_verified": True,
+        "missing_consents": ["profile_nickname"],
     },
     "mock-token-long-name": {
         "kakao_id": 4000000007,
         "user_name": LONG_NAME,
         "email": "long.name@example.com",
         "email_verified": True,
+        "missing_consents": [],
     },
 }
 
@@ -142,4 +149,5 @@ async def test_a_user_added_to_the_fake(service: RunningService, mock_kakao: Any
         "email": None,
         "is_user": False,
         "email_verified": False,
+        "missing_consents": [],
     }

@@ -84,6 +84,7 @@ async def test_an_id_token_signs_up_and_logs_in_without_asking_kapi(
         "email": "kim.kakao@example.com",
         "is_user": False,
         "email_verified": True,
+        "missing_consents": [],
     }
     created = await service.sign_in(token, FULL_CONSENT_ID, email="kim.kakao@example.com")
     assert (created.status, created.message) == (201, "CREATE_ACCOUNT")
@@ -302,3 +303,11 @@ async def test_unknown_kids_do_not_make_the_service_hammer_kakao(
         assert (await sqlite_service.look_up(forged)).message == "INVALID_TOKEN"
     # The cache is seconds old: the default interval (10 s) allows no refetch yet.
     assert kakao_calls(mock_kakao) == []
+
+
+async def test_an_id_token_without_the_email_claim_says_the_email_consent_is_missing(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    looked_up = await service.look_up(id_token(mock_kakao, NO_EMAIL_ID))
+    assert looked_up.body["result"]["email"] is None
+    assert looked_up.body["result"]["missing_consents"] == ["account_email"]

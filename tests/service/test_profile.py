@@ -29,7 +29,10 @@ ODD_CASES: list[tuple[dict[str, Any], KakaoProfile]] = [
     ({"id": 1}, NONE),
     ({"id": 1, "kakao_account": None, "properties": "x"}, NONE),
     ({"id": 1, "kakao_account": {"profile": {"nickname": 7}}}, NONE),
-    ({"id": 1, "kakao_account": {"email_needs_agreement": True, "has_email": True}}, NONE),
+    (
+        {"id": 1, "kakao_account": {"email_needs_agreement": True, "has_email": True}},
+        KakaoProfile(1, None, None, False, ("account_email",)),
+    ),
     ({"id": 1, "properties": {"nickname": "정하늘"}}, KakaoProfile(1, "정하늘", None, False)),
     (
         {"id": 1, "kakao_account": {"profile": {"nickname": ""}}, "properties": {"nickname": "p"}},
