@@ -269,6 +269,10 @@ class KakaoApp:
         if self._keys is not None:
             self._keys.forget_retired()
 
+    def under_pins(self, settings: AppSettings) -> AppSettings:
+        """``settings`` with the flags' values over them (a flag beats a saved state too)."""
+        return replace(settings, **self.pinned).checked()
+
     def update(self, changes: Mapping[str, Any]) -> None:
         """``PATCH /_mock/app``: parsed changes, until the next reset."""
         self.settings = replace(self.settings, **changes).checked()
