@@ -222,6 +222,11 @@ async def serve(args: argparse.Namespace) -> None:
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
     if saver is not None:
         saver.start()
+    # Before the banner: a SIGTERM sent as soon as it is read still saves the state.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
     print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
     print(
@@ -229,10 +234,6 @@ async def serve(args: argparse.Namespace) -> None:
         f"unlink_webhook={state.app.unlink_webhook_url or '-'} state={args.state or '-'}",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:

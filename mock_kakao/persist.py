@@ -62,9 +62,10 @@ def read_state(path: Path) -> tuple[Snapshot, bytes] | None:
         return None
     except OSError as exc:
         raise StateFileError(f"{path}: cannot read it: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StateFileError(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise StateFileError(f"{path}: not a regular file")
         try:
             raw = file.read()
         except OSError as exc:

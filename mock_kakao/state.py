@@ -133,7 +133,7 @@ class FakeKakao:
         #: state saver (persist.py) knows when to look for a change: nothing in a handler can
         #: change the state without a bump after it, however the change was made
         self.version = 0
-        self.reset()
+        self.reset(forget_keys=False)
 
     @classmethod
     def from_file(
@@ -147,8 +147,11 @@ class FakeKakao:
 
     # -- whole state ---------------------------------------------------------------------
 
-    def reset(self) -> None:
+    def reset(self, *, forget_keys: bool = True) -> None:
         """Back to the users file: users, tokens, faults, clock and request log.
+
+        ``forget_keys``: replaced signing keys leave the JWKS (not at start: a key file's
+        replaced keys stay published until they retire, so a restart is not a reset).
 
         Built from the file and a fresh clock only, never from the state being thrown away:
         whatever a test did to that, reset must work.
@@ -159,7 +162,7 @@ class FakeKakao:
         app_section = parse_app_section(document.get("app", {}))
         entries = [self.parse_user(item, clock) for item in v.get_list(document, "users")]
         global_faults = parse_faults(document.get("faults", []))
-        self.app.reset(app_section)
+        self.app.reset(app_section, forget_keys=forget_keys)
         self.clock = clock
         self.log.clear()
         self.webhooks.clear()
