@@ -19,6 +19,7 @@ DEFAULT_APP_ID = 10001
 DATABASE_FILE_NAME = "kakao_login.sqlite3"
 SECRET_FILE_NAME = "secret_key"
 KAKAO_KEYS_FILE_NAME = "mock_kakao_keys.json"
+KAKAO_STATE_FILE_NAME = "mock_kakao_state.json"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StackConfig:
     database_url: str | None = None
     users_file: Path | None = None
     app_id: int | None = None  # None: the users file's app_id, else 10001
+    kakao_state: Path | None = None  # None: KAKAO_STATE_FILE_NAME in data_dir
     #: a non-loopback `host` also exposes the fake's unauthenticated admin API: opt in by name
     allow_remote: bool = False
 
@@ -51,6 +53,11 @@ class StackConfig:
     def kakao_keys_path(self) -> Path:
         """The fake Kakao's id_token signing keys (mock_kakao --keys-file)."""
         return self.data_dir / KAKAO_KEYS_FILE_NAME
+
+    @property
+    def kakao_state_path(self) -> Path:
+        """The fake Kakao's state (mock_kakao --state): its users, tokens, consents, settings."""
+        return self.kakao_state or self.data_dir / KAKAO_STATE_FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,8 @@ OPTIONS: tuple[Option, ...] = (
         "HARNESS_DATA_DIR",
         "data_dir",
         f"folder for the SQLite file, the generated secret key ({SECRET_FILE_NAME}) and the "
-        f"fake Kakao's id_token signing keys ({KAKAO_KEYS_FILE_NAME})",
+        f"fake Kakao's id_token signing keys ({KAKAO_KEYS_FILE_NAME}) and state "
+        f"({KAKAO_STATE_FILE_NAME})",
         Path,
         Path("var"),
         metavar="DIR",
@@ -118,6 +126,15 @@ OPTIONS: tuple[Option, ...] = (
         "HARNESS_USERS",
         "users_file",
         "fake Kakao users file, JSON or TOML (default: the bundled set)",
+        Path,
+        metavar="FILE",
+    ),
+    Option(
+        "--kakao-state",
+        "HARNESS_KAKAO_STATE",
+        "kakao_state",
+        "the fake Kakao's state file: its users, tokens, consents, app settings, clock and "
+        f"faults, kept across restarts (default: {KAKAO_STATE_FILE_NAME} in --data-dir)",
         Path,
         metavar="FILE",
     ),
@@ -219,6 +236,7 @@ def config_from_args(args: argparse.Namespace) -> StackConfig:
         database_url=args.database_url,
         users_file=args.users_file,
         app_id=args.app_id,
+        kakao_state=args.kakao_state,
         allow_remote=args.allow_remote,
     )
 

@@ -27,6 +27,7 @@ from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.errors import AdminError
 from mock_kakao.kakaoapp import AppSettings, KakaoApp
+from mock_kakao.persist import StateFileError, open_state
 from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
@@ -150,7 +151,8 @@ async def _start_kakao(
 ) -> tuple[Stopper, FakeKakao]:
     """The fake Kakao; its state says which app id and client_id (REST API key) it uses.
 
-    Its id_token signing keys live in `data_dir` (so tokens verify across restarts) and its
+    Its id_token signing keys live in `data_dir` (so tokens verify across restarts), its state
+    (users, tokens, consents, settings) in `--kakao-state` (saved as it changes), and its
     issuer is pinned to `url`, the address the service is given, whatever name a page uses.
     Its unlink webhook calls the service at `webhook_url`; its admin key is `KAKAO_ADMIN_KEY`
     when that is set, else the users file's (default `mock-admin-key`), and the service gets
@@ -168,8 +170,20 @@ async def _start_kakao(
         raise StartupError(f"run_all: the fake Kakao's app: {error.detail}") from None
     except (OSError, ValueError) as error:
         raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
-    app = create_kakao_app(state, allow_remote=config.allow_remote)
-    return await _serve_aiohttp(app, sockets), state
+    try:
+        saver = open_state(state, config.kakao_state_path)
+    except StateFileError as error:
+        raise StartupError(f"run_all: bad --kakao-state: {error}") from None
+    stop_server = await _serve_aiohttp(
+        create_kakao_app(state, allow_remote=config.allow_remote), sockets
+    )
+    saver.start()
+
+    async def stop_kakao() -> None:
+        await stop_server()
+        await saver.close()
+
+    return stop_kakao, state
 
 
 async def _start_service(

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import logsafe
 from mock_kakao.kakaoapp import (
@@ -28,6 +29,7 @@ from mock_kakao.kakaoapp import (
     valid_issuer,
     valid_webhook_url,
 )
+from mock_kakao.persist import StateFileError, keys_file_for, open_state
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
 from mock_kakao.state import FakeKakao
@@ -103,6 +105,16 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "on first start (env MOCK_KAKAO_KEYS_FILE; default: new keys in memory per start)",
     )
     parser.add_argument(
+        "--state",
+        type=Path,
+        default=env("MOCK_KAKAO_STATE") or None,
+        metavar="FILE",
+        help="JSON file keeping the fake's state (users, tokens, consents, app settings, clock, "
+        "faults) across restarts: loaded at start, saved when it changes and at exit; the "
+        "signing keys go to --keys-file, else FILE's sibling NAME.keys.json "
+        "(env MOCK_KAKAO_STATE; default: none, the state lives in memory)",
+    )
+    parser.add_argument(
         "--issuer",
         default=env("MOCK_KAKAO_ISSUER") or None,
         help="the iss of id_tokens and discovery, e.g. https://kauth.kakao.com "
@@ -140,6 +152,8 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     args = parser.parse_args(argv)
     if args.redirect_uris is None:
         args.redirect_uris = _env_list(env("MOCK_KAKAO_REDIRECT_URIS", ""))
+    if args.state is not None and args.keys_file is None:
+        args.keys_file = keys_file_for(args.state)
     if args.web_domains is None:
         args.web_domains = _env_list(env("MOCK_KAKAO_WEB_DOMAINS", ""))
     if args.oidc is _BAD_SWITCH:
@@ -204,22 +218,28 @@ async def serve(args: argparse.Namespace) -> None:
         unlink_webhook_method=args.unlink_webhook_method,
     )
     state = FakeKakao.from_file(args.users, app_id=args.app_id, app=app)
+    saver = open_state(state, args.state) if args.state is not None else None
     runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
-    scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
-    print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
-    print(
-        f"app_id={state.app_id} {keys_line(state.app)} users={len(state.users)} "
-        f"unlink_webhook={state.app.unlink_webhook_url or '-'}",
-        flush=True,
-    )
+    if saver is not None:
+        saver.start()
+    # Before the banner: a SIGTERM sent as soon as it is read still saves the state.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    scope = "loopback only" if is_loopback_host(args.host) else "REACHABLE FROM THE NETWORK"
+    print(f"mock_kakao listening on {url} ({scope}); admin API at {url}/_mock/", flush=True)
+    print(
+        f"app_id={state.app_id} {keys_line(state.app)} users={len(state.users)} "
+        f"unlink_webhook={state.app.unlink_webhook_url or '-'} state={args.state or '-'}",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:
         await runner.cleanup()
+        if saver is not None:
+            await saver.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -231,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(args))
     except KeyFileError as exc:  # a key file we must not overwrite: the user decides
         print(f"mock_kakao: bad --keys-file: {exc}", file=sys.stderr)
+        return 2
+    except StateFileError as exc:  # the same for the state file
+        print(f"mock_kakao: bad --state: {exc}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:
         print(f"mock_kakao: {exc}", file=sys.stderr)

@@ -20,12 +20,13 @@ import asyncio
 from aiohttp import web
 
 from logsafe import guard_parser_logs
-from mock_kakao import admin, appadmin, kapi, kauth, oidc, scopes, sdk, unlinkadmin
+from mock_kakao import admin, appadmin, kapi, kauth, oidc, scopes, sdk, stateadmin, unlinkadmin
 from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.errors import AdminError, FakeKakaoError, is_kauth, kapi_error, kauth_error
 from mock_kakao.middleware import (
     Handler,
     admin_guard_middleware,
+    change_middleware,
     cors_middleware,
     is_admin,
     kakao_middleware,
@@ -78,6 +79,7 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     """
     guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
     middlewares = [
+        change_middleware,  # outermost: every request, faults and refusals included
         cors_middleware,
         admin_guard_middleware,
         kakao_middleware,  # faults and the request log: a domain refusal is logged too
@@ -97,4 +99,5 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     app.add_routes(sdk.routes)
     app.add_routes(unlinkadmin.routes)
     app.add_routes(scopes.routes)
+    app.add_routes(stateadmin.routes)
     return app

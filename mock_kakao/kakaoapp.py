@@ -279,12 +279,16 @@ class KakaoApp:
             self._keys = KeyRing.open(None, time.time())
         return self._keys
 
-    def reset(self, section: Mapping[str, Any]) -> None:
+    def reset(self, section: Mapping[str, Any], *, forget_keys: bool = True) -> None:
         """Back to the users file's ``app`` section (under the pins); replaced signing keys
-        leave the JWKS."""
+        leave the JWKS (``forget_keys``)."""
         self.settings = AppSettings(**{**section, **self.pinned}).checked()
-        if self._keys is not None:
+        if forget_keys and self._keys is not None:
             self._keys.forget_retired()
+
+    def under_pins(self, settings: AppSettings) -> AppSettings:
+        """``settings`` with the flags' values over them (a flag beats a saved state too)."""
+        return replace(settings, **self.pinned).checked()
 
     def update(self, changes: Mapping[str, Any]) -> None:
         """``PATCH /_mock/app``: parsed changes, until the next reset."""

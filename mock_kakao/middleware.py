@@ -200,6 +200,18 @@ async def admin_guard_middleware(request: web.Request, handler: Handler) -> web.
 
 
 @web.middleware
+async def change_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bump the state's version before and after every request, whatever it does: the state
+    saver (persist.py) then compares the whole state, so no handler can change it unseen."""
+    state = request.app[STATE]
+    state.touch()
+    try:
+        return await handler(request)
+    finally:
+        state.touch()
+
+
+@web.middleware
 async def kakao_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Apply faults to a kapi/kauth request and log it; the admin API and the SDK's files (the
     CDN, not Kakao's API) pass straight through."""

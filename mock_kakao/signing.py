@@ -13,9 +13,7 @@ in memory for the life of the process.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from mock_kakao.atomicfile import write_atomic
 
 ALGORITHM = "RS256"
 KEY_BITS = 2048
@@ -229,14 +229,4 @@ class KeyRing:
         if self.path is None:
             return
         document = {"version": KEY_FILE_VERSION, "keys": [k.to_file_json() for k in self._keys]}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(document, file, indent=1)
-                file.write("\n")
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, (json.dumps(document, indent=1) + "\n").encode("utf-8"))

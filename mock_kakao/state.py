@@ -7,6 +7,7 @@ reads :attr:`FakeKakao.clock`, which tests move forward instead of sleeping.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from mock_kakao.faults import Fault, FaultBook, parse_faults
 from mock_kakao.idtoken import OidcLogin, requested_login
 from mock_kakao.kakaoapp import KakaoApp, parse_app_section
 from mock_kakao.requestlog import RequestLog
+from mock_kakao.snapshot import GrantState, Snapshot, TokenState
 from mock_kakao.tokens import (
     ACCESS_TOKEN_TTL,
     AUTH_CODE_TTL,
@@ -127,7 +129,11 @@ class FakeKakao:
         # Who has let the app in, and with what consent (None: the user's own flags). It is
         # what ``prompt=none`` needs to know; unlink forgets it.
         self._linked: dict[int, Consent | None] = {}
-        self.reset()
+        #: bumped around every request the server handles (app.py's change middleware), so the
+        #: state saver (persist.py) knows when to look for a change: nothing in a handler can
+        #: change the state without a bump after it, however the change was made
+        self.version = 0
+        self.reset(forget_keys=False)
 
     @classmethod
     def from_file(
@@ -141,8 +147,11 @@ class FakeKakao:
 
     # -- whole state ---------------------------------------------------------------------
 
-    def reset(self) -> None:
+    def reset(self, *, forget_keys: bool = True) -> None:
         """Back to the users file: users, tokens, faults, clock and request log.
+
+        ``forget_keys``: replaced signing keys leave the JWKS (not at start: a key file's
+        replaced keys stay published until they retire, so a restart is not a reset).
 
         Built from the file and a fresh clock only, never from the state being thrown away:
         whatever a test did to that, reset must work.
@@ -153,7 +162,7 @@ class FakeKakao:
         app_section = parse_app_section(document.get("app", {}))
         entries = [self.parse_user(item, clock) for item in v.get_list(document, "users")]
         global_faults = parse_faults(document.get("faults", []))
-        self.app.reset(app_section)
+        self.app.reset(app_section, forget_keys=forget_keys)
         self.clock = clock
         self.log.clear()
         self.webhooks.clear()
@@ -165,6 +174,65 @@ class FakeKakao:
         self.faults.replace(global_faults)
         for entry in entries:
             self._insert(entry)
+
+    def touch(self) -> None:
+        """Something may have changed (see :attr:`version`)."""
+        self.version += 1
+
+    def snapshot(self) -> Snapshot:
+        """The state that survives a restart, detached from the live objects (snapshot.py)."""
+        tokens: dict[int, list[TokenState]] = {}
+        for token in self._access.values():
+            tokens.setdefault(id(token.grant), []).append(TokenState(token.value, token.expires_at))
+        grants = tuple(
+            GrantState(
+                user_id=grant.user_id,
+                app_id=grant.app_id,
+                refresh_token=grant.refresh_token,
+                refresh_expires_at=grant.refresh_expires_at,
+                access_ttl=grant.access_ttl,
+                consent=grant.consent,
+                oidc=grant.oidc,
+                access_tokens=tuple(tokens.get(id(grant), ())),
+            )
+            for grant in self._grants.values()
+        )
+        return Snapshot(
+            clock_offset=self.clock.offset,
+            app=self.app.settings,
+            users=tuple(self.users.values()),
+            linked=tuple(self._linked.items()),
+            grants=grants,
+            faults=tuple(dataclasses.replace(fault) for fault in self.faults),
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Replace the state with a checked snapshot (cannot fail half way). Codes in flight
+        are dropped; the request log and webhook deliveries, which are not state, stay."""
+        self.clock.offset = snapshot.clock_offset
+        self.app.settings = snapshot.app
+        self.users.clear()
+        self.users.update((user.id, user) for user in snapshot.users)
+        self._linked = dict(snapshot.linked)
+        self._codes.clear()
+        self._access.clear()
+        self._grants.clear()
+        for saved in snapshot.grants:
+            grant = Grant(
+                user_id=saved.user_id,
+                app_id=saved.app_id,
+                refresh_token=saved.refresh_token,
+                refresh_expires_at=saved.refresh_expires_at,
+                consent=saved.consent,
+                oidc=saved.oidc,
+                access_ttl=saved.access_ttl,
+            )
+            self._grants[grant.refresh_token] = grant
+            for token in saved.access_tokens:
+                self._access[token.access_token] = AccessToken(
+                    token.access_token, grant, token.expires_at
+                )
+        self.faults.replace(dataclasses.replace(fault) for fault in snapshot.faults)
 
     # -- users ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from hypothesis import given
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
-from mock_kakao import admin, appadmin, idtoken, kakaoapp, requestlog, requestmatch, users
+from mock_kakao import admin, appadmin, idtoken, kakaoapp, requestlog, requestmatch, snapshot, users
 from mock_kakao.app import create_app
 from mock_kakao.faults import FAULT_FIELDS
 from mock_kakao.middleware import is_admin
@@ -209,3 +209,13 @@ def test_fuzz_every_admin_operation(own_fake: MockKakao) -> None:
         timeout=10,
     )
     assert (me.status_code, me.json()["id"]) == (200, 4000000001)
+
+
+def test_the_state_document_names_the_fields_the_code_takes() -> None:
+    """GET|PUT /_mock/state: the parts, the user, grant and app fields snapshot.py reads."""
+    schemas = yaml.safe_load(ADMIN_SPEC.read_text("utf-8"))["components"]["schemas"]
+    assert set(schemas["State"]["properties"]) == set(snapshot.PARTS)
+    assert set(schemas["State"]["required"]) == set(snapshot.PARTS)
+    assert set(schemas["StateUser"]["properties"]) == set(snapshot.USER_FIELDS)
+    assert set(schemas["Grant"]["properties"]) == set(snapshot.GRANT_FIELDS)
+    assert set(schemas["AppSettings"]["properties"]) == set(kakaoapp.APP_FIELDS)
