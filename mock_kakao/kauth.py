@@ -386,10 +386,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     or any loopback URL); anything else is Kakao's KOE007 page, never a redirect.
     """
     state = request.app[STATE]
-    if request.query.get("client_id") != state.rest_api_key:
+    if request.query.get("client_id") != state.app.settings.rest_api_key:
         raise PageError("KOE101", f"invalid client_id: {request.query.get('client_id', '')!r}")
     target = request.query.get("logout_redirect_uri", "")
-    if not target or "#" in target or not state.redirect_uri_allowed(target):
+    if not target or "#" in target or not state.app.redirect_uri_allowed(target):
         raise PageError("KOE007", f"logout_redirect_uri not registered for this app: {target!r}")
     found = redirect_back({"redirect_uri": target, "state": request.query.get("state", "")}, {})
     found.del_cookie(SESSION_COOKIE, path=LOGIN_PAGES)
