@@ -62,7 +62,7 @@ def test_issuer_and_oidc_flags(tmp_path):
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("not json", "not JSON"),
+        ("not json", "not valid JSON"),
         ('{"keys": []}', "non-empty 'keys' list"),
         ('{"keys": [{"kid": "k", "private_key": "-----BEGIN nonsense"}]}', "not a PEM"),
     ],
