@@ -12,7 +12,10 @@ import urllib.request
 
 import pytest
 
+from mock_kakao.signing import MAX_KEY_FILE_BYTES
 from tests.mock_kakao.test_cli import ROOT, environment, get_json, running
+from tests.support import brokenfiles as broken
+from tests.support.unprivileged import unprivileged
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -75,6 +78,42 @@ def test_a_bad_key_file_is_one_line_and_exit_2(tmp_path, content, says):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0] and str(keys_file) in lines[0]
     assert keys_file.read_text() == content  # never overwritten
+
+
+#: a key file that is there but is not one: (how it is broken, words the line must contain)
+BROKEN_KEY_FILES = {
+    "a directory": (broken.directory, "it is a directory"),
+    "not UTF-8": (broken.not_utf8, "not UTF-8"),
+    "a dangling symlink": (broken.dangling_symlink, "which does not exist"),
+    "a FIFO": (broken.fifo, "not a regular file"),
+    "/dev/zero": (broken.dev_zero, "not a regular file"),
+    "nested deeply": (broken.deeply_nested, "nested too deeply"),
+    "unreadable": (broken.unreadable, "Permission denied"),
+    "huge": (broken.huge(MAX_KEY_FILE_BYTES + 1), f"over {MAX_KEY_FILE_BYTES} bytes"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_KEY_FILES)
+def test_a_key_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, case):
+    breaks, says = BROKEN_KEY_FILES[case]
+    keys_file = tmp_path / "keys.json"
+    breaks(keys_file)
+    before = broken.fingerprint(keys_file)
+    result = subprocess.run(
+        unprivileged(
+            sys.executable, "-m", "mock_kakao", "--port", "0", "--keys-file", str(keys_file)
+        ),
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and str(keys_file) in lines[0], result.stderr
+    assert broken.fingerprint(keys_file) == before  # never replaced nor rewritten
 
 
 @pytest.mark.parametrize(
