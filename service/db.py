@@ -138,6 +138,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+#: SQLite's answers for a file that is not a usable database (random bytes, a truncated or
+#: damaged copy, one it cannot open); other failures (a migration's own) stay what they are
+_UNUSABLE_FILE = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN"})
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent).
 
@@ -154,7 +159,8 @@ async def migrate(engine: AsyncEngine) -> None:
             await connection.run_sync(_upgrade)
     except sqlalchemy.exc.DBAPIError as error:
         path = sqlite_file(engine.url.render_as_string(hide_password=False))
-        if path is None:
+        code = getattr(error.orig, "sqlite_errorname", None)
+        if path is None or code not in _UNUSABLE_FILE:
             raise
         raise DataFileError(f"cannot use the database file {path}: {failure_line(error)}") from None
 

@@ -48,28 +48,19 @@ def _not_writable(data: Path) -> Path:
 #: (the file in the data directory, how it is broken, words the line must contain, run
 #: unprivileged); broken files are never rewritten
 BROKEN_FILES: dict[str, tuple[str, Callable[[Path], None], str, bool]] = {
-    "key file is a directory": (SECRET_KEY, broken.directory, "it is a directory", False),
-    "key file is not UTF-8": (SECRET_KEY, broken.not_utf8, "not UTF-8", False),
-    "key file is a dangling symlink": (
-        SECRET_KEY, broken.dangling_symlink, "which does not exist", False
-    ),
-    "key file is a FIFO": (SECRET_KEY, broken.fifo, "not a regular file", False),
-    "key file is /dev/zero": (SECRET_KEY, broken.dev_zero, "not a regular file", False),
-    "key file is unreadable": (SECRET_KEY, broken.unreadable, "Permission denied", True),
+    **{
+        f"{label} is {kind}": (name, *how)
+        for label, name in (("key file", SECRET_KEY), ("fake's key file", FAKE_KEYS))
+        for kind, how in broken.NOT_A_READABLE_FILE.items()
+    },
     "key file is huge": (SECRET_KEY, broken.huge(10_000), "over 4096 bytes", False),
     "key file is empty": (SECRET_KEY, broken.empty, "is empty", False),
     "key file is short": (SECRET_KEY, broken.short, "needs at least 32", False),
     "key file is NUL bytes": (SECRET_KEY, broken.nul_bytes, "not printable text", False),
-    "fake's keys are a directory": (FAKE_KEYS, broken.directory, "it is a directory", False),
-    "fake's keys are not UTF-8": (FAKE_KEYS, broken.not_utf8, "not UTF-8", False),
-    "fake's keys are a dangling symlink": (
-        FAKE_KEYS, broken.dangling_symlink, "which does not exist", False
+    "fake's key file is nested deeply": (
+        FAKE_KEYS, broken.deeply_nested, "nested too deeply", False
     ),
-    "fake's keys are a FIFO": (FAKE_KEYS, broken.fifo, "not a regular file", False),
-    "fake's keys are /dev/zero": (FAKE_KEYS, broken.dev_zero, "not a regular file", False),
-    "fake's keys are nested deeply": (FAKE_KEYS, broken.deeply_nested, "nested too deeply", False),
-    "fake's keys are unreadable": (FAKE_KEYS, broken.unreadable, "Permission denied", True),
-    "fake's keys are huge": (
+    "fake's key file is huge": (
         FAKE_KEYS, broken.huge(FAKE_KEYS_MAX + 1), f"over {FAKE_KEYS_MAX} bytes", False
     ),
     "database is random bytes": (DATABASE, broken.random_bytes, "file is not a database", False),

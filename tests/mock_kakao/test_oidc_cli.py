@@ -80,29 +80,24 @@ def test_a_bad_key_file_is_one_line_and_exit_2(tmp_path, content, says):
     assert keys_file.read_text() == content  # never overwritten
 
 
-#: a key file that is there but is not one: (how it is broken, words the line must contain)
+#: a key file that is there but is not one: (how it is broken, words the line must contain,
+#: run unprivileged)
 BROKEN_KEY_FILES = {
-    "a directory": (broken.directory, "it is a directory"),
-    "not UTF-8": (broken.not_utf8, "not UTF-8"),
-    "a dangling symlink": (broken.dangling_symlink, "which does not exist"),
-    "a FIFO": (broken.fifo, "not a regular file"),
-    "/dev/zero": (broken.dev_zero, "not a regular file"),
-    "nested deeply": (broken.deeply_nested, "nested too deeply"),
-    "unreadable": (broken.unreadable, "Permission denied"),
-    "huge": (broken.huge(MAX_KEY_FILE_BYTES + 1), f"over {MAX_KEY_FILE_BYTES} bytes"),
+    **broken.NOT_A_READABLE_FILE,
+    "nested deeply": (broken.deeply_nested, "nested too deeply", False),
+    "huge": (broken.huge(MAX_KEY_FILE_BYTES + 1), f"over {MAX_KEY_FILE_BYTES} bytes", False),
 }
 
 
 @pytest.mark.parametrize("case", BROKEN_KEY_FILES)
 def test_a_key_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, case):
-    breaks, says = BROKEN_KEY_FILES[case]
+    breaks, says, as_user = BROKEN_KEY_FILES[case]
     keys_file = tmp_path / "keys.json"
     breaks(keys_file)
     before = broken.fingerprint(keys_file)
+    command = [sys.executable, "-m", "mock_kakao", "--port", "0", "--keys-file", str(keys_file)]
     result = subprocess.run(
-        unprivileged(
-            sys.executable, "-m", "mock_kakao", "--port", "0", "--keys-file", str(keys_file)
-        ),
+        unprivileged(*command) if as_user else command,
         capture_output=True,
         text=True,
         env=environment(),

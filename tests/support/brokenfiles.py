@@ -72,6 +72,18 @@ def random_bytes(path: Path) -> None:
     path.write_bytes(random.Random(0).randbytes(4096))
 
 
+#: what a key file can be instead of a readable file: (breaker, words the error must contain,
+#: needs a process that file modes apply to: tests/support/unprivileged.py)
+NOT_A_READABLE_FILE: dict[str, tuple[Callable[[Path], None], str, bool]] = {
+    "a directory": (directory, "it is a directory", False),
+    "not UTF-8": (not_utf8, "not UTF-8", False),
+    "a dangling symlink": (dangling_symlink, "which does not exist", False),
+    "a FIFO": (fifo, "not a regular file", False),
+    "/dev/zero": (dev_zero, "not a regular file", False),
+    "unreadable": (unreadable, "Permission denied", True),
+}
+
+
 def fingerprint(path: Path) -> tuple[int, ...] | str:
     """What `path` is, without reading it: replaced or rewritten, this changes."""
     info = path.lstat()
