@@ -1,8 +1,10 @@
 """The service's JWT key for the harness: generated once into `--data-dir`, kept 0600.
 
 Kept so that tokens survive a restart. Whatever is wrong with the file (a directory, a
-dangling symlink, a FIFO, not UTF-8, unreadable, empty or too short) is one line naming the
-file and the problem, and `run_all.py` exits 2: it is the developer's file to fix, not a bug.
+dangling symlink, a FIFO, a device, not UTF-8, unreadable, too big, empty, too short or
+holding control characters) is one line naming the file and the problem, and `run_all.py`
+exits 2: it is the developer's file to fix, not a bug. It is read by mock_kakao.safefile,
+as the fake Kakao reads its signing keys.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import stat
 from pathlib import Path
 
 from harness_ui.errors import StartupError
+from mock_kakao import safefile
 from service.datafiles import FILE_MODE, ensure_private_dir
-from service.settings import MIN_SECRET_KEY_LENGTH
+from service.settings import secret_key_problem
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,9 @@ def load_or_create_secret(path: Path) -> str:
     (one line) when other users may read the file: whoever has it can sign JWTs for anyone.
     """
     ensure_private_dir(path.parent)  # DataFileError (a SettingsError) names the folder
-    try:
-        return _read_key(path)
-    except FileNotFoundError:
-        if path.is_symlink():
-            target = os.readlink(path)
-            raise _cannot(path, f"it is a symlink to {target}, which does not exist") from None
+    key = _read_key(path)
+    if key is not None:
+        return key
     secret = secrets.token_urlsafe(48)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
@@ -48,44 +47,26 @@ def load_or_create_secret(path: Path) -> str:
     return secret
 
 
-def _read_key(path: Path) -> str:
-    """The stripped key text; FileNotFoundError when there is no file (or a dangling link)."""
+def _read_key(path: Path) -> str | None:
+    """The stripped key text; None when there is no file at all (not even a dangling link)."""
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise _cannot(path, error.strerror) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise _cannot(path, f"it is {kind}")
-    with os.fdopen(fd, "rb") as file:
-        try:
-            raw = file.read(MAX_KEY_FILE_BYTES + 1)
-        except OSError as error:
-            raise _cannot(path, error.strerror) from None
-    if len(raw) > MAX_KEY_FILE_BYTES:
-        raise _cannot(path, f"it is over {MAX_KEY_FILE_BYTES} bytes, not a key; {REGENERATE}")
-    try:
-        key = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise _cannot(path, f"it is not UTF-8 text; {REGENERATE}") from None
+        found = safefile.read_text(path, MAX_KEY_FILE_BYTES)
+    except safefile.FileProblem as problem:
+        raise _cannot(path, f"{problem}; {REGENERATE}") from None
+    if found is None:
+        return None
+    key = found.text.strip()
     if not key:
         raise StartupError(f"run_all: the secret key file {path} is empty; {REGENERATE}")
-    if len(key.encode()) < MIN_SECRET_KEY_LENGTH:
-        raise StartupError(
-            f"run_all: the secret key file {path} holds a {len(key.encode())}-byte key, HS256 "
-            f"needs at least {MIN_SECRET_KEY_LENGTH}; {REGENERATE}"
-        )
-    if info.st_mode & 0o077:
+    problem = secret_key_problem(key)
+    if problem:
+        raise StartupError(f"run_all: the secret key file {path} {problem}; {REGENERATE}")
+    if found.mode & 0o077:
         log.warning(
             "the secret key file %s has mode %o: other users may read it and sign JWTs for any "
             "account (chmod 600 it)",
             path,
-            stat.S_IMODE(info.st_mode),
+            found.mode,
         )
     return key
 

@@ -29,10 +29,12 @@ from mock_kakao.errors import AdminError
 from mock_kakao.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.persist import StateFileError, open_state
 from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
+from mock_kakao.signing import KeyFileError
 from mock_kakao.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
 from service.datafiles import DataFileError, ensure_private_dir
+from service.db import failure_line
 from service.settings import Settings, SettingsError
 
 #: where the service receives Kakao's unlink webhook
@@ -168,6 +170,8 @@ async def _start_kakao(
         state = FakeKakao.from_file(config.users_file, app_id=config.app_id, app=app)
     except AdminError as error:  # a bad KAKAO_ADMIN_KEY
         raise StartupError(f"run_all: the fake Kakao's app: {error.detail}") from None
+    except KeyFileError as error:  # names the file; never overwritten, the person decides
+        raise StartupError(f"run_all: the fake Kakao's signing keys: {error}") from None
     except (OSError, ValueError) as error:
         raise StartupError(f"run_all: cannot load the fake Kakao users: {error}") from None
     try:
@@ -216,10 +220,11 @@ async def _start_service(
         raise StartupError(f"run_all: {error}") from None
     try:
         app = await create_service_app(settings)
-    except SettingsError as error:  # the SQLite file's folder or file (service.datafiles)
+    except SettingsError as error:  # the SQLite file's folder, or the file (service.datafiles, db)
         raise StartupError(f"run_all: {error}") from None
     except Exception as error:  # the start-up boundary: any database failure is one line
-        raise StartupError(f"run_all: the service could not open its database: {error}") from None
+        reason = failure_line(error)
+        raise StartupError(f"run_all: the service could not open its database: {reason}") from None
     server = make_server(app)
     server.add_sockets(sockets)
 

@@ -7,7 +7,9 @@ rotation keep verifying for a while, as Kakao's do. All JOSE work is PyJWT's: si
 
 With a key file the ring is generated once and kept (JSON holding PKCS#8 PEMs, mode 0600,
 rewritten atomically on every change), so tokens verify across restarts. Without one it lives
-in memory for the life of the process.
+in memory for the life of the process. A key file that is there but unusable (see
+:mod:`mock_kakao.safefile`; not strict JSON; not a ring) is a :class:`KeyFileError`, and is
+never overwritten: the person who made it decides.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from mock_kakao import safefile, strictjson
 from mock_kakao.atomicfile import write_atomic
+from mock_kakao.errors import InvalidInput
 
 ALGORITHM = "RS256"
 KEY_BITS = 2048
@@ -32,6 +36,9 @@ KID_HEX_CHARS = 30  # Kakao's kids, e.g. 9f252dadd5f233f93d2fa528d12fea
 HEADER_ORDER = ("kid", "typ", "alg")  # Kakao's id_token header, exactly
 JWK_ORDER = ("kid", "kty", "alg", "use", "n", "e")  # Kakao's JWKS entries
 KEY_FILE_VERSION = 1
+#: a key is about 1.8 KB of JSON, so this is hundreds of keys (rotations pile up only until
+#: their keep time passes); anything bigger is not our file, and is refused, not read
+MAX_KEY_FILE_BYTES = 1024 * 1024
 
 
 class KeyFileError(ValueError):
@@ -146,15 +153,15 @@ class KeyRing:
             return cls.generate(now)
         path = Path(path)
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+            found = safefile.read_text(path, MAX_KEY_FILE_BYTES)
+        except safefile.FileProblem as problem:
+            raise KeyFileError(f"{path}: cannot read the key file: {problem}") from None
+        if found is None:
             return cls.generate(now, path)
-        except OSError as exc:
-            raise KeyFileError(f"{path}: cannot read the key file: {exc.strerror}") from None
         try:
-            document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise KeyFileError(f"{path}: the key file is not JSON") from None
+            document = strictjson.loads(found.text, what="the key file")
+        except InvalidInput as exc:
+            raise KeyFileError(f"{path}: {exc.detail}") from None
         keys = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(keys, list) or not keys:
             raise KeyFileError(f"{path}: the key file needs a non-empty 'keys' list")

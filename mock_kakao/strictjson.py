@@ -30,12 +30,12 @@ class _Refused(ValueError):
     """A parse hook's refusal, with the detail the client gets."""
 
 
-def loads(raw: bytes | str) -> Any:
-    """``raw`` parsed, or InvalidInput INVALID_JSON naming the problem."""
+def loads(raw: bytes | str, what: str = "the body") -> Any:
+    """``raw`` parsed, or InvalidInput INVALID_JSON naming the problem (and ``what`` it was)."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
-        raise _invalid(f"it is not UTF-8 (byte {exc.start})") from None
+        raise _invalid(what, f"it is not UTF-8 (byte {exc.start})") from None
     try:
         value = json.loads(
             text,
@@ -45,15 +45,15 @@ def loads(raw: bytes | str) -> Any:
             parse_int=_short_int,
         )
     except RecursionError:
-        raise _invalid("it is nested too deeply") from None
+        raise _invalid(what, "it is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, or a hook's _Refused
-        raise _invalid(str(exc)) from None
-    _refuse_lone_surrogates(value)
+        raise _invalid(what, str(exc)) from None
+    _refuse_lone_surrogates(value, what)
     return value
 
 
-def _invalid(why: str) -> InvalidInput:
-    return InvalidInput("INVALID_JSON", f"the body is not valid JSON: {why}")
+def _invalid(what: str, why: str) -> InvalidInput:
+    return InvalidInput("INVALID_JSON", f"{what} is not valid JSON: {why}")
 
 
 def _without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -81,14 +81,14 @@ def _short_int(text: str) -> int:
     return int(text)
 
 
-def _refuse_lone_surrogates(value: Any) -> None:
+def _refuse_lone_surrogates(value: Any, what: str) -> None:
     """Walk the parsed value (iteratively: it may be as deep as the parser allowed)."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             if _LONE_SURROGATE.search(item):
-                raise _invalid("a string has a lone surrogate (\\ud800-\\udfff) escape")
+                raise _invalid(what, "a string has a lone surrogate (\\ud800-\\udfff) escape")
         elif isinstance(item, dict):
             pending.extend(item)
             pending.extend(item.values())

@@ -1,9 +1,9 @@
 """`python -m service`: run the service until SIGINT/SIGTERM.
 
 Each flag overrides the environment variable of the same name (see `--help`). A missing
-`SECRET_KEY` or a SQLite folder it cannot create or write (status 2), or an unreachable
-database (status 1), ends the process with one line on stderr: no traceback, because these
-are configuration mistakes, not bugs.
+`SECRET_KEY`, a SQLite folder it cannot create or write or a SQLite file that is not a
+database (status 2), or an unreachable database (status 1), ends the process with one line
+on stderr: no traceback, because these are configuration mistakes, not bugs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import logsafe
-from service import datafiles, eventloop, gc_tuning
+from service import datafiles, db, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_list, parse_origins
 
@@ -169,19 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     warn_about_settings(settings, generated_secret=args.generate_secret and not given_secret)
     try:
         eventloop.run(serve(settings), use_uvloop=False if args.no_uvloop else None)
+    except SettingsError as error:  # a SQLite file that is not a database (service.db.migrate)
+        print(f"service: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"service: cannot start: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # database unreachable at start, and the like
-        reason = f"{type(error).__name__}: {_first_line(error)}"
+        reason = f"{type(error).__name__}: {db.failure_line(error)}"
         print(f"service: cannot start: {reason}", file=sys.stderr)
         return 1
     return 0
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0] if text else ""
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from service.datafiles import prepare_sqlite
+from service.datafiles import DataFileError, prepare_sqlite, sqlite_file
 from service.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -138,14 +138,38 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+#: SQLite's answers for a file that is not a usable database (random bytes, a truncated or
+#: damaged copy, one it cannot open); other failures (a migration's own) stay what they are
+_UNUSABLE_FILE = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN"})
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
-            )
-        await connection.run_sync(_upgrade)
+    """Bring the schema to the newest Alembic revision (idempotent).
+
+    A SQLite file the driver refuses (random bytes, a truncated copy: "file is not a
+    database") is DataFileError naming the file: it is the person's file to fix, like its
+    folder, and gets the same one line and exit status 2.
+    """
+    try:
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+            await connection.run_sync(_upgrade)
+    except sqlalchemy.exc.DBAPIError as error:
+        path = sqlite_file(engine.url.render_as_string(hide_password=False))
+        code = getattr(error.orig, "sqlite_errorname", None)
+        if path is None or code not in _UNUSABLE_FILE:
+            raise
+        raise DataFileError(f"cannot use the database file {path}: {failure_line(error)}") from None
+
+
+def failure_line(error: BaseException) -> str:
+    """The driver's own first line for a database error: without SQLAlchemy's wrapper, its
+    "(Background on this error at: ...)" line or the SQL, so a start-up failure is one line."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def alembic_config() -> Config:

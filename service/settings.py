@@ -27,6 +27,23 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message is one line meant for a person."""
 
 
+def secret_key_problem(key: str) -> str | None:
+    """What is wrong with a (non-empty) JWT signing key, as words after its name; None if fine.
+
+    Shared with the harness's key file (harness_ui.keyfile), which names the file instead.
+    A key is printable text: 40 NUL bytes, or any control character, is a file that was never
+    a key (a disk image, a stray binary) and would sign tokens anyone could guess.
+    """
+    if len(key.encode()) < MIN_SECRET_KEY_LENGTH:
+        return (
+            f"is too short: it holds a {len(key.encode())}-byte key, HS256 needs at least "
+            f"{MIN_SECRET_KEY_LENGTH}"
+        )
+    if not key.isprintable():
+        return "is not printable text: it holds control or other invisible characters"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment.
@@ -76,10 +93,9 @@ class Settings:
                 "SECRET_KEY is not set: the service signs its JWTs with it and will not make "
                 "one up (make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
-        if len(self.secret_key.encode()) < MIN_SECRET_KEY_LENGTH:
-            raise SettingsError(
-                f"SECRET_KEY is too short: HS256 needs at least {MIN_SECRET_KEY_LENGTH} bytes"
-            )
+        problem = secret_key_problem(self.secret_key)
+        if problem:
+            raise SettingsError(f"SECRET_KEY {problem}")
         if not self.kakao_api_url.startswith(("http://", "https://")):
             raise SettingsError(f"KAKAO_API_URL must be an http(s) URL, got {self.kakao_api_url!r}")
         if not self.kakao_auth_url.startswith(("http://", "https://")):

@@ -1,5 +1,6 @@
-"""run_all.py's data directory and key file: made private, and every way they can be broken
-is one line on stderr naming the file, exit status 2, no traceback (issue 10, item 5).
+"""run_all.py's data directory and its files (the service's key, the fake Kakao's signing keys,
+the database): made private, and every way they can be broken is one line on stderr naming the
+file, exit status 2, no traceback, the file left as it was (issue 10, item 5).
 
 "Unreadable" and "not writable" are real: those runs are root without its capabilities
 (tests/support/unprivileged.py), to which file modes apply.
@@ -7,7 +8,6 @@ is one line on stderr naming the file, exit status 2, no traceback (issue 10, it
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 from collections.abc import Callable
@@ -24,52 +24,15 @@ from tests.e2e.test_run_all import (
     http,
     run_all,
 )
+from tests.support import brokenfiles as broken
 from tests.support.unprivileged import unprivileged
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "k" * 48
-
-
-def _directory(data: Path) -> Path:
-    (data / "secret_key").mkdir(parents=True)
-    return data / "secret_key"
-
-
-def _not_utf8(data: Path) -> Path:
-    data.mkdir()
-    (data / "secret_key").write_bytes(b"\xff\xfe" + b"k" * 40)
-    return data / "secret_key"
-
-
-def _dangling_symlink(data: Path) -> Path:
-    data.mkdir()
-    (data / "secret_key").symlink_to(data / "nowhere")
-    return data / "secret_key"
-
-
-def _fifo(data: Path) -> Path:
-    data.mkdir()
-    os.mkfifo(data / "secret_key")
-    return data / "secret_key"
-
-
-def _unreadable(data: Path) -> Path:
-    data.mkdir()
-    (data / "secret_key").write_text(KEY)
-    (data / "secret_key").chmod(0)
-    return data / "secret_key"
-
-
-def _empty(data: Path) -> Path:
-    data.mkdir()
-    (data / "secret_key").write_text("\n")
-    return data / "secret_key"
-
-
-def _short(data: Path) -> Path:
-    data.mkdir()
-    (data / "secret_key").write_text("short\n")
-    return data / "secret_key"
+SECRET_KEY = "secret_key"
+FAKE_KEYS = "mock_kakao_keys.json"  # the fake Kakao's id_token signing keys
+DATABASE = "kakao_login.sqlite3"
+#: the fake's key file cap (mock_kakao.signing.MAX_KEY_FILE_BYTES), the service key's is 4096
+FAKE_KEYS_MAX = 1024 * 1024
 
 
 def _under_a_regular_file(data: Path) -> Path:
@@ -82,25 +45,36 @@ def _not_writable(data: Path) -> Path:
     return data
 
 
-#: (how the data directory is broken, words the line must contain, run unprivileged)
-BROKEN: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
-    "key file is a directory": (_directory, "it is a directory", False),
-    "key file is not UTF-8": (_not_utf8, "not UTF-8", False),
-    "key file is a dangling symlink": (_dangling_symlink, "which does not exist", False),
-    "key file is a FIFO": (_fifo, "not a regular file", False),
-    "key file is unreadable": (_unreadable, "Permission denied", True),
-    "key file is empty": (_empty, "is empty", False),
-    "key file is short": (_short, "needs at least 32", False),
+#: (the file in the data directory, how it is broken, words the line must contain, run
+#: unprivileged); broken files are never rewritten
+BROKEN_FILES: dict[str, tuple[str, Callable[[Path], None], str, bool]] = {
+    **{
+        f"{label} is {kind}": (name, *how)
+        for label, name in (("key file", SECRET_KEY), ("fake's key file", FAKE_KEYS))
+        for kind, how in broken.NOT_A_READABLE_FILE.items()
+    },
+    "key file is huge": (SECRET_KEY, broken.huge(10_000), "over 4096 bytes", False),
+    "key file is empty": (SECRET_KEY, broken.empty, "is empty", False),
+    "key file is short": (SECRET_KEY, broken.short, "needs at least 32", False),
+    "key file is NUL bytes": (SECRET_KEY, broken.nul_bytes, "not printable text", False),
+    "fake's key file is nested deeply": (
+        FAKE_KEYS, broken.deeply_nested, "nested too deeply", False
+    ),
+    "fake's key file is huge": (
+        FAKE_KEYS, broken.huge(FAKE_KEYS_MAX + 1), f"over {FAKE_KEYS_MAX} bytes", False
+    ),
+    "database is random bytes": (DATABASE, broken.random_bytes, "file is not a database", False),
+}  # fmt: skip
+
+#: (how the data directory itself is broken, returning the path the line names; words; unprivileged)
+BROKEN_FOLDERS: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
     "data directory under a regular file": (_under_a_regular_file, "Not a directory", False),
     "data directory not writable": (_not_writable, "cannot write", True),
 }
 
 
-@pytest.mark.parametrize("case", BROKEN)
-def test_a_broken_data_directory_is_one_line_naming_the_file(tmp_path: Path, case: str) -> None:
-    breaks, words, as_user = BROKEN[case]
-    named = breaks(tmp_path / "data")
-    data_dir = named.parent if named.name == "secret_key" else named
+def _refused_start(data_dir: Path, as_user: bool) -> str:
+    """run_all's one line on stderr, having checked it exits 2 without a traceback."""
     command = [*RUN_ALL, "--no-browser", *ZERO_PORTS, f"--data-dir={data_dir}"]
     result = subprocess.run(
         unprivileged(*command) if as_user else command,
@@ -115,8 +89,29 @@ def test_a_broken_data_directory_is_one_line_naming_the_file(tmp_path: Path, cas
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert lines[0].startswith("run_all: ")
-    assert str(named) in lines[0] and words in lines[0]
     assert "SECRET_KEY is not set" not in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", BROKEN_FILES)
+def test_a_broken_data_file_is_one_line_naming_it(tmp_path: Path, case: str) -> None:
+    name, breaks, words, as_user = BROKEN_FILES[case]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    path = data_dir / name
+    breaks(path)
+    before = broken.fingerprint(path)
+    line = _refused_start(data_dir, as_user)
+    assert str(path) in line and words in line, line
+    assert broken.fingerprint(path) == before  # never replaced nor rewritten
+
+
+@pytest.mark.parametrize("case", BROKEN_FOLDERS)
+def test_a_broken_data_directory_is_one_line_naming_it(tmp_path: Path, case: str) -> None:
+    breaks, words, as_user = BROKEN_FOLDERS[case]
+    named = breaks(tmp_path / "data")
+    line = _refused_start(named, as_user)
+    assert str(named) in line and words in line, line
 
 
 def _mode(path: Path) -> int:
@@ -144,7 +139,7 @@ def test_the_data_directory_and_every_database_file_are_private(tmp_path: Path) 
 def test_a_key_file_others_can_read_is_one_warning(tmp_path: Path) -> None:
     key_file = tmp_path / "data" / "secret_key"
     key_file.parent.mkdir()
-    key_file.write_text(KEY + "\n")
+    key_file.write_text(broken.KEY + "\n")
     key_file.chmod(0o644)
     with run_all(tmp_path) as run:
         assert http("GET", f"{run.urls['service']}/healthz")[0] == 200

@@ -12,7 +12,10 @@ import urllib.request
 
 import pytest
 
+from mock_kakao.signing import MAX_KEY_FILE_BYTES
 from tests.mock_kakao.test_cli import ROOT, environment, get_json, running
+from tests.support import brokenfiles as broken
+from tests.support.unprivileged import unprivileged
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -62,7 +65,7 @@ def test_issuer_and_oidc_flags(tmp_path):
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("not json", "not JSON"),
+        ("not json", "not valid JSON"),
         ('{"keys": []}', "non-empty 'keys' list"),
         ('{"keys": [{"kid": "k", "private_key": "-----BEGIN nonsense"}]}', "not a PEM"),
     ],
@@ -75,6 +78,37 @@ def test_a_bad_key_file_is_one_line_and_exit_2(tmp_path, content, says):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0] and str(keys_file) in lines[0]
     assert keys_file.read_text() == content  # never overwritten
+
+
+#: a key file that is there but is not one: (how it is broken, words the line must contain,
+#: run unprivileged)
+BROKEN_KEY_FILES = {
+    **broken.NOT_A_READABLE_FILE,
+    "nested deeply": (broken.deeply_nested, "nested too deeply", False),
+    "huge": (broken.huge(MAX_KEY_FILE_BYTES + 1), f"over {MAX_KEY_FILE_BYTES} bytes", False),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_KEY_FILES)
+def test_a_key_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, case):
+    breaks, says, as_user = BROKEN_KEY_FILES[case]
+    keys_file = tmp_path / "keys.json"
+    breaks(keys_file)
+    before = broken.fingerprint(keys_file)
+    command = [sys.executable, "-m", "mock_kakao", "--port", "0", "--keys-file", str(keys_file)]
+    result = subprocess.run(
+        unprivileged(*command) if as_user else command,
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and str(keys_file) in lines[0], result.stderr
+    assert broken.fingerprint(keys_file) == before  # never replaced nor rewritten
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import pytest
 from service.datafiles import DataFileError, prepare_sqlite, sqlite_file
 from tests.service.support import SECRET_KEY
 from tests.service.test_settings import REPO, _service_env, _wait_for_health
+from tests.support import brokenfiles as broken
 from tests.support.postgres import free_port
 from tests.support.unprivileged import unprivileged
 
@@ -53,6 +54,26 @@ def test_a_data_directory_it_cannot_write_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"service: cannot write to the data directory {folder}: permission denied"
     ]
+
+
+def test_a_database_file_that_is_not_a_database_is_one_line_naming_it(tmp_path: Path) -> None:
+    database = tmp_path / "service.sqlite3"
+    broken.random_bytes(database)
+    before = broken.fingerprint(database)
+    url = f"sqlite+aiosqlite:///{database}"
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "--database-url", url],
+        cwd=REPO,
+        env=_service_env(SECRET_KEY=SECRET_KEY, KAKAO_APP_ID="10001", KAKAO_ADMIN_KEY="admin-key"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"service: cannot use the database file {database}: file is not a database"
+    ]
+    assert broken.fingerprint(database) == before
 
 
 def test_the_folder_and_the_database_files_are_created_private(tmp_path: Path) -> None:

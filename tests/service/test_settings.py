@@ -77,6 +77,8 @@ def test_blank_variables_mean_the_default() -> None:
     [
         ({}, "SECRET_KEY is not set"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY is too short"),
+        ({"SECRET_KEY": "\x00" * 40}, "SECRET_KEY is not printable text"),
+        ({"SECRET_KEY": "k" * 40 + "\x1b[2J"}, "SECRET_KEY is not printable text"),
         ({"SECRET_KEY": SECRET_KEY, "KAKAO_TIMEOUT": "soon"}, "KAKAO_TIMEOUT must be a number"),
         ({"SECRET_KEY": SECRET_KEY, "KAKAO_TIMEOUT": "0"}, "KAKAO_TIMEOUT must be a positive"),
         ({"SECRET_KEY": SECRET_KEY, "PORT": "http"}, "PORT must be an integer"),
