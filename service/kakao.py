@@ -114,6 +114,11 @@ class KakaoClient:
         if status == 200:
             log.warning("kakao %s answered 200 with a body that is not a JSON object", JWKS_PATH)
             raise ApiError("INVALID_RESPONSE")
+        if status < 500 and status != 429:
+            # kauth's JWKS is public: a 401 or 403 there is Kakao's trouble (or a proxy's), never
+            # a sign that the person's token is bad, so it must not answer INVALID_TOKEN.
+            log.warning("kakao %s answered %s", JWKS_PATH, status)
+            raise ApiError("INVALID_RESPONSE")
         raise kakao_error(JWKS_PATH, status, data or {}, retry_after)
 
     async def unlink(self, kakao_id: int) -> bool:

@@ -54,10 +54,12 @@ def on_the_jwks(
 ) -> tuple[int | None, str | None]:
     """What a fault answers when it meets the JWKS fetch instead of kapi.
 
-    The same table (service.kakao), but kauth's error body carries no kapi `code`: a 400 there
-    is only a 400, INVALID_RESPONSE, whatever code kapi's 400 would have carried.
+    The same table (service.kakao) for 5xx and 429, but any other 4xx from the public JWKS is
+    Kakao's trouble, not the person's token: 502 INVALID_RESPONSE, never 401 INVALID_TOKEN.
     """
-    if fault.get("kind") == "error" and fault.get("status") == 400:
+    fault_status = fault.get("status")
+    client_error = isinstance(fault_status, int) and fault_status < 500 and fault_status != 429
+    if fault.get("kind") == "error" and client_error:
         return 502, "INVALID_RESPONSE"
     return status, code
 
