@@ -55,13 +55,13 @@ async function boot() {
   }
 
   /** Whether each person has an account in the service: GET /auth/kakao with their live token,
-   * as a frontend would ask (so these calls are in the log too). */
+   * as a frontend would ask (so these calls are in the log too, labelled "account check"). */
   async function accountsOf(users) {
     const accounts = new Map();
     await Promise.all(users.map(async (user) => {
       const token = pickToken(user, config.app_id);
       if (!token || token.expired) return;
-      const result = await service.whoIs(token.access_token, "bearer");
+      const result = await service.hasAccount(token.access_token);
       if (result.ok) accounts.set(String(user.id), Boolean(result.body?.result?.is_user));
     }));
     return accounts;
