@@ -102,8 +102,10 @@ async function boot() {
         pageError(`Could not issue a token for ${user.id}: ${result.body?.detail ?? result.status}`);
         return;
       }
-      await loadUsers();
+      // Step 1 first: refreshing the list (with an account check per person) takes a while,
+      // and a GET /auth/kakao sent meanwhile must not be wiped by a late takeToken.
       flow.takeToken(result.body.access_token, `New token issued for ${user.nickname ?? user.id} (POST /_mock/users/${user.id}/tokens). Next: GET /auth/kakao.`);
+      await loadUsers();
     },
     edit: (user) => editor.open(user),
     async disconnect(user) {
