@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import textwrap
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -71,9 +72,19 @@ OPTIONS: tuple[tuple[str, str, object, type, str, str], ...] = (
 )
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps at spaces only: a default such as `mock-rest-api-key` split at a hyphen reads as
+    two words, and copied from the terminal it is the wrong key."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
     """Every option with its help, its environment variable and its default, in `--help`."""
-    parser = argparse.ArgumentParser(prog="python -m harness_ui", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness_ui", description=__doc__, formatter_class=_HelpFormatter
+    )
     for flag, env, default, type_, metavar, help_ in OPTIONS:
         raw = environ.get(env)
         value = default if raw is None or raw == "" else raw

@@ -33,6 +33,7 @@ from mock_kakao.persist import StateFileError, keys_file_for, open_state
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
 from mock_kakao.state import FakeKakao
+from mock_kakao.webhook import may_call
 
 #: the app's keys: flag, environment variable, default (None: off unless given)
 KEY_FLAGS = (
@@ -162,6 +163,13 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         parser.error("--admin-key must be 1-256 printable ASCII characters without spaces")
     if args.unlink_webhook_url is not None and not valid_webhook_url(args.unlink_webhook_url):
         parser.error(f"--unlink-webhook-url must be an http(s) URL: {args.unlink_webhook_url!r}")
+    if args.unlink_webhook_url is not None and not may_call(
+        args.unlink_webhook_url, args.allow_remote
+    ):
+        parser.error(
+            "--unlink-webhook-url must name this machine (localhost, 127.0.0.0/8 or [::1]) "
+            f"unless --allow-remote is given: {args.unlink_webhook_url!r}"
+        )
     if args.unlink_webhook_method not in (None, *WEBHOOK_METHODS):
         parser.error("MOCK_KAKAO_UNLINK_WEBHOOK_METHOD must be GET or POST")
     if args.issuer is not None and not valid_issuer(args.issuer):

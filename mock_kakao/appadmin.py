@@ -7,8 +7,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from mock_kakao import validation as v
+from mock_kakao import webhook
 from mock_kakao.admin import read_json
-from mock_kakao.appkeys import STATE
+from mock_kakao.appkeys import ALLOW_REMOTE, STATE
+from mock_kakao.errors import InvalidInput
 from mock_kakao.jsonresp import json_response
 from mock_kakao.kakaoapp import DEFAULT_KEEP_OLD_SECONDS, MAX_KEEP_OLD_SECONDS, parse_app_section
 from mock_kakao.oidc import base_url_of
@@ -30,7 +32,11 @@ async def update_app(request: web.Request) -> web.Response:
     """``{"oidc": false}``, ``{"web_domains": [...]}``, ``{"unlink_webhook_url": ...}``,
     ``{"consent_items": [...]}``...: the console's settings, until the next reset."""
     state = request.app[STATE]
-    state.app.update(parse_app_section(await read_json(request)))
+    changes = parse_app_section(await read_json(request))
+    url = changes.get("unlink_webhook_url")
+    if url is not None and not webhook.may_call(url, request.app[ALLOW_REMOTE]):
+        raise InvalidInput("INVALID_FIELD", webhook.NOT_LOCAL)
+    state.app.update(changes)
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
 
 

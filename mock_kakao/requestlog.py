@@ -21,7 +21,7 @@ class LoggedRequest:
     path: str
     status: int | None  # None: no HTTP answer at all (a ``drop`` fault, or the client left)
     latency_ms: float
-    token: str | None  # redacted prefix, e.g. "mock-t…"
+    token: str | None  # tokens.redact: prefix and fingerprint, e.g. "mock-t…3fa2c1"
     user_id: int | None
     time: str  # ISO 8601, UTC, on the fake's clock
     fault: str | None = None  # the kind of fault that shaped the answer, if any

@@ -15,7 +15,7 @@ from aiohttp import web
 from mock_kakao import validation as v
 from mock_kakao import webhook
 from mock_kakao.admin import read_json, user_id_of
-from mock_kakao.appkeys import STATE
+from mock_kakao.appkeys import ALLOW_REMOTE, STATE
 from mock_kakao.errors import AdminError
 from mock_kakao.jsonresp import json_response
 from mock_kakao.requestlog import iso_time
@@ -51,6 +51,7 @@ async def disconnect(request: web.Request) -> web.Response:
             fields=fields,
             decision=state.faults.take(webhook.FAULT_PATH, user_id, named_only=True),
             stamp=iso_time(state.clock.now()),
+            allow_remote=request.app[ALLOW_REMOTE],
         )
         state.webhooks.append(delivery)
     return json_response(

@@ -6,6 +6,10 @@ app's webhook URL, GET (fields in the query) or POST (a form body), with
 redirects are not followed, the app has 3 s to answer, and there is no retry. Every delivery is
 recorded (never the admin key) and listed by ``GET /_mock/webhooks``.
 
+The webhook is the fake's one outgoing call, and its URL can be set by anyone who reaches the
+admin API (``PATCH /_mock/app``): unless the fake runs with ``--allow-remote`` it only calls
+this machine (:func:`may_call`), so no setting, fuzzed or typed, sends traffic off it.
+
 Faults naming :data:`FAULT_PATH` apply to deliveries: ``latency`` delays one, any other kind
 means it is never sent (Kakao's side failed), which is how a test shows what an app does about
 a webhook that never came. Global faults (no ``path``) leave deliveries alone.
@@ -21,8 +25,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
+from yarl import URL
 
 from mock_kakao.faults import Decision
+from mock_kakao.loopback import is_loopback_host
 
 REFERRER_TYPES = (
     "UNLINK_FROM_APPS",
@@ -38,6 +44,10 @@ TIMEOUT_SECONDS = 3.0
 FAULT_PATH = "/_webhooks/unlink"
 MAX_DELIVERIES = 1000
 FORM = "application/x-www-form-urlencoded;charset=utf-8"
+NOT_LOCAL = (
+    "unlink_webhook_url must name this machine (localhost, 127.0.0.0/8 or [::1]) unless the "
+    "fake runs with --allow-remote"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,21 @@ class WebhookLog:
         return [entry.to_json() for entry in self._entries]
 
 
+def may_call(url: str, allow_remote: bool) -> bool:
+    """Whether a delivery may go to ``url``: a loopback host, or any host with ``allow_remote``.
+
+    The host is read as aiohttp will connect to it (yarl's parse, not urlsplit's), so a URL the
+    two parsers split differently cannot pass here and go elsewhere.
+    """
+    if allow_remote:
+        return True
+    try:
+        host = URL(url).host
+    except (TypeError, ValueError):
+        return False
+    return host is not None and is_loopback_host(host)
+
+
 def with_query(url: str, fields: dict[str, str]) -> str:
     """``url`` with ``fields`` added to whatever query it already has."""
     parts = urlsplit(url)
@@ -90,8 +115,10 @@ async def deliver(
     fields: dict[str, str],
     decision: Decision,
     stamp: str,
+    allow_remote: bool = False,
 ) -> Delivery:
-    """Send one delivery (or not, under a fault) and describe what happened."""
+    """Send one delivery (or not, under a fault or to another machine) and describe what
+    happened."""
     started = time.perf_counter()
     status: int | None = None
     error: str | None = None
@@ -100,6 +127,8 @@ async def deliver(
         await asyncio.sleep(decision.delay_ms / 1000)
     if decision.fault is not None:
         error = f"not sent: {decision.fault.kind} fault"
+    elif not may_call(url, allow_remote):  # a users file's or a flag's URL: never sent off it
+        error = f"not sent: {NOT_LOCAL}"
     else:
         status, error = await _send(url, method, admin_key, fields)
     return Delivery(

@@ -61,13 +61,13 @@ async function boot() {
   }
 
   /** Whether each person has an account in the service: GET /auth/kakao with their live token,
-   * as a frontend would ask (so these calls are in the log too). */
+   * as a frontend would ask (so these calls are in the log too, labelled "account check"). */
   async function accountsOf(users) {
     const accounts = new Map();
     await Promise.all(users.map(async (user) => {
       const token = pickToken(user, config.app_id);
       if (!token || token.expired) return;
-      const result = await service.whoIs(token.access_token, "bearer");
+      const result = await service.hasAccount(token.access_token);
       if (result.ok) accounts.set(String(user.id), Boolean(result.body?.result?.is_user));
     }));
     return accounts;
@@ -108,8 +108,10 @@ async function boot() {
         pageError(`Could not issue a token for ${user.id}: ${result.body?.detail ?? result.status}`);
         return;
       }
-      await loadUsers();
+      // Step 1 first: refreshing the list (with an account check per person) takes a while,
+      // and a GET /auth/kakao sent meanwhile must not be wiped by a late takeToken.
       flow.takeToken(result.body.access_token, `New token issued for ${user.nickname ?? user.id} (POST /_mock/users/${user.id}/tokens). Next: GET /auth/kakao.`);
+      await loadUsers();
     },
     edit: (user) => editor.open(user),
     async disconnect(user) {

@@ -60,6 +60,13 @@ export function makeFlow(service, { onSignedIn = () => {}, onIdentity = () => {}
     byTestId("signup-submit").textContent = known ? "Log in" : "Sign up";
   }
 
+  /** Step 2's answer made out of date by this page's own call: say so where it shows. */
+  function outdateIsUser(known, why) {
+    renderIsUser(known);
+    const field = document.querySelector('[data-testid="field-is_user"]');
+    if (field) field.textContent = `${known} (${why})`;
+  }
+
   function renderIdentity(result) {
     const who = result.body?.result ?? {};
     renderIsUser(Boolean(who.is_user));
@@ -128,9 +135,7 @@ export function makeFlow(service, { onSignedIn = () => {}, onIdentity = () => {}
     else show(byTestId("jwt"), false);
     if (result.ok) {
       // The account exists now: step 2's answer is out of date, and submitting again logs in.
-      renderIsUser(true);
-      const field = document.querySelector('[data-testid="field-is_user"]');
-      if (field) field.textContent = "true (since this sign-in)";
+      outdateIsUser(true, "since this sign-in");
       onSignedIn();
     }
     if (result.status === 201) await accountChanged();
@@ -142,6 +147,8 @@ export function makeFlow(service, { onSignedIn = () => {}, onIdentity = () => {}
     renderOutcome(byTestId("users-me-outcome"), result, "ACCOUNT_DELETED");
     byTestId("users-me-body").textContent = result.body === null ? "(no body)" : pretty(result.body);
     if (result.ok) {
+      // The account is gone: step 2's is_user is out of date (and Kakao unlinked the token).
+      outdateIsUser(false, "account deleted");
       await accountChanged();
       onSignedIn();  // the accounts panel: one account fewer
     }

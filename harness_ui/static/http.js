@@ -8,8 +8,9 @@ import { addLogEntry } from "./log.js";
  * errors (status 0 means the request did not get an answer, e.g. server down or CORS refused).
  * `json` sends a JSON body, `form` a form-urlencoded one (what Kakao's /oauth/token takes).
  * JSON both ways goes through json.js, so 64-bit ids stay exact (BigInt past 2^53).
+ * `source` labels the log row when the page, not a click on the flow, made the call.
  */
-export async function request(method, url, { headers = {}, json, form } = {}) {
+export async function request(method, url, { headers = {}, json, form, source } = {}) {
   const sent = { ...headers };
   let body;
   let loggedBody;
@@ -39,7 +40,7 @@ export async function request(method, url, { headers = {}, json, form } = {}) {
   }
   const ms = Math.round(performance.now() - started);
   addLogEntry({
-    time: Date.now(), method, url, status, ms,
+    time: Date.now(), method, url, status, ms, source,
     requestHeaders: sent, requestBody: loggedBody, responseBody, error,
   });
   return { status, ok: status >= 200 && status < 300, body: responseBody, ms, error };

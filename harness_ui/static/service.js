@@ -15,6 +15,10 @@ export function makeService(config) {
     request(method, `${base}/admin${path}`, { headers: { Authorization: `Bearer ${config.admin_token}` } });
   return {
     whoIs: (token, style) => request("GET", `${base}/auth/kakao`, { headers: kakaoAuth(token, style) }),
+    // The same call the user list makes for each person's account badge: labelled in the log,
+    // so the flow's own GET /auth/kakao (step 2) stays the one unlabelled row.
+    hasAccount: (token) =>
+      request("GET", `${base}/auth/kakao`, { headers: kakaoAuth(token, "bearer"), source: "account check" }),
     signIn: (token, style, fields) =>
       request("POST", `${base}/auth/kakao`, { headers: kakaoAuth(token, style), json: fields }),
     me: (jwt) => request("GET", `${base}/users/me`, { headers: { Authorization: `Bearer ${jwt}` } }),

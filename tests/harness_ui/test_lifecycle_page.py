@@ -73,17 +73,23 @@ def test_delete_my_account_then_sign_up_again(page: Page, harness: RunningStack)
 
     page.get_by_test_id("delete-me").click()
     expect_outcome(page, "users-me-outcome", 204, "ACCOUNT_DELETED")
+    # step 2's answer said is_user: true; the flow now says the account is gone
+    expect(page.get_by_test_id("is-user")).to_have_attribute("data-value", "false")
+    expect(page.get_by_test_id("field-is_user")).to_have_text("false (account deleted)")
     expect(page.get_by_test_id(f"account-{person}")).to_have_text(
         "account unknown (no live token)"
     )  # Kakao unlinked the person: their token died
     page.get_by_test_id("users-me").click()
     expect_outcome(page, "users-me-outcome", 401, "INVALID_TOKEN")
 
-    page.get_by_test_id(f"new-token-{person}").click()
+    page.get_by_test_id(f"new-token-{person}").click()  # it only fills in step 1
+    page.get_by_test_id("auth-get").click()
+    expect(page.get_by_test_id("field-is_user")).to_have_text("false")  # a fresh answer
     expect(page.get_by_test_id("is-user")).to_have_attribute("data-value", "false")
     page.get_by_test_id("signup-submit").click()
+    # the first sign-up's outcome was 201 too: wait for the new JWT, not for the old outcome
+    expect(page.get_by_test_id("jwt-claims")).not_to_have_text(first_claims)
     expect_outcome(page, "auth-post-outcome", 201, "CREATE_ACCOUNT")
-    assert page.get_by_test_id("jwt-claims").inner_text() != first_claims
     expect(page.get_by_test_id(f"account-{person}")).to_have_text("has an account")
 
 

@@ -208,6 +208,7 @@ def test_create_and_edit_a_fake_user(page: Page, harness: RunningStack) -> None:
     assert admin(harness, "GET", "/users/5000000042")["nickname"] == "고친이름"
 
     page.get_by_test_id("use-user-5000000042").click()  # no token yet: one is issued
+    expect(page.get_by_test_id("token-source")).to_contain_text("New token issued")
     page.get_by_test_id("auth-get").click()
     expect(page.get_by_test_id("is-user")).to_have_attribute("data-value", "false")
     expect(page.get_by_test_id("field-user_name")).to_have_text("고친이름")

@@ -187,7 +187,13 @@ def test_after_create_account_step_2_says_is_user_and_the_button_logs_in(
 
 
 def test_use_token_and_new_token_only_fill_in_step_1(page: Page) -> None:
-    service_calls = page.get_by_test_id("log-row").filter(has_text="/auth/kakao")
+    # the flow's own GET /auth/kakao; the user list's per-person account checks are labelled
+    service_calls = (
+        page.get_by_test_id("log-row")
+        .filter(has_text="/auth/kakao")
+        .filter(has_not=page.get_by_test_id("log-source"))
+    )
+    expect(page.get_by_test_id("log-source").filter(has_text="account check")).not_to_have_count(0)
     page.get_by_test_id("use-user-4000000001").click()
     expect(page.get_by_test_id("token-input")).to_have_value("mock-token-full-consent")
     expect(page.get_by_test_id("auth-get")).to_be_focused()

@@ -218,6 +218,8 @@ async def test_config_shows_every_key_and_the_loopback_defaults(kakao):
         "client_secret_required": False,
         "redirect_uri_prefixes": ["http://localhost:*", "http://127.0.0.1:*"],
         "web_domains": ["http://localhost:*", "http://127.0.0.1:*"],
+        "unlink_webhook_url": None,
+        "unlink_webhook_method": "POST",
     }
     assert (kakao.client_id, kakao.javascript_key, kakao.admin_key) == (
         "mock-rest-api-key",

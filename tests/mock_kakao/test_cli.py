@@ -154,3 +154,17 @@ def test_bad_admin_key_or_webhook_settings_are_one_line_errors():
         )
         assert result.returncode == 2, (args, env, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_a_webhook_url_off_this_machine_needs_allow_remote():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_kakao", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=environment(MOCK_KAKAO_UNLINK_WEBHOOK_URL="http://192.0.2.1/unlink"),
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--allow-remote" in result.stderr and "192.0.2.1" in result.stderr
+    assert "listening" not in result.stdout

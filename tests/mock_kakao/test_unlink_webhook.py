@@ -244,3 +244,42 @@ async def test_reset_forgets_deliveries(kakao, receiver) -> None:
     kakao.reset()
     assert kakao.webhooks() == []
     assert kakao.app()["unlink_webhook_url"] is None
+
+
+# The webhook is the fake's one outgoing call: it stays on this machine unless the fake runs
+# with allow_remote. None of these tests sends anything off it: a refused URL is never called,
+# and the delivery check below uses a spelling of 127.0.0.1 (`127.1`) the rule refuses.
+OFF_MACHINE = [
+    "http://192.0.2.1/unlink",  # TEST-NET-1
+    "https://app.example.com/unlink",
+    "http://127.0.0.1@app.example.com/unlink",  # userinfo: the host is app.example.com
+    "http://127.1:9/unlink",  # not spelled as a loopback address: refused, not resolved
+]
+
+
+@pytest.mark.parametrize("url", OFF_MACHINE)
+def test_a_webhook_url_off_this_machine_is_refused(kakao, url) -> None:
+    with pytest.raises(MockKakaoError) as refused:
+        kakao.update_app(unlink_webhook_url=url)
+    assert (refused.value.status, refused.value.error) == (400, "INVALID_FIELD")
+    assert "--allow-remote" in refused.value.body["detail"]
+    assert kakao.app()["unlink_webhook_url"] is None
+
+
+@pytest.mark.parametrize("url", ["http://localhost:9/a", "http://[::1]:9/a", "http://127.0.0.2:9/"])
+def test_a_webhook_url_on_this_machine_is_taken(kakao, url) -> None:
+    assert kakao.update_app(unlink_webhook_url=url)["unlink_webhook_url"] == url
+
+
+def test_allow_remote_takes_any_webhook_url() -> None:
+    with MockKakao(allow_remote=True) as kakao:
+        changed = kakao.update_app(unlink_webhook_url=OFF_MACHINE[0])
+        assert changed["unlink_webhook_url"] == OFF_MACHINE[0]
+
+
+async def test_a_url_from_the_file_or_a_flag_off_this_machine_is_not_called() -> None:
+    with MockKakao(unlink_webhook_url=OFF_MACHINE[-1]) as kakao:
+        delivery = (await disconnect(kakao))["webhook"]
+        assert delivery["status"] is None and delivery["error"].startswith("not sent: ")
+        assert "--allow-remote" in delivery["error"]
+        assert await kapi_status(kakao, FULL) == 401  # the unlink itself happened
