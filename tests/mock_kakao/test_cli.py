@@ -127,13 +127,9 @@ BROKEN_USERS_FILES = {
 }
 
 
-@pytest.mark.parametrize("case", BROKEN_USERS_FILES)
-def test_a_broken_users_file_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
-    breaks, says, as_user = BROKEN_USERS_FILES[case]
-    users = tmp_path / "users.json"
-    breaks(users)
-    before = broken.fingerprint(users) if case != "missing" else None
-    command = [sys.executable, "-m", "mock_kakao", "--port", "0", "--users", str(users)]
+def refused_start(*args: str, as_user: bool = False) -> str:
+    """The fake's one line on stderr, having checked it exits 2 without a traceback."""
+    command = [sys.executable, "-m", "mock_kakao", "--port", "0", *args]
     result = subprocess.run(
         unprivileged(*command) if as_user else command,
         capture_output=True,
@@ -145,25 +141,27 @@ def test_a_broken_users_file_is_one_line_and_exit_2(tmp_path: Path, case: str) -
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and says in lines[0] and str(users) in lines[0], result.stderr
-    assert lines[0].startswith("mock_kakao: bad --users: ")
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", BROKEN_USERS_FILES)
+def test_a_broken_users_file_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    breaks, says, as_user = BROKEN_USERS_FILES[case]
+    users = tmp_path / "users.json"
+    breaks(users)
+    before = broken.fingerprint(users) if case != "missing" else None
+    line = refused_start("--users", str(users), as_user=as_user)
+    assert line.startswith("mock_kakao: bad --users: ")
+    assert says in line and str(users) in line, line
     assert (broken.fingerprint(users) if case != "missing" else None) == before
 
 
 def test_a_users_toml_nested_deeply_is_one_line_and_exit_2(tmp_path: Path) -> None:
     users = tmp_path / "users.toml"
     users.write_text("users = " + "[" * broken.DEEP)
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_kakao", "--port", "0", "--users", str(users)],
-        capture_output=True,
-        text=True,
-        env=environment(),
-        cwd=ROOT,
-        timeout=30,
-    )
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "nested too deeply" in lines[0] and str(users) in lines[0]
+    line = refused_start("--users", str(users))
+    assert "nested too deeply" in line and str(users) in line, line
 
 
 def test_admin_key_and_unlink_webhook_flags_and_environment():
