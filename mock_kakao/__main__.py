@@ -33,6 +33,7 @@ from mock_kakao.persist import StateFileError, keys_file_for, open_state
 from mock_kakao.server import is_loopback_host, start_server
 from mock_kakao.signing import KeyFileError
 from mock_kakao.state import FakeKakao
+from mock_kakao.usersfile import UsersFileError
 from mock_kakao.webhook import may_call
 
 #: the app's keys: flag, environment variable, default (None: off unless given)
@@ -262,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except StateFileError as exc:  # the same for the state file
         print(f"mock_kakao: bad --state: {exc}", file=sys.stderr)
+        return 2
+    except UsersFileError as exc:  # the file names itself; the person fixes it
+        print(f"mock_kakao: bad --users: {exc}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:
         print(f"mock_kakao: {exc}", file=sys.stderr)

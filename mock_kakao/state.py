@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mock_kakao import errors, pkce, strictjson
+from mock_kakao import errors, pkce
 from mock_kakao import validation as v
 from mock_kakao.errors import AdminError, InvalidInput, KauthError
 from mock_kakao.faults import Fault, FaultBook, parse_faults
@@ -38,6 +36,7 @@ from mock_kakao.tokens import (
     parse_token_spec,
 )
 from mock_kakao.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
+from mock_kakao.usersfile import BUNDLED, UsersFileError, load_document
 from mock_kakao.webhook import WebhookLog
 
 DEFAULT_APP_ID = 10001
@@ -81,27 +80,6 @@ class NewUser:
     faults: list[Fault] = field(default_factory=list)
 
 
-def load_document(path: str | Path | None) -> dict[str, Any]:
-    """The users file as a dict: JSON, or TOML when the name ends in ``.toml``."""
-    if path is None:
-        return strictjson.loads(
-            resources.files("mock_kakao").joinpath("default_users.json").read_bytes()
-        )
-    path = Path(path)
-    raw = path.read_bytes()
-    try:
-        if path.suffix.lower() == ".toml":
-            return tomllib.loads(raw.decode("utf-8"))
-        document = strictjson.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
-    except AdminError as exc:  # strictjson's INVALID_JSON
-        raise ValueError(f"{path}: not valid JSON: {exc.detail}") from exc
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: the users file must be an object with a 'users' list")
-    return document
-
-
 class FakeKakao:
     """The fake's whole state, rebuilt from the users file by :meth:`reset`."""
 
@@ -143,7 +121,7 @@ class FakeKakao:
         try:
             return cls(load_document(path), app_id=app_id, **kwargs)
         except AdminError as exc:
-            raise ValueError(f"{path or 'default_users.json'}: {exc.detail}") from exc
+            raise UsersFileError(f"{path or BUNDLED}: {exc.detail}") from exc
 
     # -- whole state ---------------------------------------------------------------------
 

@@ -73,9 +73,9 @@ BROKEN_FOLDERS: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
 }
 
 
-def _refused_start(data_dir: Path, as_user: bool) -> str:
+def _refused_start(data_dir: Path, as_user: bool, *extra: str) -> str:
     """run_all's one line on stderr, having checked it exits 2 without a traceback."""
-    command = [*RUN_ALL, "--no-browser", *ZERO_PORTS, f"--data-dir={data_dir}"]
+    command = [*RUN_ALL, "--no-browser", *ZERO_PORTS, f"--data-dir={data_dir}", *extra]
     result = subprocess.run(
         unprivileged(*command) if as_user else command,
         cwd=ROOT,
@@ -104,6 +104,24 @@ def test_a_broken_data_file_is_one_line_naming_it(tmp_path: Path, case: str) -> 
     line = _refused_start(data_dir, as_user)
     assert str(path) in line and words in line, line
     assert broken.fingerprint(path) == before  # never replaced nor rewritten
+
+
+#: a --users file that is not one (it is read like a key file: never /dev/zero to the end, never
+#: a wait on a FIFO); the line names it
+BROKEN_USERS_FILES: dict[str, tuple[Callable[[Path], None], str, bool]] = {
+    **broken.NOT_A_READABLE_FILE,
+    "missing": (lambda path: None, "no such users file", False),
+    "nested deeply": (broken.deeply_nested, "nested too deeply", False),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_USERS_FILES)
+def test_a_broken_users_file_is_one_line_naming_it(tmp_path: Path, case: str) -> None:
+    breaks, words, as_user = BROKEN_USERS_FILES[case]
+    users = tmp_path / "users.json"
+    breaks(users)
+    line = _refused_start(tmp_path / "data", as_user, f"--users={users}")
+    assert str(users) in line and words in line, line
 
 
 @pytest.mark.parametrize("case", BROKEN_FOLDERS)

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from harness_ui.stack import RunningStack
 from tests.harness_ui.support import admin
+from tests.harness_ui.test_page import use_user
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +17,7 @@ EMAIL_LATER_ID = 4000000010
 
 
 def test_ask_for_email_again_runs_additional_consent(page: Page, harness: RunningStack) -> None:
-    page.get_by_test_id(f"use-user-{EMAIL_LATER_ID}").click()
+    use_user(page, EMAIL_LATER_ID)
     expect(page.get_by_test_id("field-email")).to_have_text("null")
     expect(page.get_by_test_id("field-missing_consents")).to_have_text("account_email")
     page.get_by_test_id("ask-email-again").click()
@@ -37,7 +38,7 @@ def test_ask_for_email_again_runs_additional_consent(page: Page, harness: Runnin
 
 
 def test_no_offer_when_the_email_is_there(page: Page) -> None:
-    page.get_by_test_id("use-user-4000000001").click()
+    use_user(page, 4000000001)
     expect(page.get_by_test_id("field-email")).to_have_text("kim.kakao@example.com")
     expect(page.get_by_test_id("consent-offer")).to_be_hidden()
 

@@ -7,7 +7,8 @@ verifies itself without asking kapi.
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -45,8 +46,21 @@ def sign_in_with_openid_connect(page: Page, harness: RunningStack, user_id: int)
     return sent
 
 
-def requests_to(harness: RunningStack, path: str) -> list[dict]:
-    return admin(harness, "GET", f"/requests?path={path}")["requests"]
+def requests_to(harness: RunningStack, path: str, since: str | None = None) -> list[dict]:
+    """The fake's log for ``path``, at or after ``since`` (a time as the log writes it)."""
+    query = urlencode({"path": path} | ({"since": since} if since else {}))
+    return admin(harness, "GET", f"/requests?{query}")["requests"]
+
+
+def badge_lookups(page: Page) -> list[int]:
+    """Ids of the people whose account badge the page looked up (they have a live token)."""
+    known = page.get_by_test_id(re.compile(r"^account-\d+$")).filter(
+        has_text=re.compile("^(has an account|no account)$")
+    )
+    return sorted(
+        int(testid.split("-")[1])
+        for testid in known.evaluate_all("badges => badges.map((badge) => badge.dataset.testid)")
+    )
 
 
 def page_requests_to(page: Page, path: str) -> int:
@@ -83,16 +97,34 @@ def test_openid_connect_sign_in_verifies_the_id_token_and_signs_up_without_kapi(
     body = page.locator("tr.log-details:visible")
     expect(body).to_contain_text(f'"nonce": "{sent["nonce"][0]}"')  # the service checks it too
 
-    # The service asked kapi nothing; besides the page's own discovery and JWKS fetches, at most
-    # the service's one JWKS fetch (none if an earlier test of this session cached the keys).
-    assert requests_to(harness, "/v1/*") == []
-    assert requests_to(harness, "/v2/*") == []
+    # The service asked kapi nothing for the id_token logins. The page itself does ask: it
+    # shows each person's account badge by calling GET /auth/kakao with their live access
+    # token (at every load, and again once the sign-up changed an account), and the service
+    # asks kapi for those. So after the code exchange, the only kapi calls allowed are those
+    # lookups: one GET /v2/user/me per person whose badge knows their account, the new person
+    # included, none twice. A kapi call for the GET or POST with the id_token would come on
+    # top of them (with the id_token or the admin key, never with the access token).
+    expect(page.get_by_test_id("account-4100000011")).to_have_text("has an account")
+    exchanged_at = requests_to(harness, "/oauth/token")[-1]["time"]
+    since_exchange = [
+        entry
+        for prefix in ("/v1/*", "/v2/*")
+        for entry in requests_to(harness, prefix, since=exchanged_at)
+    ]
+    assert {(e["method"], e["path"], e["status"]) for e in since_exchange} == {
+        ("GET", "/v2/user/me", 200)
+    }, since_exchange
+    assert sorted(e["user_id"] for e in since_exchange) == badge_lookups(page), since_exchange
+    assert requests_to(harness, "/v1/*") == []  # nor at any other time
+
+    # Besides the page's own discovery and JWKS fetches, at most the service's one JWKS fetch
+    # (none if an earlier test of this session cached the keys).
     jwks_by_service = len(requests_to(harness, "/.well-known/jwks.json")) - page_requests_to(
         page, "/.well-known/jwks.json"
     )
     assert jwks_by_service in (0, 1)
-    log = [entry["path"] for entry in requests_to(harness, "/*")]
-    after_exchange = set(log[len(log) - log[::-1].index("/oauth/token") :])
+    log = [entry["path"] for entry in requests_to(harness, "/*", since=exchanged_at)]
+    after_exchange = set(log) - {"/oauth/token", "/v2/user/me"}
     after_exchange.discard("/favicon.ico")  # Chromium's own, for the fake's login pages
     assert after_exchange == {"/.well-known/openid-configuration", "/.well-known/jwks.json"}, log
 

@@ -13,6 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from mock_kakao.usersfile import MAX_USERS_FILE_BYTES
+from tests.support import brokenfiles as broken
+from tests.support.unprivileged import unprivileged
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -110,17 +116,52 @@ def test_allow_remote_binds_and_warns():
         assert config["app_id"] == 10001  # --allow-remote reaches the admin guard
 
 
-def test_a_missing_users_file_is_a_clear_error(tmp_path):
+#: a users file that cannot be one: (how it is broken, words the line must contain, run
+#: unprivileged); the line names the file, exit status 2, and it is never rewritten
+BROKEN_USERS_FILES = {
+    **broken.NOT_A_READABLE_FILE,
+    "missing": (lambda path: None, "no such users file", False),
+    "nested deeply": (broken.deeply_nested, "nested too deeply", False),
+    "huge": (broken.huge(MAX_USERS_FILE_BYTES + 1), f"over {MAX_USERS_FILE_BYTES} bytes", False),
+    "not an object": (lambda path: path.write_text("[]"), "must be an object", False),
+}
+
+
+def refused_start(*args: str, as_user: bool = False) -> str:
+    """The fake's one line on stderr, having checked it exits 2 without a traceback."""
+    command = [sys.executable, "-m", "mock_kakao", "--port", "0", *args]
     result = subprocess.run(
-        [sys.executable, "-m", "mock_kakao", "--port", "0", "--users", str(tmp_path / "no.json")],
+        unprivileged(*command) if as_user else command,
         capture_output=True,
         text=True,
         env=environment(),
         cwd=ROOT,
         timeout=30,
     )
-    assert result.returncode == 1
-    assert "no.json" in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", BROKEN_USERS_FILES)
+def test_a_broken_users_file_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    breaks, says, as_user = BROKEN_USERS_FILES[case]
+    users = tmp_path / "users.json"
+    breaks(users)
+    before = broken.fingerprint(users) if case != "missing" else None
+    line = refused_start("--users", str(users), as_user=as_user)
+    assert line.startswith("mock_kakao: bad --users: ")
+    assert says in line and str(users) in line, line
+    assert (broken.fingerprint(users) if case != "missing" else None) == before
+
+
+def test_a_users_toml_nested_deeply_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text("users = " + "[" * broken.DEEP)
+    line = refused_start("--users", str(users))
+    assert "nested too deeply" in line and str(users) in line, line
 
 
 def test_admin_key_and_unlink_webhook_flags_and_environment():

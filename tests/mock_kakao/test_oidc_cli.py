@@ -13,9 +13,8 @@ import urllib.request
 import pytest
 
 from mock_kakao.signing import MAX_KEY_FILE_BYTES
-from tests.mock_kakao.test_cli import ROOT, environment, get_json, running
+from tests.mock_kakao.test_cli import ROOT, environment, get_json, refused_start, running
 from tests.support import brokenfiles as broken
-from tests.support.unprivileged import unprivileged
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -95,19 +94,8 @@ def test_a_key_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, case):
     keys_file = tmp_path / "keys.json"
     breaks(keys_file)
     before = broken.fingerprint(keys_file)
-    command = [sys.executable, "-m", "mock_kakao", "--port", "0", "--keys-file", str(keys_file)]
-    result = subprocess.run(
-        unprivileged(*command) if as_user else command,
-        capture_output=True,
-        text=True,
-        env=environment(),
-        cwd=ROOT,
-        timeout=30,
-    )
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and says in lines[0] and str(keys_file) in lines[0], result.stderr
+    line = refused_start("--keys-file", str(keys_file), as_user=as_user)
+    assert says in line and str(keys_file) in line, line
     assert broken.fingerprint(keys_file) == before  # never replaced nor rewritten
 
 

@@ -94,7 +94,7 @@ async def test_every_mutating_path_is_saved(fake: Running) -> None:
     assert status == 200
     await fake.saved_when(
         lambda doc: any(
-            g["consent"] == {"nickname": True, "email": False}
+            g["consent"] == {"agreed": ["profile_nickname"]}
             and exchanged["access_token"] in {t["access_token"] for t in g["access_tokens"]}
             for g in doc["grants"]
         ),
@@ -202,7 +202,11 @@ BAD_IMPORTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         "INVALID_FIELD",
     ),
     "bad consent": (
-        lambda doc: {**doc, "linked": [{"user_id": FULL_ID, "consent": {"email": "yes"}}]},
+        lambda doc: {**doc, "linked": [{"user_id": FULL_ID, "consent": {"agreed": ["Not An Id"]}}]},
+        "INVALID_FIELD",
+    ),
+    "consent not a list": (
+        lambda doc: {**doc, "linked": [{"user_id": FULL_ID, "consent": {"agreed": "x"}}]},
         "INVALID_FIELD",
     ),
     "negative expiry": (

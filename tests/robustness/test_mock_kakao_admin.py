@@ -181,9 +181,11 @@ def test_the_clock_moves_up_to_ten_years_either_way_and_everything_keeps_working
 def test_reset_never_reads_the_state_it_throws_away() -> None:
     """Even a clock no request can reach any more (set here directly) cannot break reset."""
     state = FakeKakao.from_file()
+    bundled = set(state.users)
+    state.add_user({"id": 4100000001, "nickname": "thrown away"})
     state.clock.offset = 1e300
     state.reset()
-    assert state.clock.offset == 0 and len(state.users) == 8
+    assert state.clock.offset == 0 and set(state.users) == bundled
     assert state.authenticate("mock-token-full-consent")[1].id == FULL
 
 
