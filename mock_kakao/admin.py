@@ -29,7 +29,8 @@ OPENAPI_PATH = Path(__file__).with_name("admin_openapi.yaml")
 
 
 async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
-    """The request's JSON body (see strictjson); ``default`` when it is empty and allowed."""
+    """The request's JSON body (see strictjson); ``default`` when there is none and that is
+    allowed. Only an empty body is none: whitespace alone is not JSON, so it is INVALID_JSON."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -38,7 +39,7 @@ async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
             "BODY_TOO_LARGE",
             f"admin request bodies are at most {request.client_max_size} bytes",
         ) from None
-    if not raw.strip():
+    if not raw:
         if default is _MISSING_BODY:
             raise InvalidInput("INVALID_JSON", "a JSON body is required")
         return default

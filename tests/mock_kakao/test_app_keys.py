@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 
+from mock_kakao.consentitems import CATALOGUE
 from mock_kakao.state import FakeKakao
 from mock_kakao.testing import MockKakao, MockKakaoError
 from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, bearer, exchange_code, pick_user
@@ -220,6 +221,8 @@ async def test_config_shows_every_key_and_the_loopback_defaults(kakao):
         "web_domains": ["http://localhost:*", "http://127.0.0.1:*"],
         "unlink_webhook_url": None,
         "unlink_webhook_method": "POST",
+        # the bundled users file declares every item the fake knows (see default_users.json)
+        "consent_items": [item.to_json() for item in CATALOGUE.values()],
     }
     assert (kakao.client_id, kakao.javascript_key, kakao.admin_key) == (
         "mock-rest-api-key",

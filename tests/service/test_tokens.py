@@ -57,7 +57,7 @@ def test_issued_exactly_as_jwt_encode_would() -> None:
 
 
 def test_a_key_pyjwt_refuses_for_hmac_is_still_refused() -> None:
-    pem = "-----BEGIN PUBLIC KEY-----\n" + "A" * 64 + "\n-----END PUBLIC KEY-----"
+    pem = "ssh-rsa " + "A" * 64  # printable (as SECRET_KEY must be), yet no HMAC key to PyJWT
     for _ in range(2):  # checked once, but refused every time: a refused key is not kept
         with pytest.raises(jwt.InvalidKeyError):
             tokens.issue(1, KEY, Settings(secret_key=pem), now())
