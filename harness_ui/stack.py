@@ -237,12 +237,14 @@ async def _start_service(
 async def start_stack(config: StackConfig) -> RunningStack:
     """Bind, then start the fake, the service and the page. Raises StartupError (one line)."""
     check_host(config)
+    sockets = _bind_all(config)  # busy ports first: a refused start leaves no data folder behind
     try:
-        # First: the fake's signing keys and the service's key and database all live there.
+        # Before anything writes there: the fake's keys and state, the service's key and database.
         ensure_private_dir(config.data_dir)
     except DataFileError as error:
+        for socks in sockets.values():
+            ports.close_all(socks)
         raise StartupError(f"run_all: {error}") from None
-    sockets = _bind_all(config)
     urls = {name: url_for(config.host, ports.bound_port(socks)) for name, socks in sockets.items()}
     stack = RunningStack(config, urls["kakao"], urls["service"], urls["ui"], None, None)
     # Sockets not yet handed to a server are closed by this stopper if start-up fails halfway.

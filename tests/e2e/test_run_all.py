@@ -207,7 +207,7 @@ def test_several_busy_ports_are_all_named_in_one_line(tmp_path: Path) -> None:
             busy.listen()
         service_port, ui_port = first.getsockname()[1], second.getsockname()[1]
         result = run_and_refuse(
-            f"--data-dir={tmp_path}",
+            f"--data-dir={tmp_path / 'data'}",
             f"--service-port={service_port}",
             "--kakao-port=0",
             f"--ui-port={ui_port}",
@@ -215,6 +215,7 @@ def test_several_busy_ports_are_all_named_in_one_line(tmp_path: Path) -> None:
     for port, flag in ((service_port, "--service-port"), (ui_port, "--ui-port")):
         assert f"127.0.0.1:{port} ({flag})" in result.stderr
     assert "--kakao-port" not in result.stderr
+    assert not (tmp_path / "data").exists()  # a refused start leaves no data folder behind
 
 
 @pytest.mark.parametrize("smoke", [[], ["--smoke"]], ids=["serve", "smoke"])
