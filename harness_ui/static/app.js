@@ -126,7 +126,8 @@ async function boot() {
         const outcome = delivery.status ? `the service answered ${delivery.status}` : delivery.error;
         lifecycleStatus.textContent = `${user.id} disconnected (${referrerType.value}); webhook: ${outcome}.`;
       }
-      await loadUsers();
+      // The webhook may have deleted the account: the list and the accounts panel say so.
+      await Promise.all([loadUsers(), accounts.load()]);
     },
     async logout(user) {
       const token = pickToken(user, config.app_id);

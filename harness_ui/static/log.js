@@ -125,7 +125,8 @@ export function clearLog() {
 export function logCallback(place) {
   const params = new URLSearchParams(place.search);
   if (place.pathname !== CALLBACK_PATH || !(params.has("code") || params.has("error"))) return;
-  const shown = new URLSearchParams(redact(Object.fromEntries(params), false));
+  // Decoded again for reading: the shortened code ends in "…", which a query would escape.
+  const shown = decodeURIComponent(new URLSearchParams(redact(Object.fromEntries(params), false)).toString());
   addLogEntry({
     time: Date.now(), method: "GET", url: `${place.origin}${CALLBACK_PATH}?${shown}`, status: 200,
     ms: 0, requestHeaders: {}, responseBody: null, error: null,

@@ -46,6 +46,8 @@ def test_disconnecting_on_kakaos_side_calls_the_webhook_and_ends_the_account(
     sign_up(page, PERSON)
     page.get_by_test_id("users-refresh").click()
     expect(account).to_have_text("has an account")
+    accounts_panel = page.get_by_test_id("accounts")  # the service's accounts, by kakao_id
+    expect(accounts_panel).to_contain_text(str(PERSON))
 
     page.get_by_test_id("referrer-type").select_option("ACCOUNT_DELETE")
     page.get_by_test_id(f"disconnect-{PERSON}").click()
@@ -60,6 +62,7 @@ def test_disconnecting_on_kakaos_side_calls_the_webhook_and_ends_the_account(
     expect(details).to_contain_text('"referrer_type": "ACCOUNT_DELETE"')
     expect(details).not_to_contain_text("mock-admin-key")
     expect(account).to_have_text("account unknown (no live token)")  # Kakao revoked it
+    expect(accounts_panel).not_to_contain_text(str(PERSON))  # the webhook deleted it
 
     page.get_by_test_id("users-me").click()
     expect_outcome(page, "users-me-outcome", 401, "INVALID_TOKEN")
