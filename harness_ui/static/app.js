@@ -14,7 +14,7 @@ import { finishOidcSignIn, startOidcSignIn, takeNonce } from "./oidc.js";
 import { finishSignIn, startSignIn } from "./redirect.js";
 import { loadKakaoSdk } from "./sdk.js";
 import { makeService } from "./service.js";
-import { makeUserEditor, REFERRER_TYPES, renderUsers } from "./users.js";
+import { CHECKING, makeUserEditor, REFERRER_TYPES, renderUsers, showAccounts } from "./users.js";
 
 function pageError(text) {
   const banner = byTestId("page-error");
@@ -56,8 +56,18 @@ async function boot() {
       return;
     }
     pageError("");
-    renderUsers(result.body.users, config.app_id, actions, await accountsOf(result.body.users));
-    faults.setUsers(result.body.users);
+    const users = result.body.users;
+    // The list first, then each account badge once the service answers: one slow or failing
+    // account check (a fault switched on, say) must not hold the whole list back.
+    const checking = new Map(users.filter((user) => liveToken(user)).map((user) => [String(user.id), CHECKING]));
+    renderUsers(users, config.app_id, actions, checking);
+    faults.setUsers(users);
+    showAccounts(users, await accountsOf(users));
+  }
+
+  function liveToken(user) {
+    const token = pickToken(user, config.app_id);
+    return token && !token.expired ? token : null;
   }
 
   /** Whether each person has an account in the service: GET /auth/kakao with their live token,
@@ -65,8 +75,8 @@ async function boot() {
   async function accountsOf(users) {
     const accounts = new Map();
     await Promise.all(users.map(async (user) => {
-      const token = pickToken(user, config.app_id);
-      if (!token || token.expired) return;
+      const token = liveToken(user);
+      if (!token) return;
       const result = await service.hasAccount(token.access_token);
       if (result.ok) accounts.set(String(user.id), Boolean(result.body?.result?.is_user));
     }));

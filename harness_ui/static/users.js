@@ -32,7 +32,23 @@ function tokenBadge(user, appId) {
 function accountBadge(hasAccount) {
   if (hasAccount === true) return ["has an account", "ok"];
   if (hasAccount === false) return ["no account", "info"];
+  if (hasAccount === CHECKING) return ["checking account…", "info"];
   return ["account unknown (no live token)", "info"];
+}
+
+/** An account badge's value while the service is being asked. */
+export const CHECKING = "checking";
+
+/** Put each person's account answer into their badge, once the service has answered:
+ * `accounts` maps a user id (as a string) to true/false; the others have no live token. */
+export function showAccounts(users, accounts) {
+  for (const user of users) {
+    const badge = document.querySelector(`[data-testid="account-${user.id}"]`);
+    if (!badge) continue;  // the list was redrawn meanwhile
+    const [text, tone] = accountBadge(accounts.get(String(user.id)));
+    badge.textContent = text;
+    badge.className = `badge badge-${tone}`;
+  }
 }
 
 export const REFERRER_TYPES = [
