@@ -14,7 +14,7 @@ import asyncio
 from aiohttp import web
 
 from mock_kakao.app import create_app
-from mock_kakao.state import FakeKakao
+from mock_kakao.world.state import FakeKakao
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
-from mock_kakao.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
-from mock_kakao.server import IDLE_TIMEOUT
+from mock_kakao.web.server import IDLE_TIMEOUT
+from mock_kakao.world.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
 
 #: (flag, environment variable, default, type, metavar, help); flag beats variable beats default
 OPTIONS: tuple[tuple[str, str, object, type, str, str], ...] = (

@@ -3,7 +3,7 @@
 Kept so that tokens survive a restart. Whatever is wrong with the file (a directory, a
 dangling symlink, a FIFO, a device, not UTF-8, unreadable, too big, empty, too short or
 holding control characters) is one line naming the file and the problem, and `run_all.py`
-exits 2: it is the developer's file to fix, not a bug. It is read by mock_kakao.safefile,
+exits 2: it is the developer's file to fix, not a bug. It is read by mock_kakao.files.safefile,
 as the fake Kakao reads its signing keys.
 """
 
@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 
 from harness_ui.errors import StartupError
-from mock_kakao import safefile
+from mock_kakao.files import safefile
 from service.datafiles import FILE_MODE, ensure_private_dir
 from service.settings import secret_key_problem
 

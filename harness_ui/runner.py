@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from harness_ui.config import StackConfig
 from harness_ui.smoke import usable_token
 from harness_ui.stack import RunningStack, start_stack
-from mock_kakao.kakaoapp import AppSettings
+from mock_kakao.world.kakaoapp import AppSettings
 
 
 def should_open_browser(

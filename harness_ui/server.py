@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from logsafe import guard_parser_logs
-from mock_kakao.loopback import host_header_name, is_loopback_host
-from mock_kakao.sdk import sdk_url
+from mock_kakao.sdk.routes import sdk_url
+from mock_kakao.web.loopback import host_header_name, is_loopback_host
 
 STATIC_DIR = Path(__file__).parent / "static"
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "examples" / "kakao-js-sdk"

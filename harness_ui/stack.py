@@ -25,12 +25,12 @@ from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
 from mock_kakao.app import create_app as create_kakao_app
-from mock_kakao.errors import AdminError
-from mock_kakao.kakaoapp import AppSettings, KakaoApp
-from mock_kakao.persist import StateFileError, open_state
-from mock_kakao.server import IDLE_TIMEOUT, is_loopback_host
-from mock_kakao.signing import KeyFileError
-from mock_kakao.state import FakeKakao
+from mock_kakao.web.errors import ControlError
+from mock_kakao.web.server import IDLE_TIMEOUT, is_loopback_host
+from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
+from mock_kakao.world.persist import StateFileError, open_state
+from mock_kakao.world.signing import KeyFileError
+from mock_kakao.world.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
 from service.datafiles import DataFileError, ensure_private_dir
@@ -168,7 +168,7 @@ async def _start_kakao(
             unlink_webhook_url=webhook_url,
         )
         state = FakeKakao.from_file(config.users_file, app_id=config.app_id, app=app)
-    except AdminError as error:  # a bad KAKAO_ADMIN_KEY
+    except ControlError as error:  # a bad KAKAO_ADMIN_KEY
         raise StartupError(f"run_all: the fake Kakao's app: {error.detail}") from None
     except KeyFileError as error:  # names the file; never overwritten, the person decides
         raise StartupError(f"run_all: the fake Kakao's signing keys: {error}") from None

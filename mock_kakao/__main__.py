@@ -3,7 +3,7 @@
 Binds 127.0.0.1 by default. The admin API under ``/_mock/`` can rewrite every user and token, so
 binding anything but loopback needs the explicit ``--allow-remote``. Without it the admin API
 also refuses requests addressed to a non-loopback ``Host`` (DNS rebinding); with it, only its
-Origin and Content-Type checks remain (see :mod:`mock_kakao.middleware`).
+Origin and Content-Type checks remain (see :mod:`mock_kakao.web.middleware`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import logsafe
-from mock_kakao.kakaoapp import (
+from mock_kakao.files.usersfile import UsersFileError
+from mock_kakao.web.server import is_loopback_host, start_server
+from mock_kakao.world.kakaoapp import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_JAVASCRIPT_KEY,
     DEFAULT_REST_API_KEY,
@@ -29,12 +31,10 @@ from mock_kakao.kakaoapp import (
     valid_issuer,
     valid_webhook_url,
 )
-from mock_kakao.persist import StateFileError, keys_file_for, open_state
-from mock_kakao.server import is_loopback_host, start_server
-from mock_kakao.signing import KeyFileError
-from mock_kakao.state import FakeKakao
-from mock_kakao.usersfile import UsersFileError
-from mock_kakao.webhook import may_call
+from mock_kakao.world.persist import StateFileError, keys_file_for, open_state
+from mock_kakao.world.signing import KeyFileError
+from mock_kakao.world.state import FakeKakao
+from mock_kakao.world.webhook import may_call
 
 #: the app's keys: flag, environment variable, default (None: off unless given)
 KEY_FLAGS = (

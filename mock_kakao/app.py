@@ -20,19 +20,25 @@ import asyncio
 from aiohttp import web
 
 from logsafe import guard_parser_logs
-from mock_kakao import admin, appadmin, kapi, kauth, oidc, scopes, sdk, stateadmin, unlinkadmin
-from mock_kakao.appkeys import ALLOW_REMOTE, CLOSING, STATE
-from mock_kakao.errors import AdminError, FakeKakaoError, is_kauth, kapi_error, kauth_error
-from mock_kakao.middleware import (
+from mock_kakao.control import api as control_api
+from mock_kakao.control import appsettings, lifecycle
+from mock_kakao.control import state as control_state
+from mock_kakao.kapi import scopes
+from mock_kakao.kapi import user as kapi_user
+from mock_kakao.kauth import login, oidc
+from mock_kakao.sdk import routes as sdk_routes
+from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
+from mock_kakao.web.errors import ControlError, FakeKakaoError, is_kauth, kapi_error, kauth_error
+from mock_kakao.web.middleware import (
     Handler,
-    admin_guard_middleware,
     change_middleware,
+    control_guard_middleware,
     cors_middleware,
-    is_admin,
+    is_control_path,
     kakao_middleware,
     web_domain_middleware,
 )
-from mock_kakao.state import FakeKakao
+from mock_kakao.world.state import FakeKakao
 
 
 def unrouted_response(request: web.Request, exc: web.HTTPException) -> web.Response:
@@ -42,9 +48,9 @@ def unrouted_response(request: web.Request, exc: web.HTTPException) -> web.Respo
         detail = f"{request.method} is not allowed on {path} (allowed: {exc.headers['Allow']})"
     else:
         detail = f"no API at {path}"
-    if is_admin(path):
+    if is_control_path(path):
         code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "NOT_FOUND"
-        response = AdminError(exc.status, code, detail).response()
+        response = ControlError(exc.status, code, detail).response()
     elif is_kauth(path):
         response = kauth_error(exc.status, "invalid_request", detail, "KOE001")
     else:
@@ -81,7 +87,7 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     middlewares = [
         change_middleware,  # outermost: every request, faults and refusals included
         cors_middleware,
-        admin_guard_middleware,
+        control_guard_middleware,
         kakao_middleware,  # faults and the request log: a domain refusal is logged too
         web_domain_middleware,
         error_middleware,
@@ -91,13 +97,8 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     app[ALLOW_REMOTE] = allow_remote
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(_release_hanging_requests)
-    app.add_routes(kapi.routes)
-    app.add_routes(kauth.routes)
-    app.add_routes(admin.routes)
-    app.add_routes(oidc.routes)
-    app.add_routes(appadmin.routes)
-    app.add_routes(sdk.routes)
-    app.add_routes(unlinkadmin.routes)
-    app.add_routes(scopes.routes)
-    app.add_routes(stateadmin.routes)
+    # Kakao's hosts and the harness's /_mock/ API, in the order their routes were first added
+    kakao_and_control = (kapi_user, login, control_api, oidc, appsettings, sdk_routes, lifecycle)
+    for module in (*kakao_and_control, scopes, control_state):
+        app.add_routes(module.routes)
     return app

@@ -23,11 +23,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mock_kakao.errors import AdminError
-from mock_kakao.kakaoapp import AppSettings, KakaoApp
-from mock_kakao.requestmatch import Criteria, parse_query, to_query, verdict
-from mock_kakao.server import is_loopback_host, start_server
-from mock_kakao.state import FakeKakao
+from mock_kakao.control.requestmatch import Criteria, parse_query, to_query, verdict
+from mock_kakao.web.errors import ControlError
+from mock_kakao.web.server import is_loopback_host, start_server
+from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
+from mock_kakao.world.state import FakeKakao
 
 _NO_BODY = object()
 # Loopback only: never send the admin API through an HTTP proxy from the environment.
@@ -47,7 +47,7 @@ class MockKakaoError(Exception):
 class MockKakao:
     """A running fake Kakao: ``url``, ``app_id``, the app's keys and admin helpers.
 
-    ``app``: the app's settings, as :class:`~mock_kakao.kakaoapp.KakaoApp` takes them
+    ``app``: the app's settings, as :class:`~mock_kakao.world.kakaoapp.KakaoApp` takes them
     (``rest_api_key``, ``javascript_key``, ``admin_key``, ``native_app_key``,
     ``client_secret``, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``, ``issuer``,
     ``keys_file``). Those not given follow the users file's ``app`` section, then the defaults
@@ -301,7 +301,7 @@ class MockKakao:
             raise TypeError("assert_requested() takes no limit: it counts every match")
         try:
             wanted = parse_query(to_query(**criteria).items()).filter
-        except AdminError as exc:
+        except ControlError as exc:
             raise MockKakaoError(exc.status, {"error": exc.code, "detail": exc.detail}) from None
         log = self.requests()
         failure = verdict(log, wanted, times)

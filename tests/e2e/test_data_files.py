@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "secret_key"
 FAKE_KEYS = "mock_kakao_keys.json"  # the fake Kakao's id_token signing keys
 DATABASE = "kakao_login.sqlite3"
-#: the fake's key file cap (mock_kakao.signing.MAX_KEY_FILE_BYTES), the service key's is 4096
+#: the fake's key file cap (mock_kakao.world.signing.MAX_KEY_FILE_BYTES), the service key's is 4096
 FAKE_KEYS_MAX = 1024 * 1024
 
 

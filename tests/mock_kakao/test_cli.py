@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_kakao.usersfile import MAX_USERS_FILE_BYTES
+from mock_kakao.files.usersfile import MAX_USERS_FILE_BYTES
 from tests.support import brokenfiles as broken
 from tests.support.unprivileged import unprivileged
 

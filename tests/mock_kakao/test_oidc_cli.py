@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from mock_kakao.signing import MAX_KEY_FILE_BYTES
+from mock_kakao.world.signing import MAX_KEY_FILE_BYTES
 from tests.mock_kakao.test_cli import ROOT, environment, get_json, refused_start, running
 from tests.support import brokenfiles as broken
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
+from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
 from tests.robustness.contract import Contract
 from tests.robustness.support import CheckedService
 from tests.service.support import make_settings, running_service

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from openapi_spec_validator import validate
 
-from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
+from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
 from service import handlers, tokens, users
 from service.errors import ERRORS
 from tests.robustness.conftest import ADMIN_TOKEN

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import aiohttp
 
-from mock_kakao.faults import FAULT_KINDS
-from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from mock_kakao.testing import MockKakao
-from mock_kakao.webhook import FAULT_PATH
+from mock_kakao.world.faults import FAULT_KINDS
+from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
+from mock_kakao.world.webhook import FAULT_PATH
 from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import assert_no_secrets

@@ -1,6 +1,6 @@
 """Schemathesis fuzzes the fake Kakao's admin API from its own OpenAPI document.
 
-The document (mock_kakao/admin_openapi.yaml) is the one the fake serves at
+The document (mock_kakao/control/openapi.yaml) is the one the fake serves at
 `/_mock/openapi.yaml`; the fake is a real one of its own on a loopback socket. Valid cases
 (positive) and cases that break the document (negative) go to every operation; no answer may
 be a 5xx, and every answer must conform to the document (Schemathesis's checks and
@@ -30,17 +30,19 @@ from hypothesis import given
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
-from mock_kakao import admin, appadmin, idtoken, kakaoapp, requestlog, requestmatch, snapshot, users
 from mock_kakao.app import create_app
-from mock_kakao.faults import FAULT_FIELDS
-from mock_kakao.middleware import is_admin
-from mock_kakao.state import USER_FIELDS, FakeKakao
+from mock_kakao.control import api as control_api
+from mock_kakao.control import appsettings, requestmatch
 from mock_kakao.testing import MockKakao
-from mock_kakao.tokens import TOKEN_SPEC_FIELDS
+from mock_kakao.web.middleware import is_control_path
+from mock_kakao.world import idtoken, kakaoapp, requestlog, snapshot, users
+from mock_kakao.world.faults import FAULT_FIELDS
+from mock_kakao.world.state import USER_FIELDS, FakeKakao
+from mock_kakao.world.tokens import TOKEN_SPEC_FIELDS
 from tests.robustness.contract import Contract
 from tests.robustness.test_fuzz import Fuzzer, _bounded
 
-ADMIN_SPEC = admin.OPENAPI_PATH
+ADMIN_SPEC = control_api.OPENAPI_PATH
 #: examples per operation and mode (operations that take nothing from the client get fewer)
 EXAMPLES_WITH_INPUT = 100
 EXAMPLES_WITHOUT_INPUT = 20
@@ -158,7 +160,7 @@ def test_the_admin_document_names_the_fields_the_code_takes() -> None:
         "$ref": "#/components/schemas/AppChange"
     }
     rotate = _body_schema(document, "post", "/_mock/keys/rotate")["properties"]
-    assert set(rotate) == set(appadmin.ROTATE_FIELDS)
+    assert set(rotate) == set(appsettings.ROTATE_FIELDS)
     filters = {
         p["name"]: p["schema"] for p in document["paths"]["/_mock/requests"]["get"]["parameters"]
     }
@@ -176,7 +178,7 @@ def served_admin_operations() -> set[str]:
     routes = {
         (route.method, route.resource.canonical)
         for route in create_app(FakeKakao()).router.routes()
-        if route.resource is not None and is_admin(route.resource.canonical)
+        if route.resource is not None and is_control_path(route.resource.canonical)
     }
     return {
         f"{method} {path}"

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from mock_kakao.kakaoapp import DEFAULT_ADMIN_KEY
 from mock_kakao.testing import MockKakao
+from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
 from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import CheckedService, http_request, raw_exchange

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_kakao.state import FakeKakao
 from mock_kakao.testing import MockKakao
+from mock_kakao.world.state import FakeKakao
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -1,0 +1,1 @@
+"""kapi.kakao.com: ``/v2/user/me``, token info, logout/unlink, ids, scopes, the admin key."""

@@ -1,0 +1,1 @@
+"""kauth.kakao.com: authorize, the login pages, consent, ``/oauth/token``, OIDC, logout."""

@@ -1,0 +1,397 @@
+"""kauth.kakao.com: the login pages (authorize → pick → consent → redirect) and ``/oauth/token``.
+
+The flow's parameters travel through the pages as hidden form fields, so the fake keeps no
+per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
+tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs; it
+is signed (HMAC-SHA256, a random key per process), since a bare user id would let anyone log in
+silently as any linked user. ``login_hint`` never logs anyone in: it narrows the picker, and
+with ``prompt=none`` it can only refuse a session that belongs to someone else.
+
+Login CSRF: the picker gives the browser a random binding cookie, and every form carries
+``form_token``, an HMAC of that cookie and of the flow's parameters. A page elsewhere can make
+a browser submit a form but cannot read the cookie, so it cannot forge the token; a token from
+another browser (or for other parameters) does not match. Restarting the fake forgets every
+browser's login and invalidates open forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from mock_kakao.kauth import pages
+from mock_kakao.kauth.consent import decided, what_to_ask
+from mock_kakao.kauth.oidc import add_id_token
+from mock_kakao.web.appkeys import STATE
+from mock_kakao.web.errors import FakeKakaoError, KauthError
+from mock_kakao.web.jsonresp import json_response
+from mock_kakao.world.consentitems import items_to_ask, requested_items, unconfigured
+from mock_kakao.world.kakaoapp import LOGIN_KEYS, KeyKind
+from mock_kakao.world.state import FakeKakao
+from mock_kakao.world.tokens import seconds_left
+from mock_kakao.world.users import Consent, FakeUser
+
+routes = web.RouteTableDef()
+
+# What the pages carry from step to step (Kakao's authorize parameters).
+FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
+FLOW_PARAMS += ("code_challenge", "code_challenge_method")  # PKCE (RFC 7636)
+# What of them the code keeps for the exchange: the id_token's scope and nonce, and PKCE.
+CODE_PARAMS = ("scope", "nonce", "code_challenge", "code_challenge_method")
+SESSION_COOKIE = "mock_kakao_session"
+BROWSER_COOKIE = "mock_kakao_browser"
+FORM_TOKEN = "form_token"
+# The login pages and their subpaths: the only readers of the cookies (their Path), and
+# navigations that answer no CORS (middleware).
+LOGIN_PAGES = "/oauth/authorize"
+# Sign the session cookie and the form tokens; never stored, so no file or log can leak a way
+# to forge either.
+_SESSION_KEY = secrets.token_bytes(32)
+_FORM_KEY = secrets.token_bytes(32)
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+DENIED = {"error": "access_denied", "error_description": "User denied access"}
+CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
+LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
+
+
+class PageError(FakeKakaoError):
+    """A kauth problem that shows Kakao's error page instead of redirecting."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def response(self) -> web.Response:
+        return web.Response(
+            status=400, text=pages.error(self.code, self.message), content_type="text/html"
+        )
+
+
+def flow_params(source: Mapping[str, str]) -> dict[str, str]:
+    return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+
+
+def code_params(params: Mapping[str, str]) -> dict[str, str]:
+    return {key: params[key] for key in CODE_PARAMS if key in params}
+
+
+def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """The checks that decide whether redirecting back is safe at all.
+
+    A login takes the REST API, JavaScript or native app key; the admin key is KOE008 (a key
+    of the wrong type), anything else KOE101.
+    """
+    kind = state.app.key_kind(params.get("client_id"))
+    if kind is None:
+        raise PageError("KOE101", f"invalid client_id: {params.get('client_id', '')!r}")
+    if kind not in LOGIN_KEYS:
+        raise PageError(
+            "KOE008",
+            "this app key cannot log users in: use the REST API, JavaScript or native app key",
+        )
+    redirect_uri = params.get("redirect_uri", "")
+    if "#" in redirect_uri:  # RFC 6749 3.1.2: the code would land in the fragment
+        raise PageError("KOE006", f"redirect_uri must not contain a fragment: {redirect_uri!r}")
+    if not state.app.redirect_uri_allowed(redirect_uri):
+        raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
+    if params.get("response_type") != "code":
+        raise PageError("KOE001", "response_type must be 'code'")
+    check_scope(state, params)
+
+
+def check_scope(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """KOE205: ``scope`` names a consent item the app does not ask for."""
+    missing = unconfigured(state.app.consent_items, params.get("scope"))
+    if missing:
+        raise PageError(
+            "KOE205", f"consent items not configured for this app: {', '.join(missing)}"
+        )
+
+
+def redirect_back(params: Mapping[str, str], answer: Mapping[str, str]) -> web.HTTPFound:
+    """302 to the app's redirect_uri with ``answer`` (and ``state``) in its query string."""
+    query = dict(answer)
+    if params.get("state"):
+        query["state"] = params["state"]
+    uri = params["redirect_uri"]
+    if not query:
+        return web.HTTPFound(uri)
+    separator = "&" if "?" in uri else "?"
+    return web.HTTPFound(uri + separator + urlencode(query, quote_via=quote))
+
+
+def hinted_user(state: FakeKakao, hint: str | None) -> FakeUser | None:
+    """The user a ``login_hint`` names: by email (any case) or by id."""
+    if not hint:
+        return None
+    hint = hint.strip().lower()
+    for user in state.users.values():
+        if hint == str(user.id) or (user.email and hint == user.email.lower()):
+            return user
+    return None
+
+
+def _session_mac(user_id: str) -> str:
+    return hmac.new(_SESSION_KEY, user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def session_cookie(user_id: int) -> str:
+    """The cookie value naming ``user_id``: ``<id>.<hmac>``, unforgeable without the key."""
+    return f"{user_id}.{_session_mac(str(user_id))}"
+
+
+def session_user_id(cookie: str) -> int | None:
+    """The user id a session cookie vouches for; None when it is missing, malformed or forged."""
+    user_id, _, mac = cookie.rpartition(".")
+    if not hmac.compare_digest(mac.encode(), _session_mac(user_id).encode()):
+        return None
+    return _int(user_id)
+
+
+def session_user(state: FakeKakao, request: web.Request) -> FakeUser | None:
+    user_id = session_user_id(request.cookies.get(SESSION_COOKIE, ""))
+    return state.users.get(user_id) if user_id is not None else None
+
+
+def set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    """A cookie only the login pages get, that no script reads and no cross-site POST sends."""
+    response.set_cookie(name, value, path=LOGIN_PAGES, httponly=True, samesite="Lax")
+
+
+def browser_id(request: web.Request) -> str:
+    """This browser's binding cookie, or a fresh one for the picker to set."""
+    value = request.cookies.get(BROWSER_COOKIE, "")
+    return value if _BROWSER_ID.fullmatch(value) else secrets.token_urlsafe(32)
+
+
+def form_token(browser: str, params: Mapping[str, str]) -> str:
+    """The ``form_token`` of a flow's forms: ties them to one browser and to these parameters."""
+    message = json.dumps([browser, [params.get(key, "") for key in FLOW_PARAMS]])
+    return hmac.new(_FORM_KEY, message.encode(), hashlib.sha256).hexdigest()
+
+
+def check_form_token(request: web.Request, params: Mapping[str, str], sent: object) -> None:
+    """Refuse a form this browser was not given (login CSRF): KOE001, like any bad parameter."""
+    browser = request.cookies.get(BROWSER_COOKIE, "")
+    expected = form_token(browser, params).encode()
+    sent_bytes = sent.encode("utf-8", "replace") if isinstance(sent, str) else b""
+    if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_bytes, expected):
+        raise PageError(
+            "KOE001",
+            "this login form is not from this browser (or the fake restarted): start again",
+        )
+
+
+def login_silently(
+    state: FakeKakao, request: web.Request, params: Mapping[str, str]
+) -> web.HTTPFound:
+    """``prompt=none``: a code from this browser's session only, else Kakao's error redirect.
+
+    A ``login_hint`` naming someone other than the session's user is ``login_required`` too.
+    """
+    user = session_user(state, request)
+    hinted = hinted_user(state, request.query.get("login_hint"))
+    if user is None or (hinted is not None and hinted.id != user.id):
+        return redirect_back(params, LOGIN_REQUIRED)
+    consent = state.linked_consent(user.id)
+    named = requested_items(params.get("scope"))
+    if consent is None or (
+        named and items_to_ask(state.app.consent_items, params.get("scope"), consent.agreed)
+    ):
+        return redirect_back(params, CONSENT_REQUIRED)
+    code = state.issue_code(
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=consent,
+        **code_params(params),
+    )
+    return redirect_back(params, {"code": code.value})
+
+
+def html(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html")
+
+
+@routes.get("/oauth/authorize")
+async def authorize(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    params = flow_params(request.query)
+    check_client(state, params)
+    if params.get("prompt") == "none":
+        raise login_silently(state, request, params)
+    hinted = hinted_user(state, request.query.get("login_hint"))
+    users = [hinted] if hinted else list(state.users.values())
+    # A signed-in browser's account comes first in line, unless the app asks to log in anew.
+    current = None if params.get("prompt") == "login" else session_user(state, request)
+    preselected = hinted or current
+    browser = browser_id(request)
+    fields = {**params, FORM_TOKEN: form_token(browser, params)}
+    response = html(pages.picker(users, fields, preselected.id if preselected else None))
+    set_cookie(response, BROWSER_COOKIE, browser)
+    return response
+
+
+@routes.get("/oauth/authorize/consent")
+async def consent_page(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    params = flow_params(request.query)
+    check_client(state, params)
+    check_form_token(request, params, request.query.get(FORM_TOKEN))
+    user = state.users.get(_int(request.query.get("user_id")))
+    if user is None:
+        raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
+    # Additional consent for items all agreed already still shows the page (with nothing to
+    # tick), as the fake always shows its pages: a client's page-walking code keeps working.
+    ask = what_to_ask(state, user, params.get("scope"))
+    fields = {**params, FORM_TOKEN: request.query[FORM_TOKEN]}
+    return html(pages.consent(user, fields, ask.items, ask.ticked, additional=ask.additional))
+
+
+def approved(
+    state: FakeKakao, params: Mapping[str, str], user: FakeUser, consent: Consent
+) -> web.HTTPFound:
+    """The redirect back with a code for ``consent``; the browser is now signed in as ``user``."""
+    code = state.issue_code(
+        user.id,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        consent=consent,
+        **code_params(params),
+    )
+    found = redirect_back(params, {"code": code.value})
+    set_cookie(found, SESSION_COOKIE, session_cookie(user.id))
+    return found
+
+
+@routes.post("/oauth/authorize/decision")
+async def decision(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    form = await request.post()
+    params = flow_params({k: v for k, v in form.items() if isinstance(v, str)})
+    check_client(state, params)
+    check_form_token(request, params, form.get(FORM_TOKEN))
+    if form.get("decision") == "cancel":
+        raise redirect_back(params, DENIED)
+    user = state.users.get(_int(form.get("user_id")))
+    if form.get("decision") != "approve" or user is None:
+        raise PageError("KOE001", "the login form was incomplete: start again")
+    ask = what_to_ask(state, user, params.get("scope"))
+    ticked = [value for value in form.getall("consent", []) if isinstance(value, str)]
+    raise approved(state, params, user, decided(ask, ticked))
+
+
+async def token_params(request: web.Request) -> dict[str, str]:
+    """The parameters of ``POST /oauth/token``: its form body and its query string, merged.
+
+    Kakao reads both (many clients put everything in the query string). A parameter given
+    twice with different values is refused (RFC 6749 3.2: none may be sent twice) rather than
+    silently resolved one way or the other; the same value twice is harmless.
+    """
+    form = await request.post()
+    params: dict[str, str] = {}
+    for source in (request.query, form):
+        for key, value in source.items():
+            if not isinstance(value, str):  # a file part: no parameter of this endpoint
+                continue
+            if params.setdefault(key, value) != value:
+                raise KauthError(
+                    400, "invalid_request", f"{key} is sent twice with different values", "KOE001"
+                )
+    return params
+
+
+def check_token_client(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """The token endpoint's client: the REST API key, and the client secret when it is on.
+
+    An unknown ``client_id`` is KOE101 ``Not exist client_id [<value>]`` (``[null]`` when
+    none is sent). Another key *of this app* (JavaScript, native, admin) is KOE010 "Bad client
+    credentials": the app exists, so "not exist" would be false, but this endpoint takes only
+    the REST API key (kakao-api.md, "App keys"). Both are 401, as ``invalid_client`` is in
+    RFC 6749 5.2 and in the one Kakao fixture seen.
+    """
+    client_id = params.get("client_id")
+    kind = state.app.key_kind(client_id)
+    if kind is None:
+        shown = "null" if client_id is None else client_id
+        raise KauthError(401, "invalid_client", f"Not exist client_id [{shown}]", "KOE101")
+    if kind is not KeyKind.REST or not state.app.client_secret_ok(params.get("client_secret")):
+        raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
+
+
+@routes.post("/oauth/token")
+async def token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    form = await token_params(request)
+    check_token_client(state, form)
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        access = state.redeem_code(
+            form.get("code", ""),
+            redirect_uri=form.get("redirect_uri"),
+            code_verifier=form.get("code_verifier"),
+        )
+        grant = access.grant
+        now = state.clock.now()
+        body = {
+            "access_token": access.value,
+            "token_type": "bearer",
+            "refresh_token": grant.refresh_token,
+            "expires_in": seconds_left(access.expires_at, now),
+            "scope": state.consent_of(access).scope,
+            "refresh_token_expires_in": seconds_left(grant.refresh_expires_at, now),
+        }
+        add_id_token(request, access, body, fresh=True)
+    elif grant_type == "refresh_token":
+        access, renewed = state.refresh(form.get("refresh_token", ""))
+        now = state.clock.now()
+        body = {
+            "access_token": access.value,
+            "token_type": "bearer",
+            "expires_in": seconds_left(access.expires_at, now),
+        }
+        if renewed:  # Kakao sends a new refresh token only when < 1 month of it is left
+            body["refresh_token"] = access.grant.refresh_token
+            body["refresh_token_expires_in"] = seconds_left(access.grant.refresh_expires_at, now)
+        add_id_token(request, access, body, fresh=False)
+    else:
+        raise KauthError(
+            400, "unsupported_grant_type", f"grant_type={grant_type} is not supported", "KOE001"
+        )
+    response = json_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+@routes.get("/oauth/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Logout with the Kakao account: this browser's Kakao session ends, no token is revoked
+    (that is ``/v1/user/logout``), and the browser goes back to ``logout_redirect_uri``.
+
+    The fake registers logout redirect URIs as it registers redirect URIs (the same prefixes,
+    or any loopback URL); anything else is Kakao's KOE007 page, never a redirect.
+    """
+    state = request.app[STATE]
+    if request.query.get("client_id") != state.app.settings.rest_api_key:
+        raise PageError("KOE101", f"invalid client_id: {request.query.get('client_id', '')!r}")
+    target = request.query.get("logout_redirect_uri", "")
+    if not target or "#" in target or not state.app.redirect_uri_allowed(target):
+        raise PageError("KOE007", f"logout_redirect_uri not registered for this app: {target!r}")
+    found = redirect_back({"redirect_uri": target, "state": request.query.get("state", "")}, {})
+    found.del_cookie(SESSION_COOKIE, path=LOGIN_PAGES)
+    raise found

@@ -1,0 +1,335 @@
+"""The fake's Kakao *app*, as Kakao's console defines one: keys, registered URLs, OIDC.
+
+Beside the users, the fake models one app (design.md, "Where the design grows"): its keys (REST
+API, JavaScript, admin, optional native app key and client secret), its registered redirect
+URIs and web domains, its OpenID Connect switch, the issuer its id_tokens name, and its signing
+keys. Each setting comes from, in order: a flag (or ``MockKakao`` argument), the users file's
+``app`` section, the default; ``PATCH /_mock/app`` changes any of them until the next reset.
+
+The unlink webhook (kakao-api.md, "Unlink webhook") is a setting too: its URL (None: no
+webhook) and method, GET or POST.
+
+Which key an endpoint takes is Kakao's rule (kakao-api.md, "App keys"): ``/oauth/authorize``
+takes the REST API, JavaScript or native app key (the admin key is KOE008), ``/oauth/token``
+the REST API key; a token lives 2 h when its login used the JavaScript key, 6 h the REST API
+key, 12 h the native app key.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mock_kakao.files import validation as v
+from mock_kakao.web.errors import ControlError, InvalidInput
+from mock_kakao.world import registered
+from mock_kakao.world.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
+from mock_kakao.world.signing import KeyRing
+from mock_kakao.world.tokens import ACCESS_TOKEN_TTL
+
+DEFAULT_REST_API_KEY = "mock-rest-api-key"
+DEFAULT_JAVASCRIPT_KEY = "mock-javascript-key"
+DEFAULT_ADMIN_KEY = "mock-admin-key"
+MAX_KEY_CHARS = 256
+#: the console lets an app choose either; POST sends the fields as a form body
+WEBHOOK_METHODS = ("GET", "POST")
+DEFAULT_WEBHOOK_METHOD = "POST"
+#: how long a replaced signing key stays in the JWKS by default: an id_token's whole lifetime
+DEFAULT_KEEP_OLD_SECONDS = 21600
+MAX_KEEP_OLD_SECONDS = 10 * 366 * 24 * 3600
+
+
+class KeyKind(StrEnum):
+    """An app key's type, named by its setting."""
+
+    REST = "rest_api_key"
+    JAVASCRIPT = "javascript_key"
+    NATIVE = "native_app_key"
+    ADMIN = "admin_key"
+
+
+#: an access token's lifetime by the key its login's authorize used (minus a second, as Kakao)
+ACCESS_TOKEN_TTLS = {
+    KeyKind.JAVASCRIPT: 7199,
+    KeyKind.REST: ACCESS_TOKEN_TTL,
+    KeyKind.NATIVE: 43199,
+}
+#: the keys a login (``/oauth/authorize``) takes
+LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
+OPTIONAL_SECRETS = ("native_app_key", "client_secret")
+SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
+WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
+APP_FIELDS = (
+    "oidc",
+    *SECRET_FIELDS,
+    "redirect_uri_prefixes",
+    "web_domains",
+    *WEBHOOK_FIELDS,
+    "consent_items",
+)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """The console's settings of the app, checked: what ``GET /_mock/app`` shows."""
+
+    oidc: bool = True
+    rest_api_key: str = DEFAULT_REST_API_KEY
+    javascript_key: str = DEFAULT_JAVASCRIPT_KEY
+    admin_key: str = DEFAULT_ADMIN_KEY
+    native_app_key: str | None = None
+    client_secret: str | None = None  # None: the console's Client Secret switch is off
+    redirect_uri_prefixes: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* URL
+    web_domains: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* page
+    unlink_webhook_url: str | None = None  # None: no webhook is called
+    unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
+    #: the consent items the app asks for (see mock_kakao.world.consentitems)
+    consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
+
+    def checked(self) -> AppSettings:
+        """These settings, if no two keys are the same string (a key must name one type)."""
+        keys = [(kind, getattr(self, kind.value)) for kind in KeyKind]
+        keys = [(kind, key) for kind, key in keys if key is not None]
+        for i, (kind, key) in enumerate(keys):
+            for other, other_key in keys[:i]:
+                if key == other_key:
+                    raise InvalidInput(
+                        "INVALID_FIELD", f"app: {kind.value} must differ from {other.value}"
+                    )
+        return self
+
+    @property
+    def login_keys(self) -> tuple[str, ...]:
+        """The keys a login can authorize with, so an id_token's ``aud`` is one of them."""
+        keys = (self.rest_api_key, self.javascript_key, self.native_app_key)
+        return tuple(key for key in keys if key is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every setting, the unconfigured lists shown as the loopback rule they mean."""
+        body = asdict(self)
+        body["client_secret_required"] = self.client_secret is not None
+        body["redirect_uri_prefixes"] = list(
+            self.redirect_uri_prefixes or registered.LOOPBACK_DEFAULT
+        )
+        body["web_domains"] = list(self.web_domains or registered.LOOPBACK_DEFAULT)
+        body["consent_items"] = [item.to_json() for item in self.consent_items]
+        return body
+
+
+def valid_issuer(issuer: str) -> bool:
+    """An ``iss`` a client can compare: an http(s) URL with a host, no query or fragment."""
+    try:
+        parts = urlsplit(issuer)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not (parts.query or parts.fragment)
+    )
+
+
+def valid_webhook_url(url: str) -> bool:
+    """A URL the fake can call: http(s) with a host and no fragment (a query is kept)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.fragment
+
+
+def valid_admin_key(key: str) -> bool:
+    """A key that fits in ``Authorization: KakaoAK <key>``: printable ASCII, no spaces."""
+    return 0 < len(key) <= MAX_KEY_CHARS and all("!" <= c <= "~" for c in key)
+
+
+def _secret(data: Mapping[str, Any], key: str) -> str | None:
+    """A key or the client secret: printable, no spaces, at most MAX_KEY_CHARS."""
+    value = v.get_str(data, key, nullable=key in OPTIONAL_SECRETS)
+    if value is None:
+        return None
+    if not 0 < len(value) <= MAX_KEY_CHARS or not all(c.isprintable() for c in value):
+        raise InvalidInput(
+            "INVALID_FIELD", f"{key} must be 1 to {MAX_KEY_CHARS} printable characters"
+        )
+    if any(c.isspace() for c in value):
+        raise InvalidInput("INVALID_FIELD", f"{key} must not contain spaces")
+    if key == "admin_key" and not valid_admin_key(value):  # it travels in a header
+        raise InvalidInput("INVALID_FIELD", "admin_key must be printable ASCII")
+    return value
+
+
+def _url_list(data: Mapping[str, Any], key: str, parse: Callable[[str], str]) -> tuple[str, ...]:
+    items = v.get_list(data, key)
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidInput("INVALID_FIELD", f"{key} must be a list of strings")
+    return tuple(parse(item) for item in items)
+
+
+def parse_app_section(data: Any) -> dict[str, Any]:
+    """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
+    data = v.expect_object(data, "app")
+    v.reject_unknown(data, APP_FIELDS, "app")
+    settings: dict[str, Any] = {}
+    if "oidc" in data:
+        settings["oidc"] = v.get_bool(data, "oidc", True)
+    for key in SECRET_FIELDS:
+        if key in data:
+            settings[key] = _secret(data, key)
+    if "redirect_uri_prefixes" in data:
+        settings["redirect_uri_prefixes"] = _url_list(
+            data, "redirect_uri_prefixes", registered.parse_redirect_uri
+        )
+    if "web_domains" in data:
+        settings["web_domains"] = _url_list(data, "web_domains", registered.parse_web_domain)
+    if "unlink_webhook_url" in data:
+        url = v.get_str(data, "unlink_webhook_url", nullable=True)
+        if url is not None and not valid_webhook_url(url):
+            raise InvalidInput("INVALID_FIELD", "unlink_webhook_url must be an http(s) URL or null")
+        settings["unlink_webhook_url"] = url
+    if "unlink_webhook_method" in data:
+        settings["unlink_webhook_method"] = v.get_choice(
+            data, "unlink_webhook_method", WEBHOOK_METHODS, DEFAULT_WEBHOOK_METHOD
+        )
+    if "consent_items" in data:  # see mock_kakao.world.consentitems
+        settings["consent_items"] = parse_consent_items(data["consent_items"])
+    return settings
+
+
+class KakaoApp:
+    """The fake's one app: its settings (keys, registered URLs, OIDC switch), issuer, signing keys.
+
+    Every setting argument left None follows the users file's ``app`` section (then the
+    default); a value pins it, as a flag does. ``issuer``: None means "the base URL the request
+    reached" (see :meth:`issuer_for`). ``keys_file``: where the signing keys are kept; None
+    keeps them in memory, generated on first use so a fake that never signs pays nothing for
+    RSA key generation. Bad settings raise ValueError.
+    """
+
+    def __init__(
+        self,
+        *,
+        oidc: bool | None = None,
+        issuer: str | None = None,
+        keys_file: str | Path | None = None,
+        clock_now: float = 0.0,
+        rest_api_key: str | None = None,
+        javascript_key: str | None = None,
+        admin_key: str | None = None,
+        native_app_key: str | None = None,
+        client_secret: str | None = None,
+        redirect_uri_prefixes: Iterable[str] | None = None,
+        web_domains: Iterable[str] | None = None,
+        unlink_webhook_url: str | None = None,
+        unlink_webhook_method: str | None = None,
+    ) -> None:
+        given = {
+            "oidc": oidc,
+            "rest_api_key": rest_api_key,
+            "javascript_key": javascript_key,
+            "admin_key": admin_key,
+            "native_app_key": native_app_key,
+            "client_secret": client_secret,
+            "redirect_uri_prefixes": list(redirect_uri_prefixes or ()) or None,
+            "web_domains": list(web_domains or ()) or None,
+            "unlink_webhook_url": unlink_webhook_url,
+            "unlink_webhook_method": unlink_webhook_method,
+        }
+        try:
+            self.pinned = parse_app_section({k: val for k, val in given.items() if val is not None})
+            self.settings = replace(AppSettings(), **self.pinned).checked()
+        except ControlError as exc:
+            raise ValueError(exc.detail) from None
+        self.issuer = issuer.rstrip("/") if issuer else None
+        self._keys: KeyRing | None = None
+        if keys_file is not None:  # opened now: a bad file stops the start, a new one is made
+            self._keys = KeyRing.open(keys_file, clock_now)
+
+    @property
+    def oidc(self) -> bool:
+        return self.settings.oidc
+
+    @property
+    def admin_key(self) -> str:
+        return self.settings.admin_key
+
+    @property
+    def unlink_webhook_url(self) -> str | None:
+        return self.settings.unlink_webhook_url
+
+    @property
+    def unlink_webhook_method(self) -> str:
+        return self.settings.unlink_webhook_method
+
+    @property
+    def consent_items(self) -> tuple[ConsentItem, ...]:
+        return self.settings.consent_items
+
+    @property
+    def keys(self) -> KeyRing:
+        """The id_token signing keys (not to be confused with the app keys in ``settings``)."""
+        if self._keys is None:
+            self._keys = KeyRing.open(None, time.time())
+        return self._keys
+
+    def reset(self, section: Mapping[str, Any], *, forget_keys: bool = True) -> None:
+        """Back to the users file's ``app`` section (under the pins); replaced signing keys
+        leave the JWKS (``forget_keys``)."""
+        self.settings = AppSettings(**{**section, **self.pinned}).checked()
+        if forget_keys and self._keys is not None:
+            self._keys.forget_retired()
+
+    def under_pins(self, settings: AppSettings) -> AppSettings:
+        """``settings`` with the flags' values over them (a flag beats a saved state too)."""
+        return replace(settings, **self.pinned).checked()
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """``PATCH /_mock/app``: parsed changes, until the next reset."""
+        self.settings = replace(self.settings, **changes).checked()
+
+    # -- the rules Kakao applies with these settings ---------------------------------------
+
+    def key_kind(self, client_id: str | None) -> KeyKind | None:
+        """Which of the app's keys ``client_id`` is, or None for no key of this app."""
+        for kind in KeyKind:
+            key = getattr(self.settings, kind.value)
+            if key is not None and client_id == key:
+                return kind
+        return None
+
+    def access_ttl(self, client_id: str) -> int:
+        """The lifetime of a token whose login's authorize used ``client_id``."""
+        kind = self.key_kind(client_id)
+        return ACCESS_TOKEN_TTLS.get(kind, ACCESS_TOKEN_TTL) if kind else ACCESS_TOKEN_TTL
+
+    def client_secret_ok(self, sent: str | None) -> bool:
+        """With the Client Secret switch on, ``sent`` must be it; off, anything goes."""
+        expected = self.settings.client_secret
+        if expected is None:
+            return True
+        return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        return registered.redirect_uri_allowed(uri, self.settings.redirect_uri_prefixes)
+
+    def origin_registered(self, origin: str) -> bool:
+        return registered.origin_registered(origin, self.settings.web_domains)
+
+    def issuer_for(self, base_url: str) -> str:
+        """The ``iss`` of tokens minted for a request that reached the fake at ``base_url``."""
+        return self.issuer or base_url
+
+    def to_json(self, base_url: str, now: float) -> dict[str, Any]:
+        return {
+            **self.settings.to_json(),
+            "issuer": self.issuer_for(base_url),
+            "keys_file": str(self.keys.path) if self.keys.path else None,
+            "keys": self.keys.to_control_json(now),
+        }
