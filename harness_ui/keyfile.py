@@ -16,8 +16,8 @@ from pathlib import Path
 
 from harness_ui.errors import StartupError
 from mock_kakao.files import safefile
-from service.datafiles import FILE_MODE, ensure_private_dir
 from service.settings import secret_key_problem
+from service.store.datafiles import FILE_MODE, ensure_private_dir
 
 log = logging.getLogger(__name__)
 

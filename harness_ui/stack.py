@@ -33,9 +33,9 @@ from mock_kakao.world.signing import KeyFileError
 from mock_kakao.world.state import FakeKakao
 from service.app import create_app as create_service_app
 from service.app import drain, make_server
-from service.datafiles import DataFileError, ensure_private_dir
-from service.db import failure_line
 from service.settings import Settings, SettingsError
+from service.store.datafiles import DataFileError, ensure_private_dir
+from service.store.db import failure_line
 
 #: where the service receives Kakao's unlink webhook
 UNLINK_WEBHOOK_PATH = "/auth/kakao/unlink"
@@ -220,7 +220,8 @@ async def _start_service(
         raise StartupError(f"run_all: {error}") from None
     try:
         app = await create_service_app(settings)
-    except SettingsError as error:  # the SQLite file's folder, or the file (service.datafiles, db)
+    # SettingsError: the SQLite file's folder, or the file (service.store.datafiles, db)
+    except SettingsError as error:
         raise StartupError(f"run_all: {error}") from None
     except Exception as error:  # the start-up boundary: any database failure is one line
         reason = failure_line(error)

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import logsafe
-from service import datafiles, db, eventloop, gc_tuning
 from service.app import create_app, drain, make_server
 from service.settings import Settings, SettingsError, parse_list, parse_origins
+from service.store import datafiles, db
+from service.web import eventloop, gc_tuning
 
 log = logging.getLogger("service")
 
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warn_about_settings(settings, generated_secret=args.generate_secret and not given_secret)
     try:
         eventloop.run(serve(settings), use_uvloop=False if args.no_uvloop else None)
-    except SettingsError as error:  # a SQLite file that is not a database (service.db.migrate)
+    except SettingsError as error:  # a SQLite file that is no database (service.store.db.migrate)
         print(f"service: {error}", file=sys.stderr)
         return 2
     except OSError as error:

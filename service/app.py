@@ -21,11 +21,14 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 
 from logsafe import guard_parser_logs
-from service import db, users
-from service.accesslog import log_request
 from service.flows import Services
-from service.framing import FramingGuard
-from service.handlers import (
+from service.kakao.client import KakaoClient
+from service.kakao.idtoken import IdTokenVerifier, KakaoKeys
+from service.settings import Settings
+from service.store import db, users
+from service.web.accesslog import log_request
+from service.web.framing import FramingGuard
+from service.web.handlers import (
     DISCARD_LIMIT,
     AdminAccountHandler,
     AdminAccountsHandler,
@@ -36,13 +39,10 @@ from service.handlers import (
     UnlinkWebhookHandler,
     UsersMeHandler,
 )
-from service.idtoken import IdTokenVerifier, KakaoKeys
-from service.kakao import KakaoClient
-from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OPENAPI = Path(__file__).with_name("openapi.yaml")
+OPENAPI = Path(__file__).parent / "web" / "openapi.yaml"
 #: Tornado's default is 64 KiB, and past it Tornado drops the connection without a word. Twice
 #: that lets a 64 KB `Authorization` header reach the handler and get a clean 401 JSON answer;
 #: headers larger still are cut off the same silent way (see the README's robustness notes).

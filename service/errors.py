@@ -19,7 +19,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     "INVALID_EMAIL": (400, "email is neither null/empty nor a valid address"),
     "INVALID_NONCE": (400, "nonce is not a string of 1..255 characters"),
     "INVALID_QUERY": (400, "a query parameter of /admin/accounts is not a number in range"),
-    "BAD_REQUEST": (400, "ambiguous body framing (service.framing), or another malformed request"),
+    "BAD_REQUEST": (
+        400,
+        "ambiguous body framing (service.web.framing), or another malformed request",
+    ),
     "INVALID_WEBHOOK": (400, "unlink webhook: app_id or user_id missing, repeated or not an id"),
     "TOKEN_REQUIRED": (401, "no token in Authorization"),
     "INVALID_TOKEN": (401, "Kakao rejects the token, or our JWT does not verify"),

@@ -15,16 +15,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from logsafe import escape
-from service import tokens, users
-from service.admin import Page
-from service.db import database_errors
+from service import tokens
 from service.errors import ApiError
-from service.idtoken import IdTokenVerifier, looks_like_id_token
-from service.kakao import KakaoClient
-from service.models import User
+from service.kakao.client import KakaoClient
+from service.kakao.idtoken import IdTokenVerifier, looks_like_id_token
+from service.kakao.unlink_webhook import UnlinkNotice
 from service.settings import Settings
-from service.unlink_webhook import UnlinkNotice
-from service.validation import SignInRequest
+from service.store import users
+from service.store.db import database_errors
+from service.store.models import User
+from service.web.admin import Page
+from service.web.validation import SignInRequest
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
         profile = (await services.id_tokens.verify(kakao_token)).profile()
     else:
         profile = await services.kakao.fetch_profile(kakao_token)
-    async with database_errors():  # the engine, not a session: see service.users
+    async with database_errors():  # the engine, not a session: see service.store.users
         known = await users.is_user(services.engine, profile.kakao_id)
     return {
         "kakao_id": profile.kakao_id,
@@ -116,7 +117,7 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
         raise ApiError("KAKAO_ID_MISMATCH")
 
     now = datetime.now(UTC)
-    async with database_errors():  # the engine, not a session: see service.users
+    async with database_errors():  # the engine, not a session: see service.store.users
         user, created = await users.sign_up_or_log_in(
             services.engine,
             kakao_id=request.kakao_id,

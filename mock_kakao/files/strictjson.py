@@ -7,7 +7,7 @@ lone surrogate that can be stored but never sent back (UTF-8 cannot encode it, s
 deeper than the parser's stack raises RecursionError, not ValueError. All of these are
 :class:`~mock_kakao.web.errors.InvalidInput` ``INVALID_JSON`` here, with a detail that says which.
 
-Deliberately not shared with ``service.validation``: the fake is a package of its own that
+Deliberately not shared with ``service.web.validation``: the fake is a package of its own that
 must not import the service it stands in front of.
 """
 

@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 import service
 
-SPEC_PATH = Path(service.__file__).with_name("openapi.yaml")
+SPEC_PATH = Path(service.__file__).parent / "web" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete", "options", "head")
 _BASE = "urn:openapi"
 

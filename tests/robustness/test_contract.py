@@ -16,8 +16,10 @@ import pytest
 from openapi_spec_validator import validate
 
 from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
-from service import handlers, tokens, users
+from service import tokens
 from service.errors import ERRORS
+from service.store import users
+from service.web import handlers
 from tests.robustness.conftest import ADMIN_TOKEN
 from tests.robustness.contract import SPEC_PATH, Contract
 from tests.robustness.support import CheckedService, http_request, sqlite_folder_gone

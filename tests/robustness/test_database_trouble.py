@@ -4,7 +4,7 @@ running service recovers by itself once the database is back.
 PostgreSQL: a server of the test's own is stopped (`pg_ctl stop`) and started again on the
 same port while the service keeps running. SQLite: the file's folder disappears and comes
 back. (SQLite locked by another connection past the busy timeout, 5 s, is
-tests/service/test_http.py::test_a_locked_sqlite_database_is_503, recovery included.)
+tests/service/web/test_http.py::test_a_locked_sqlite_database_is_503, recovery included.)
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import sqlalchemy.exc
 from sqlalchemy.engine import make_url
 
 from mock_kakao.testing import MockKakao
-from service.db import database_errors
 from service.errors import ApiError
+from service.store.db import database_errors
 from tests.robustness.contract import Contract
 from tests.robustness.support import CheckedService, sqlite_folder_gone
 from tests.service.support import (
@@ -169,7 +169,7 @@ async def test_a_hung_postgresql_is_503_within_the_statement_timeout(
     """A PostgreSQL that accepts but never answers must not hold requests for asyncpg's or the
     pool's defaults (60 s, 30 s): the statement timeout turns the hang into a 503, and the
     request after the hang is served normally."""
-    monkeypatch.setattr("service.db.PG_STATEMENT_TIMEOUT", 1.0)
+    monkeypatch.setattr("service.store.db.PG_STATEMENT_TIMEOUT", 1.0)
     settings = make_settings(mock_kakao.url, postgres_url)
     async with running_service(settings) as running:
         service = CheckedService(running, contract)

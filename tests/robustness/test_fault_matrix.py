@@ -7,7 +7,7 @@ connection to Kakao, nor a client connection).
 Kakao id_tokens (issue 11) go through the same matrix. Once the service holds Kakao's keys, an
 id_token login asks Kakao nothing, so it succeeds under every fault on every path, JWKS
 included. With no keys yet, the JWKS fetch meets the fault and the login gets the code the same
-fault gets from kapi (service.kakao's one table).
+fault gets from kapi (service.kakao.client's one table).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from mock_kakao.world.webhook import FAULT_PATH
 from tests.robustness.contract import Contract
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import assert_no_secrets
+from tests.service.kakao.test_client_faults import ENDPOINTS, FAULTS
 from tests.service.support import FULL_CONSENT_ID, SECRET_KEY, Answer
-from tests.service.test_kakao_faults import ENDPOINTS, FAULTS
 
 #: (fault, status, code); latency within KAKAO_TIMEOUT has no error: a normal answer
 LATENCY_WITHIN_TIMEOUT: tuple[dict[str, object], int | None, str | None] = (
@@ -54,7 +54,7 @@ def on_the_jwks(
 ) -> tuple[int | None, str | None]:
     """What a fault answers when it meets the JWKS fetch instead of kapi.
 
-    The same table (service.kakao) for 5xx and 429, but any other 4xx from the public JWKS is
+    The same table (service.kakao.client) for 5xx and 429, but any other 4xx from the public JWKS is
     Kakao's trouble, not the person's token: 502 INVALID_RESPONSE, never 401 INVALID_TOKEN.
     """
     fault_status = fault.get("status")
@@ -160,7 +160,7 @@ async def test_fault_matrix_on_a_real_process(
 
 
 #: an admin-key call that Kakao refuses with 401/-401 or -2 is our configuration's fault, not
-#: the caller's token: INVALID_RESPONSE (see service.kakao)
+#: the caller's token: INVALID_RESPONSE (see service.kakao.client)
 ADMIN_KEY_CALL = {-401: (502, "INVALID_RESPONSE"), -2: (502, "INVALID_RESPONSE")}
 HOOK = "/auth/kakao/unlink"
 

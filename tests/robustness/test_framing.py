@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from tornado.httputil import HTTPHeaders
 
-from service.framing import framing_problem
+from service.web.framing import framing_problem
 from tests.robustness.support import RAW_TIMEOUT, CheckedService, http_request
 
 #: a second request smuggled behind the first: it must never be answered

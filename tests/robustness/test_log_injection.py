@@ -39,7 +39,7 @@ from tests.robustness.support import CheckedService, assert_no_secrets, raw_exch
 SECRET = "SECRET-in-the-query-0123456789"
 HEADER_SECRET = "SECRET-in-a-header-0123456789"
 #: a whole log record, as the servers' formats write one, that a request tries to forge
-FORGED = "1999-12-31 23:59:59,999 WARNING service.db: FORGED"
+FORGED = "1999-12-31 23:59:59,999 WARNING service.store.db: FORGED"
 FORGED_URL = FORGED.replace(" ", "%20").encode()
 #: what the client puts between a real path and the forged record: each a line break to someone
 BREAKS = [b"%0a", b"%0d", b"%0d%0a", b"%e2%80%a8", b"%e2%80%a9", b"%c2%85", b"%0b", b"%0c", b"\x85"]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mock_kakao.testing import MockKakao
-from service.models import User
+from service.store.models import User
 from tests.robustness.processes import ServiceProcess, service_process
 from tests.robustness.support import assert_no_secrets
 from tests.service.support import SECRET_KEY

@@ -24,8 +24,8 @@ from service import tokens
 from service.settings import Settings
 from tests.mock_kakao.helpers import exchange_code, pick_user
 from tests.robustness.support import CheckedService, assert_no_secrets
+from tests.service.kakao.test_client_faults import FAULTS
 from tests.service.support import FULL_CONSENT_ID, SECRET_KEY
-from tests.service.test_kakao_faults import FAULTS
 
 #: the root, and the libraries that set their own level (SQLAlchemy sets "sqlalchemy" to WARN)
 LOGGERS = (None, "sqlalchemy", "aiohttp", "tornado", "asyncio", "mock_kakao", "service")

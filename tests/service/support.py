@@ -20,8 +20,8 @@ from tornado.testing import bind_unused_port
 from service import tokens
 from service.app import close_app, create_app, make_server
 from service.flows import Services
-from service.models import User
 from service.settings import Settings
+from service.store.models import User
 
 SECRET_KEY = "tests-only-secret-key-" + "0123456789abcdef" * 3
 FULL_CONSENT_ID = 4000000001

@@ -21,9 +21,9 @@ from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
 from mock_kakao.testing import MockKakao
-from service import db
 from service.__main__ import NO_ADMIN_KEY_WARNING, NO_APP_ID_WARNING, warn_about_settings
 from service.app import create_app, drain, make_server
+from service.store import db
 from tests.service.support import (
     FULL_CONSENT_ID,
     FULL_CONSENT_TOKEN,

@@ -1,1 +1,0 @@
-"""Alembic migrations for the service's schema (applied at start by `service.db.migrate`)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for the service's schema (applied at start by `service.store.db.migrate`)."""
