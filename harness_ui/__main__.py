@@ -13,7 +13,7 @@ from aiohttp import web
 
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
-from mock_kakao.web.server import IDLE_TIMEOUT
+from mock_kakao.app import IDLE_TIMEOUT
 from mock_kakao.world.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
 
 #: (flag, environment variable, default, type, metavar, help); flag beats variable beats default

@@ -24,9 +24,10 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
+from mock_kakao.app import IDLE_TIMEOUT
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.web.errors import ControlError
-from mock_kakao.web.server import IDLE_TIMEOUT, is_loopback_host
+from mock_kakao.web.loopback import is_loopback_host
 from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.world.persist import StateFileError, open_state
 from mock_kakao.world.signing import KeyFileError

@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import logsafe
+from mock_kakao.app import start_server
 from mock_kakao.files.usersfile import UsersFileError
-from mock_kakao.web.server import is_loopback_host, start_server
+from mock_kakao.web.loopback import is_loopback_host
 from mock_kakao.world.kakaoapp import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_JAVASCRIPT_KEY,

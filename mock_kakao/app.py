@@ -1,4 +1,6 @@
-"""``create_app``: kapi, kauth and the admin API of one fake Kakao on one aiohttp application.
+"""``create_app`` and ``start_server``: kapi, kauth and the control API of one fake Kakao, on one
+aiohttp application bound to one socket (``python -m mock_kakao``, MockKakao and run_all share it).
+
 
 A path no route serves, or a method a route does not take, answers in the dialect of the part
 of Kakao it looks like, never aiohttp's plain-text page, so a client's error parser sees the
@@ -25,7 +27,7 @@ from mock_kakao.control import appsettings, lifecycle
 from mock_kakao.control import state as control_state
 from mock_kakao.kapi import scopes
 from mock_kakao.kapi import user as kapi_user
-from mock_kakao.kauth import login, oidc
+from mock_kakao.kauth import login, oidc, token
 from mock_kakao.sdk import routes as sdk_routes
 from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.web.errors import ControlError, FakeKakaoError, is_kauth, kapi_error, kauth_error
@@ -98,7 +100,60 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(_release_hanging_requests)
     # Kakao's hosts and the harness's /_mock/ API, in the order their routes were first added
-    kakao_and_control = (kapi_user, login, control_api, oidc, appsettings, sdk_routes, lifecycle)
+    kakao_and_control = (
+        kapi_user,
+        login,
+        token,
+        control_api,
+        oidc,
+        appsettings,
+        sdk_routes,
+        lifecycle,
+    )
     for module in (*kakao_and_control, scopes, control_state):
         app.add_routes(module.routes)
     return app
+
+
+# A ``hang`` fault lets go when the server shuts down; this only bounds the unexpected.
+SHUTDOWN_TIMEOUT = 2.0
+#: aiohttp's ``keepalive_timeout``: it closes a connection that has not sent a complete request
+#: head this long after connecting or after its last answer, so it bounds a slowloris and an
+#: idle keep-alive socket alike (AppRunner's default is 3630 s). Longer than the service's
+#: client keeps idle connections to Kakao (30 s), so the fake never closes one the service is
+#: about to reuse. Request bodies are read by the handlers, without a timeout of their own.
+IDLE_TIMEOUT = 75.0
+
+
+def base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def start_server(
+    state: FakeKakao,
+    host: str,
+    port: int,
+    *,
+    allow_remote: bool = False,
+    idle_timeout: float = IDLE_TIMEOUT,
+) -> tuple[web.AppRunner, str]:
+    """Serve ``state`` on ``host:port`` (port 0: a free one); returns the runner and base URL.
+
+    aiohttp's access log is off: it would print query strings carrying OAuth codes. The
+    request-log middleware logs every request instead, with tokens redacted. ``allow_remote``
+    lets the admin API answer requests addressed to a non-loopback name (see ``create_app``).
+    ``idle_timeout``: see IDLE_TIMEOUT.
+    """
+    app = create_app(state, allow_remote=allow_remote)
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, keepalive_timeout=idle_timeout
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound_port = runner.addresses[0][1]
+    return runner, base_url(host, bound_port)

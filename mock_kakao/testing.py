@@ -23,9 +23,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from mock_kakao.app import start_server
 from mock_kakao.control.requestmatch import Criteria, parse_query, to_query, verdict
 from mock_kakao.web.errors import ControlError
-from mock_kakao.web.server import is_loopback_host, start_server
+from mock_kakao.web.loopback import is_loopback_host
 from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.world.state import FakeKakao
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from mock_kakao.web.server import start_server
+from mock_kakao.app import start_server
 from mock_kakao.world.kakaoapp import KakaoApp
 from mock_kakao.world.persist import StateSaver, keys_file_for, open_state
 from mock_kakao.world.state import FakeKakao

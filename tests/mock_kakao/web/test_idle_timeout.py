@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_kakao.web.server import start_server
+from mock_kakao.app import start_server
 from mock_kakao.world.state import FakeKakao
 from tests.support.slow_client import answer_then_close, stalled_heads
 
