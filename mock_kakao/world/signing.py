@@ -36,9 +36,13 @@ KID_HEX_CHARS = 30  # Kakao's kids, e.g. 9f252dadd5f233f93d2fa528d12fea
 HEADER_ORDER = ("kid", "typ", "alg")  # Kakao's id_token header, exactly
 JWK_ORDER = ("kid", "kty", "alg", "use", "n", "e")  # Kakao's JWKS entries
 KEY_FILE_VERSION = 1
-#: a key is about 1.8 KB of JSON, so this is hundreds of keys (rotations pile up only until
-#: their keep time passes); anything bigger is not our file, and is refused, not read
+#: a key is about 1.8 KB of JSON, so this is hundreds of keys; anything bigger is not our file,
+#: and is refused, not read
 MAX_KEY_FILE_BYTES = 1024 * 1024
+#: the most keys a ring keeps (the current one and 99 replaced ones, about 180 KB of file): a
+#: rotation past it drops the replaced key that retires soonest, so however often keys rotate
+#: the file stays one the next start reads back (see KeyRing.save)
+MAX_KEYS = 100
 
 
 class KeyFileError(ValueError):
@@ -185,9 +189,13 @@ class KeyRing:
         return [key.to_control_json(key is self.current) for key in self.published(now)]
 
     def rotate(self, now: float, keep_old_seconds: float) -> SigningKey:
-        """A new current key; the old one stays published for ``keep_old_seconds``."""
+        """A new current key; the old one stays published for ``keep_old_seconds``, or until
+        MAX_KEYS newer keys have replaced it. Keys already retired (fake clock) are dropped."""
         self.current.retire_at = now + keep_old_seconds
-        self._keys = [SigningKey.generate(now), *self.published(now)]
+        kept = [k for k in self.published(now) if k.retire_at is not None]
+        # the ones retiring last stay: they are the ones tokens still need the longest
+        kept.sort(key=lambda k: k.retire_at or 0.0, reverse=True)
+        self._keys = [SigningKey.generate(now), *kept[: MAX_KEYS - 1]]
         self.save()
         return self.current
 
@@ -231,9 +239,23 @@ class KeyRing:
             raise jwt.ExpiredSignatureError("the token has expired")
         return claims
 
+    def encode(self) -> bytes:
+        """The key file's bytes: never over MAX_KEY_FILE_BYTES, which :meth:`open` refuses.
+
+        MAX_KEYS keeps a ring of the fake's own keys far below it; a ring read from a file of
+        bigger keys drops its replaced keys that retire soonest until it fits (the current key
+        always stays: it alone is under the cap, since the file it came from was).
+        """
+        while True:
+            document = {"version": KEY_FILE_VERSION, "keys": [k.to_file_json() for k in self._keys]}
+            data = (json.dumps(document, indent=1) + "\n").encode("utf-8")
+            if len(data) <= MAX_KEY_FILE_BYTES or len(self._keys) == 1:
+                return data
+            soonest = min(self._keys[1:], key=lambda k: k.retire_at or 0.0)
+            self._keys.remove(soonest)
+
     def save(self) -> None:
         """Write the ring to its file, mode 0600, atomically (no half-written key file)."""
         if self.path is None:
             return
-        document = {"version": KEY_FILE_VERSION, "keys": [k.to_file_json() for k in self._keys]}
-        write_atomic(self.path, (json.dumps(document, indent=1) + "\n").encode("utf-8"))
+        write_atomic(self.path, self.encode())
