@@ -3,8 +3,11 @@
 Beside the users, the fake models one app (design.md, "Where the design grows"): its keys (REST
 API, JavaScript, admin, optional native app key and client secret), its registered redirect
 URIs and web domains, its OpenID Connect switch, the issuer its id_tokens name, and its signing
-keys. Each setting comes from, in order: a flag (or ``MockKakao`` argument), the users file's
-``app`` section, the default; ``PATCH /_mock/app`` changes any of them until the next reset.
+keys. Each setting comes from, in order: a flag or its environment variable (or ``MockKakao``
+argument: the setting is *pinned*), a saved or imported state (``--state``, ``PUT /_mock/state``),
+the users file's ``app`` section, the default. A state never replaces a pinned setting (the
+service was started with it, e.g. run_all's ``KAKAO_ADMIN_KEY``); ``PATCH /_mock/app`` changes
+any of them until the next reset.
 
 The unlink webhook (kakao-api.md, "Unlink webhook") is a setting too: its URL (None: no
 webhook) and method, GET or POST.
@@ -289,6 +292,15 @@ class KakaoApp:
     def under_pins(self, settings: AppSettings) -> AppSettings:
         """``settings`` with the flags' values over them (a flag beats a saved state too)."""
         return replace(settings, **self.pinned).checked()
+
+    def pins_overridden(self, settings: AppSettings) -> tuple[str, ...]:
+        """The pinned settings ``settings`` would change, in APP_FIELDS order: what an import
+        (``PUT /_mock/state``, a state file) asked for and did not get."""
+        return tuple(
+            name
+            for name in APP_FIELDS
+            if name in self.pinned and getattr(settings, name) != self.pinned[name]
+        )
 
     def update(self, changes: Mapping[str, Any]) -> None:
         """``PATCH /_mock/app``: parsed changes, until the next reset."""

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import stat
-from dataclasses import replace
 from pathlib import Path
 
 from mock_kakao.files import strictjson
@@ -138,9 +137,11 @@ def open_state(state: FakeKakao, path: Path, *, interval: float = SAVE_INTERVAL)
     if loaded is not None:
         snapshot, written = loaded
         try:
-            state.restore(replace(snapshot, app=state.app.under_pins(snapshot.app)))
+            overridden = state.import_snapshot(snapshot)
         except ControlError as exc:
             raise StateFileError(f"{path}: with the flags given: {exc.detail}") from None
+        if overridden:  # names only: these are keys and secrets
+            log.info("%s: kept the pinned %s (flags/environment win)", path, ", ".join(overridden))
     saver = StateSaver(state, path, interval=interval, written=written)
     try:
         saver.save()

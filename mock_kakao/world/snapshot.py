@@ -12,7 +12,9 @@ must never reach the admin API: they stay in their key file (``persist.keys_file
 Parsing reuses the users file's readers (the user object is ``FakeUser.to_json()``, read back by
 ``new_user``; the app part is the users file's ``app`` section; faults are ``parse_faults``), so
 a field added there flows through here, and the whole document is checked before anything
-changes: a bad import is a 400 and the state stays as it was.
+changes: a bad import is a 400 and the state stays as it was. The app part is what the document
+asks for; settings pinned by flags keep their values when it is applied
+(``FakeKakao.import_snapshot``).
 """
 
 from __future__ import annotations

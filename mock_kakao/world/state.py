@@ -185,6 +185,14 @@ class FakeKakao:
             faults=tuple(dataclasses.replace(fault) for fault in self.faults),
         )
 
+    def import_snapshot(self, snapshot: Snapshot) -> tuple[str, ...]:
+        """Restore ``snapshot`` with the pinned app settings kept (kakaoapp.py: a flag beats a
+        state); the pinned settings it would have changed, so the caller can say so.
+        InvalidInput, before anything changes, if its settings clash with the pins."""
+        overridden = self.app.pins_overridden(snapshot.app)
+        self.restore(dataclasses.replace(snapshot, app=self.app.under_pins(snapshot.app)))
+        return overridden
+
     def restore(self, snapshot: Snapshot) -> None:
         """Replace the state with a checked snapshot (cannot fail half way). Codes in flight
         are dropped; the request log and webhook deliveries, which are not state, stay."""

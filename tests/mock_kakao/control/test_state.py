@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
+from harness_ui.config import StackConfig
+from harness_ui.stack import start_stack
 from mock_kakao.app import start_server
-from mock_kakao.world.kakaoapp import KakaoApp
+from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.world.persist import StateSaver, keys_file_for, open_state
 from mock_kakao.world.state import FakeKakao
 from tests.mock_kakao.helpers import FULL, FULL_ID, exchange_code, pick_user
@@ -245,3 +247,60 @@ async def test_an_import_that_is_not_json_is_400(fake: Running) -> None:
     async with fake.http.put(fake.url + "/_mock/state", data=b"{", headers=headers) as answer:
         assert (answer.status, (await answer.json())["error"]) == (400, "INVALID_JSON")
     assert await fake.call("GET", "/_mock/state") == before
+
+
+PINNED_KEY = "pinned-admin-key"
+IMPORTED_KEY = "imported-admin-key"
+
+
+async def admin_ids_status(http: aiohttp.ClientSession, url: str, key: str) -> int:
+    """What ``/v1/user/ids`` (it takes only the admin key) answers to ``key``."""
+    headers = {"Authorization": f"KakaoAK {key}"}
+    async with http.get(url + "/v1/user/ids", headers=headers) as answer:
+        return answer.status
+
+
+async def test_an_import_does_not_replace_a_pinned_admin_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KAKAO_ADMIN_KEY pins the fake's admin key as run_all starts it: an import naming another
+    keeps the pinned one (now and after a restart), says so, and never saves the other."""
+    monkeypatch.setenv("KAKAO_ADMIN_KEY", PINNED_KEY)
+    config = StackConfig(data_dir=tmp_path, service_port=0, kakao_port=0, ui_port=0)
+    async with aiohttp.ClientSession() as http:
+        async with await start_stack(config) as running:
+            url = running.kakao_url
+            async with http.get(url + "/_mock/state") as answer:
+                exported = await answer.json()
+            doc = {**exported, "app": {**exported["app"], "admin_key": IMPORTED_KEY, "oidc": False}}
+            async with http.put(url + "/_mock/state", json=doc) as answer:
+                assert answer.status == 200
+                assert answer.headers["Mock-Kakao-Pinned"] == "admin_key"
+                body = await answer.json()
+            assert body["app"]["admin_key"] == PINNED_KEY
+            assert body["app"]["oidc"] is False  # what is not pinned is imported
+            assert await admin_ids_status(http, url, PINNED_KEY) == 200
+            assert await admin_ids_status(http, url, IMPORTED_KEY) == 401
+            # An import that leaves the pinned value as it is says nothing.
+            async with http.put(url + "/_mock/state", json=body) as answer:
+                assert answer.status == 200 and "Mock-Kakao-Pinned" not in answer.headers
+        assert IMPORTED_KEY not in config.kakao_state_path.read_text("utf-8")
+        async with await start_stack(config) as running:
+            assert await admin_ids_status(http, running.kakao_url, PINNED_KEY) == 200
+            assert await admin_ids_status(http, running.kakao_url, IMPORTED_KEY) == 401
+            async with http.get(running.kakao_url + "/_mock/app") as answer:
+                assert (await answer.json())["oidc"] is False
+
+
+def test_only_pinned_settings_that_would_change_are_named() -> None:
+    app = KakaoApp(admin_key=PINNED_KEY, client_secret="pinned-secret", oidc=False)
+    imported = AppSettings(admin_key=IMPORTED_KEY, oidc=False, rest_api_key="another-rest-key")
+    # oidc is pinned but not changed; rest_api_key is changed but not pinned; the secret,
+    # left out of the import, would go back to its default (off).
+    assert app.pins_overridden(imported) == ("admin_key", "client_secret")
+    kept = app.under_pins(imported)
+    assert (kept.admin_key, kept.client_secret, kept.rest_api_key) == (
+        PINNED_KEY,
+        "pinned-secret",
+        "another-rest-key",
+    )
