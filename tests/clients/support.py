@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -112,3 +113,18 @@ def run_node_client(kakao: MockKakao, script: str, **settings: str) -> dict[str,
     result["callback_url"] = callback
     result["stderr"] = err
     return result
+
+
+def exchange_code(kakao: MockKakao, callback_url: str, redirect_uri: str, **more: str) -> dict:
+    """``POST /oauth/token`` with the callback's code, as an app's own backend does it."""
+    code = parse_qs(urlsplit(callback_url).query)["code"][0]
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": kakao.client_id,
+        "redirect_uri": redirect_uri,
+        "code": code,
+        **more,
+    }
+    answer = browser().post(f"{kakao.url}/oauth/token", data=form, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
