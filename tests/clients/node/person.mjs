@@ -24,7 +24,7 @@ export async function main(login) {
   } catch (error) {
     // Libraries wrap the HTTP answer in their own error types: keep its fields visible.
     const detail = JSON.stringify(error, Object.getOwnPropertyNames(error ?? {}));
-    say({ ok: false, error: `${error?.name}: ${error?.message}`, detail });
+    say({ ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : detail, detail });
   }
   process.exit(0);
 }
