@@ -1,16 +1,16 @@
-"""python-social-auth's real Kakao backend logs in against the fake, unchanged.
+"""python-social-auth's real Kakao backend (social-core, PyPI) logs in against the fake.
 
 ``social_core.backends.kakao.KakaoOAuth2`` is what Django, Flask and FastAPI apps use to log in
 with Kakao. Its code exchange sends no ``redirect_uri`` (``auth_complete_params``), which the
 real Kakao accepts; the fake must too. Only its URLs change: the class's authorize and token
 URLs, and the kapi host its ``user_data`` calls. The strategy below is the glue a web
 framework normally provides (settings, a session, the request's parameters); it stops at
-``authenticate``, where a framework's pipeline would create the user.
+``authenticate``, where a framework's pipeline would create the user. Patched: only those
+hard-coded ``https://kauth.kakao.com`` and ``https://kapi.kakao.com`` URLs.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,7 +19,8 @@ from social_core.storage import BaseStorage, NonceMixin
 from social_core.strategy import BaseStrategy
 
 from mock_kakao.testing import MockKakao
-from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, pick_user
+from tests.clients.support import person_logs_in
+from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, query_of
 
 KAPI = "https://kapi.kakao.com"
 
@@ -97,7 +98,7 @@ def backend_class(kakao: MockKakao) -> type[KakaoOAuth2]:
     return FakeKakaoOAuth2
 
 
-async def log_in(http, kakao: MockKakao, secret: str) -> tuple[KakaoOAuth2, dict[str, Any]]:
+def log_in(kakao: MockKakao, secret: str) -> tuple[KakaoOAuth2, dict[str, Any]]:
     """auth_url → the fake's pages (a person picks and consents) → auth_complete."""
     strategy = DeskStrategy(
         {"SOCIAL_AUTH_KAKAO_KEY": kakao.client_id, "SOCIAL_AUTH_KAKAO_SECRET": secret}
@@ -106,16 +107,16 @@ async def log_in(http, kakao: MockKakao, secret: str) -> tuple[KakaoOAuth2, dict
     url = cls(strategy, redirect_uri=REDIRECT_URI).auth_url()
     assert url.startswith(f"{kakao.url}/oauth/authorize?")
     state = parse_qs(urlsplit(url).query)["state"][0]
-    redirect = await pick_user(http, kakao, FULL_ID, url=url, state=state)
-    assert redirect.location.startswith(REDIRECT_URI)
-    strategy.params = redirect.query  # the callback request: ?code=...&state=...
+    location = person_logs_in(kakao, url)
+    assert location.startswith(REDIRECT_URI) and query_of(location)["state"] == state
+    strategy.params = query_of(location)  # the callback request: ?code=...&state=...
     backend = cls(strategy, redirect_uri=REDIRECT_URI)
-    response = await asyncio.to_thread(backend.auth_complete)  # requests: blocking
+    response = backend.auth_complete()
     return backend, response
 
 
-async def test_python_social_auth_logs_in_without_redirect_uri_at_the_exchange(http, kakao):
-    backend, response = await log_in(http, kakao, secret="")
+def test_python_social_auth_logs_in_without_redirect_uri_at_the_exchange(kakao):
+    backend, response = log_in(kakao, secret="")
     assert response["id"] == FULL_ID and response["token_type"] == "bearer"
     assert response["expires_in"] == 21599
     assert backend.get_user_id(backend.get_user_details(response), response) == FULL_ID
@@ -126,7 +127,7 @@ async def test_python_social_auth_logs_in_without_redirect_uri_at_the_exchange(h
     assert ("POST", "/oauth/token", 200) in paths and ("GET", "/v2/user/me", 200) in paths
 
 
-async def test_python_social_auth_sends_the_client_secret_when_it_is_on(http):
-    with MockKakao(client_secret="kakao-secret") as kakao:
-        _, response = await log_in(http, kakao, secret="kakao-secret")
-        assert response["id"] == FULL_ID
+def test_python_social_auth_sends_the_client_secret_when_it_is_on(kakao):
+    kakao.update_app(client_secret="kakao-secret")
+    _, response = log_in(kakao, secret="kakao-secret")
+    assert response["id"] == FULL_ID

@@ -1,42 +1,32 @@
-"""A real OpenID Connect client, Authlib, against the fake: discovery → authorize URL (nonce,
+"""A real OpenID Connect client, Authlib (PyPI), against the fake: discovery → authorize URL (nonce,
 PKCE S256) → the login pages → code exchange (client_secret_post, as Kakao's discovery says)
-→ id_token validated by Authlib itself (signature from the JWKS, iss, aud, exp, nonce)."""
+→ id_token validated by Authlib itself (signature from the JWKS, iss, aud, exp, nonce).
+
+Nothing patched: every URL comes from the fake's discovery document. Needed: the app's OpenID
+Connect switch on (Kakao's console setting), which the test turns on itself."""
 
 from __future__ import annotations
 
 import secrets
 import warnings
 
-import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 
 from mock_kakao.testing import MockKakao
-from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, hidden_fields
+from tests.clients.support import browser as new_browser
+from tests.clients.support import person_logs_in
+from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI
 
 with warnings.catch_warnings():  # authlib.jose points to joserfc; it is still Authlib's API
     warnings.simplefilter("ignore")
     from authlib.jose import JsonWebKey, JsonWebToken
 
 
-def log_in(browser: requests.Session, authorize_url: str, kakao: MockKakao) -> str:
-    """The person's part: pick the account, agree; the redirect back to the app."""
-    picker = browser.get(authorize_url, timeout=10)
-    assert picker.status_code == 200
-    fields = {**hidden_fields(picker.text), "user_id": str(FULL_ID)}
-    consent = browser.get(f"{kakao.url}/oauth/authorize/consent", params=fields, timeout=10)
-    form = {**hidden_fields(consent.text), "consent": ["nickname", "email"], "decision": "approve"}
-    decision = browser.post(
-        f"{kakao.url}/oauth/authorize/decision", data=form, allow_redirects=False, timeout=10
-    )
-    assert decision.status_code == 302, decision.text
-    return decision.headers["Location"]
-
-
 def test_authlib_runs_the_whole_oidc_code_flow(mock_kakao: MockKakao):
     kakao = mock_kakao
-    browser = requests.Session()
-    browser.trust_env = False  # loopback: never through a proxy from the environment
+    kakao.set_oidc(True)  # an OIDC client needs the app's OpenID Connect switch on
+    browser = new_browser()
     metadata = browser.get(f"{kakao.url}/.well-known/openid-configuration", timeout=10).json()
 
     client = OAuth2Session(
@@ -54,7 +44,7 @@ def test_authlib_runs_the_whole_oidc_code_flow(mock_kakao: MockKakao):
     )
     assert "code_challenge=" in url and "code_challenge_method=S256" in url
 
-    redirect = log_in(browser, url, kakao)
+    redirect = person_logs_in(kakao, url, session=browser)
     assert f"state={state}" in redirect
     token = client.fetch_token(
         metadata["token_endpoint"], authorization_response=redirect, code_verifier=verifier
