@@ -1,11 +1,16 @@
 """A full disk: writes fail, so `/healthz` must say 503 too, and nothing stored is lost
 (issue 19 item 6; round 2 made the same promise for read-only files).
 
-The disk is real and small: the service runs in a mount namespace of its own (`unshare -m`,
-as root) with its data folder on a tmpfs of a few MB, so the host's disks are never filled
-and the mount goes away with the process. The test reaches that folder through
-`/proc/<pid>/root`, which resolves paths in the process's own mount namespace, and fills it
-with a file until the kernel answers ENOSPC; removing the file frees the disk again.
+The disk is real and small: the service (SQLite) or PostgreSQL runs in a mount namespace of
+its own (`unshare -m`, as root) with its data folder on a tmpfs of a few MB, so the host's
+disks are never filled and the mount goes away with the process. The test reaches that folder
+through `/proc/<pid>/root`, which resolves paths in the process's own mount namespace, and
+fills it with a file until the kernel answers ENOSPC; removing the file frees the disk again.
+
+PostgreSQL on a full disk still commits what fits in pages it already has (an UPDATE, a row
+in a page with room); what needs a new page fails with SQLSTATE 53100 "could not extend file".
+So there the test makes sign-up need one (the first account) and asserts the 503; `/healthz`
+rewrites a row in place and stays 200 as long as such writes commit.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +28,13 @@ from pathlib import Path
 from mock_kakao.testing import MockKakao
 from tests.e2e.test_run_all import http
 from tests.robustness.processes import ServiceProcess, service_process
-from tests.service.support import FULL_CONSENT_ID, FULL_CONSENT_TOKEN
+from tests.service.support import (
+    FULL_CONSENT_ID,
+    FULL_CONSENT_TOKEN,
+    make_settings,
+    running_service,
+)
+from tests.support.postgres import ThrowawayPostgres
 
 DOWN = {"message": "DATABASE_UNAVAILABLE"}
 #: room for the schema, a WAL and a few accounts; small, so filling it is quick
@@ -57,6 +69,31 @@ def disk_filled(folder: Path) -> Iterator[None]:
         yield
     finally:
         filler.unlink()
+
+
+@contextmanager
+def postgres_on_small_disk(size: str) -> Iterator[tuple[ThrowawayPostgres, Path]]:
+    """A throwaway PostgreSQL whose whole folder is a tmpfs of `size` in a mount namespace
+    held by a `sleep`; yields the server and the folder as this process reaches it."""
+    server = ThrowawayPostgres()
+    mount = (
+        f'mount -t tmpfs -o size={size} tmpfs "$0" && chown postgres:postgres "$0" '
+        '&& touch "$0/mounted" && exec sleep infinity'
+    )
+    holder = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, str(server.folder)]
+    )
+    try:
+        folder = Path(f"/proc/{holder.pid}/root") / server.folder.relative_to("/")
+        while not (folder / "mounted").exists():
+            assert holder.poll() is None, "could not mount the small disk"
+            time.sleep(0.05)
+        server.command_prefix = ["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--"]
+        with server:
+            yield server, folder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def stored_rows(process: ServiceProcess, database: Path) -> list[object]:
@@ -116,3 +153,24 @@ def test_sqlite_on_a_full_disk_is_unhealthy_and_keeps_what_it_stored(
     output = service.output
     assert "Traceback" not in output
     assert "database or disk is full" in output
+
+
+async def test_postgresql_on_a_full_disk_answers_503_not_500(mock_kakao: MockKakao) -> None:
+    """A sign-up that needs a new page on a full disk: PostgreSQL's 53100 used to be a 500."""
+    with postgres_on_small_disk("96m") as (server, folder):
+        settings = make_settings(mock_kakao.url, server.create_database("fulldisk"))
+        async with running_service(settings) as running:
+            assert (await running.request("GET", "/healthz")).status == 200
+            with disk_filled(folder):
+                assert os.statvfs(folder).f_bavail == 0
+                answer = await running.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+                assert (answer.status, answer.body) == (503, DOWN)
+                looked_up = await running.request(
+                    "GET", "/auth/kakao", authorization=f"Bearer {FULL_CONSENT_TOKEN}"
+                )
+                assert (looked_up.status, looked_up.body["result"]["is_user"]) == (200, False)
+            # Room again: the failed sign-up left nothing behind, the next one succeeds.
+            assert await running.user_count() == 0
+            assert (await running.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).status == 201
+            assert (await running.request("GET", "/healthz")).status == 200
+            assert await running.user_count() == 1
