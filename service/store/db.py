@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,8 +55,15 @@ PG_CONNECT_TIMEOUT = 5.0
 PG_STATEMENT_TIMEOUT = 10.0
 PG_POOL_TIMEOUT = 10.0
 HEALTH_CHECK_TIMEOUT = 5.0
-#: a table every migrated database has; the health check's no-op write names it
-HEALTH_CHECK_TABLE = "alembic_version"
+#: `/healthz` on SQLite is 503 below this much free space where the file is: a sign-up writes
+#: several pages to the WAL and the WAL grows to ~4 MB between checkpoints, while the health
+#: check's one-row write may still fit in room a failed transaction left in the WAL
+HEALTH_MIN_FREE_BYTES = 1024 * 1024
+#: the health check rewrites this table's one row (migration 0004) in a committed transaction
+HEALTH_CHECK_WRITE = text(
+    "INSERT INTO health_checks (id, checked_at) VALUES (1, CURRENT_TIMESTAMP) "
+    "ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+)
 #: held while migrating, so processes starting together do not race to create the schema
 _PG_MIGRATION_LOCK = 0x6B616B616F  # "kakao"
 
@@ -69,11 +77,14 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 #: SQLSTATEs (PostgreSQL, appendix A) meaning the server is not serving us right now: class 08
 #: (connection exceptions), 57P01-57P03 (shutting down, crashed, not yet accepting connections),
-#: 53300 (too many connections). asyncpg's errors for them reach us as a plain DBAPIError, not
-#: an OperationalError: a server shutting down mid-request used to answer 500. 25006 (read-only
-#: SQL transaction): a server switched to read-only (`default_transaction_read_only`, or a
-#: standby) refuses every write, a log-in's too; that was a 500 as well.
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
+#: class 53 (insufficient resources: 53100 disk full, 53200 out of memory, 53300 too many
+#: connections). asyncpg's errors for them reach us as a plain DBAPIError, not an
+#: OperationalError: a server shutting down mid-request, or a sign-up on a full disk ("could
+#: not extend file"), used to answer 500. 25006 (read-only SQL transaction): a server switched
+#: to read-only (`default_transaction_read_only`, or a standby) refuses every write, a log-in's
+#: too; that was a 500 as well. (SQLite's SQLITE_FULL and SQLITE_READONLY are
+#: OperationalErrors, unavailable already.)
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53", "25006")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -189,10 +200,11 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise ApiError(DATABASE_UNAVAILABLE) unless the database answers and takes writes.
 
     Every log-in writes (`last_login_at`), so a database that only reads cannot do the
-    service's job. Checked without writing anything: on SQLite a write transaction that
-    changes nothing and is rolled back (SQLITE_READONLY on a read-only file; `BEGIN IMMEDIATE`
-    alone passes there, in WAL mode); on PostgreSQL `transaction_read_only`, which is on under
-    `default_transaction_read_only` and on a standby in recovery.
+    service's job. The check commits a real write, the one row of `health_checks`: a
+    transaction that changes nothing passes on a full disk, where every sign-up fails
+    (SQLITE_FULL when the WAL cannot grow; SQLSTATE 53100 on PostgreSQL), and the read-only
+    cases (SQLITE_READONLY; SQLSTATE 25006 under `default_transaction_read_only` or on a
+    standby) fail it too. One small row per check: the table never grows.
     """
     async with database_errors(), asyncio.timeout(HEALTH_CHECK_TIMEOUT):
         if engine.dialect.name == "sqlite":
@@ -200,6 +212,12 @@ async def ping(engine: AsyncEngine) -> None:
         else:
             async with engine.connect() as connection:
                 await _check_postgresql_writable(connection)
+                await _write_health_check(connection)
+
+
+async def _write_health_check(connection: AsyncConnection) -> None:
+    await connection.execute(HEALTH_CHECK_WRITE)
+    await connection.commit()
 
 
 async def _check_sqlite_writable(engine: AsyncEngine) -> None:
@@ -207,14 +225,11 @@ async def _check_sqlite_writable(engine: AsyncEngine) -> None:
     one process share the first one's view of it. So a read-only answer may be stale: the
     pool is dropped (the inline connection with it) and fresh connections asked once more.
     That is also how the service recovers, without a restart, once the file is writable."""
+    _check_sqlite_free_space(engine)
     for attempt in (1, 2):
         try:
             async with engine.connect() as connection:
-                try:
-                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
-                    await connection.exec_driver_sql(f"DELETE FROM {HEALTH_CHECK_TABLE} WHERE 0")
-                finally:
-                    await connection.rollback()
+                await _write_health_check(connection)
             return
         except sqlalchemy.exc.OperationalError as error:
             if not _is_sqlite_read_only(error.orig):
@@ -224,7 +239,24 @@ async def _check_sqlite_writable(engine: AsyncEngine) -> None:
                 raise
 
 
+def _check_sqlite_free_space(engine: AsyncEngine) -> None:
+    """DATABASE_UNAVAILABLE when the SQLite file's filesystem is (nearly) full.
+
+    The write alone does not tell: after a sign-up failed with SQLITE_FULL, the WAL keeps the
+    room its frames took, and the check's one page fits there while the next sign-up does not.
+    `f_bavail` is what a process without root's reserve may use."""
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        return
+    disk = os.statvfs(path.parent)
+    free = disk.f_bavail * disk.f_frsize
+    if free < HEALTH_MIN_FREE_BYTES:
+        log.error("database unavailable: %d bytes free on the disk of %s", free, path)
+        raise ApiError("DATABASE_UNAVAILABLE")
+
+
 async def _check_postgresql_writable(connection: AsyncConnection) -> None:
+    # Asked first for the log line: the write below would fail too, with a vaguer message.
     setting = text("SELECT current_setting('transaction_read_only')")
     if await connection.scalar(setting) == "on":
         log.error("database unavailable: it is read-only (transaction_read_only is on)")

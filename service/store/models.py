@@ -68,3 +68,13 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, kakao_id={self.kakao_id!r})"
+
+
+class HealthCheck(Base):
+    """The one row `/healthz` rewrites, so health proves a write commits (migration 0004)."""
+
+    __tablename__ = "health_checks"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_health_checks_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -44,7 +44,8 @@ def check_admin(authorization: Sequence[str], admin_token: str) -> None:
 
 def parse_page(arguments: Mapping[str, Sequence[bytes]]) -> Page:
     """`?limit=&after=` as a Page; anything else (a repeat, a non-number, out of range) is
-    INVALID_QUERY, so a typo is never silently the first page."""
+    INVALID_QUERY, so a typo is never silently the first page. An empty value is the default:
+    a client with no cursor yet sends `after=` (issue 19 item 7), and that means the start."""
     unknown = set(arguments) - {"limit", "after"}
     if unknown:
         raise ApiError("INVALID_QUERY")
@@ -63,7 +64,7 @@ def _number(
     arguments: Mapping[str, Sequence[bytes]], name: str, default: int, low: int, high: int
 ) -> int:
     values = arguments.get(name)
-    if not values:
+    if not values or values == [b""]:
         return default
     raw = values[0]
     if len(values) != 1 or not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +51,18 @@ def _answers_health(url: str) -> bool:
 
 @contextmanager
 def service_process(
-    log_path: Path, *, kakao_url: str, database_url: str, **settings: str
+    log_path: Path,
+    *,
+    kakao_url: str,
+    database_url: str,
+    prefix: Sequence[str] = (),
+    **settings: str,
 ) -> Iterator[ServiceProcess]:
     """A service process on a free port, logging at DEBUG into `log_path`, stopped afterwards.
 
     `settings` become environment variables (`kakao_timeout="0.5"` → `KAKAO_TIMEOUT=0.5`).
+    `prefix` runs the service through a wrapper that ends by exec'ing it, so the pid is the
+    service's (e.g. one that mounts a small disk first).
     """
     port = free_port()
     env = {
@@ -70,7 +77,7 @@ def service_process(
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service", "--log-level", "DEBUG"],
+            [*prefix, sys.executable, "-m", "service", "--log-level", "DEBUG"],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -146,7 +146,9 @@ def driver_error(sqlstate: str) -> sqlalchemy.exc.DBAPIError:
     return sqlalchemy.exc.DBAPIError("SELECT 1", None, orig)
 
 
-@pytest.mark.parametrize("sqlstate", ["08006", "57P01", "57P02", "57P03", "53300"])
+@pytest.mark.parametrize(
+    "sqlstate", ["08006", "57P01", "57P02", "57P03", "53100", "53200", "53300"]
+)
 async def test_a_server_that_is_not_serving_is_503(sqlstate: str) -> None:
     with pytest.raises(ApiError) as caught:
         async with database_errors():

@@ -49,11 +49,15 @@ class ThrowawayPostgres:
         self.folder = Path(tempfile.mkdtemp(prefix="pg-throwaway-"))
         self.data = self.folder / "data"
         self._as_root = os.geteuid() == 0
+        #: put before every command, e.g. `nsenter --mount=...` for a data folder on a disk
+        #: mounted in another mount namespace
+        self.command_prefix: list[str] = []
 
     def _run(self, *args: str) -> None:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if self._as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
+        command = [*self.command_prefix, *command]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
 
     def start(self) -> ThrowawayPostgres:

@@ -153,6 +153,22 @@ async def test_a_bad_query_is_400_invalid_query(service: RunningService, query: 
 
 
 @WITH_ADMIN
+async def test_an_empty_query_value_is_the_default(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    """A client that sends `after=` with no cursor yet (issue 19 item 7) gets the first page."""
+    for kakao_id in (8300000001, 8300000002):
+        await sign_up(service, mock_kakao, kakao_id)
+    first = await listing(service)
+    assert first[0] == 200 and len(first[1]["result"]) == 2
+    assert await listing(service, "?after=") == first
+    assert await listing(service, "?limit=&after=") == first
+    status, one = await listing(service, "?limit=1&after=")
+    assert (status, one["result"]) == (200, first[1]["result"][:1])
+    assert await listing(service, "?after=&after=") == (400, {"message": "INVALID_QUERY"})
+
+
+@WITH_ADMIN
 async def test_the_page_may_call_it_cross_origin(service: RunningService) -> None:
     origin = "http://127.0.0.1:8002"
     preflight = await service.request(
