@@ -72,8 +72,10 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 #: 53300 (too many connections). asyncpg's errors for them reach us as a plain DBAPIError, not
 #: an OperationalError: a server shutting down mid-request used to answer 500. 25006 (read-only
 #: SQL transaction): a server switched to read-only (`default_transaction_read_only`, or a
-#: standby) refuses every write, a log-in's too; that was a 500 as well.
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
+#: standby) refuses every write, a log-in's too; that was a 500 as well. 40001 and 40P01
+#: (serialization failure, deadlock): service.store.users runs such a transaction again, and
+#: one that keeps failing is the database too busy to serve us, not a bug.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006", "40001", "40P01")
 
 
 def create_engine(url: str) -> AsyncEngine:
