@@ -25,7 +25,11 @@ ERRORS: dict[str, tuple[int, str]] = {
     ),
     "INVALID_WEBHOOK": (400, "unlink webhook: app_id or user_id missing, repeated or not an id"),
     "TOKEN_REQUIRED": (401, "no token in Authorization"),
-    "INVALID_TOKEN": (401, "Kakao rejects the token, or our JWT does not verify"),
+    "INVALID_TOKEN": (
+        401,
+        "Kakao rejects the token, our JWT does not verify, or the account was deleted after "
+        "Kakao vouched for the token (a sign-in that raced a deletion)",
+    ),
     "TOKEN_EXPIRED": (401, "our JWT has expired"),
     "TOKEN_FOR_ANOTHER_APP": (401, "token issued to another app (KAKAO_APP_ID, KAKAO_APP_KEYS)"),
     "ID_TOKEN_NOT_ACCEPTED": (401, "an id_token was sent but KAKAO_APP_KEYS is not set"),

@@ -98,8 +98,11 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
 
     The body's `kakao_id` is only a claim: the token's owner is Kakao's word, read from a
     verified id_token's `sub` (its `aud` one of our app keys) or from kapi's
-    `access_token_info` (its `app_id` ours when `KAKAO_APP_ID` is set).
+    `access_token_info` (its `app_id` ours when `KAKAO_APP_ID` is set). If the account is
+    deleted while Kakao is being asked, Kakao's yes predates the deletion and no longer counts:
+    INVALID_TOKEN, and nothing is written (see users.KakaoCheckOutdated).
     """
+    vouched_at = datetime.now(UTC)  # before asking Kakao: see users.sign_up_or_log_in
     if looks_like_id_token(kakao_token):
         claims = await services.id_tokens.verify(kakao_token)
         owner = claims.kakao_id
@@ -117,14 +120,19 @@ async def sign_in(services: Services, kakao_token: str, request: SignInRequest) 
         raise ApiError("KAKAO_ID_MISMATCH")
 
     now = datetime.now(UTC)
-    async with database_errors():  # the engine, not a session: see service.store.users
-        user, created = await users.sign_up_or_log_in(
-            services.engine,
-            kakao_id=request.kakao_id,
-            user_name=request.user_name,
-            email=request.email,
-            now=now,
-        )
+    try:
+        async with database_errors():  # the engine, not a session: see service.store.users
+            user, created = await users.sign_up_or_log_in(
+                services.engine,
+                kakao_id=request.kakao_id,
+                user_name=request.user_name,
+                email=request.email,
+                now=now,
+                vouched_at=vouched_at,
+            )
+    except users.KakaoCheckOutdated:
+        log.info("sign-in of Kakao user %d refused: its account was deleted meanwhile", owner)
+        raise ApiError("INVALID_TOKEN") from None
     return created, tokens.issue(user.id, user.account_key, services.settings, now)
 
 

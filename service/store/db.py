@@ -84,7 +84,9 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 #: to read-only (`default_transaction_read_only`, or a standby) refuses every write, a log-in's
 #: too; that was a 500 as well. (SQLite's SQLITE_FULL and SQLITE_READONLY are
 #: OperationalErrors, unavailable already.)
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53", "25006")
+#: 40001 and 40P01 (serialization failure, deadlock): service.store.users runs such a
+#: transaction again, and one that keeps failing is the database too busy to serve us.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53", "25006", "40001", "40P01")
 
 
 def create_engine(url: str) -> AsyncEngine:

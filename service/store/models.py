@@ -1,10 +1,18 @@
-"""The database schema as typed SQLAlchemy 2.0 models (the migrations make the same table)."""
+"""The database schema as typed SQLAlchemy 2.0 models (the migrations make the same tables)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -78,3 +86,17 @@ class HealthCheck(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class KakaoUnlink(Base):
+    """The latest deletion of a Kakao user's account, kept for users.UNLINK_MEMORY.
+
+    A sign-up whose Kakao check began at or before `unlinked_at` is refused, so a sign-in that
+    raced the deletion cannot re-create the account (see service.store.users).
+    """
+
+    __tablename__ = "kakao_unlinks"
+    __table_args__ = (Index("ix_kakao_unlinks_unlinked_at", "unlinked_at"),)
+
+    kakao_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    unlinked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -5,16 +5,25 @@ built once, not the ORM's unit of work:
 
 1. `UPDATE users SET last_login_at = :now WHERE kakao_id = :k RETURNING *` logs a known user in
    with one statement (nearly every call).
-2. No row: `INSERT ... ON CONFLICT (kakao_id) DO NOTHING RETURNING *`. A row back means this
-   call created the account (201). Of any number of simultaneous calls for one new Kakao user,
-   in one process or many over one PostgreSQL, exactly one insert returns a row.
-3. No row either: another call inserted it between 1 and 2 and has committed (PostgreSQL makes
-   a conflicting insert wait for the other's commit), so the UPDATE again logs in.
+2. No row: one upsert, `INSERT ... SELECT :values WHERE NOT EXISTS (a deletion of this Kakao
+   user at or after :vouched_at) ON CONFLICT (kakao_id) DO UPDATE SET last_login_at RETURNING
+   *`. It always returns the account, new or not (ours iff it carries the account_key this call
+   made: 201), unless the Kakao user's account was deleted after this call's Kakao check began
+   (no row: `KakaoCheckOutdated`, 401 INVALID_TOKEN). Of any number of simultaneous calls for
+   one new Kakao user, in one process or many over one PostgreSQL, exactly one creates it, and
+   none can find the row gone between two statements (that was a 500).
 
-No SELECT-then-INSERT window, no IntegrityError to catch, no retry loop. Each statement is
-correct on its own, so on PostgreSQL they run in autocommit mode: no BEGIN and COMMIT round
-trips. On a SQLite file they run inline on the event loop (service.store.sqlite_inline), each its
-own transaction; when that cannot be done at once (another process holds the file's lock), they
+Deletions record the Kakao user in `kakao_unlinks` in their own transaction (see
+models.KakaoUnlink), so a sign-in that Kakao vouched for before a deletion cannot re-create
+the account after it: once `DELETE /users/me`, the unlink webhook or the admin API answered,
+the account stays gone until a sign-in whose Kakao check began after the deletion.
+
+On PostgreSQL step 1 runs in autocommit mode (no BEGIN and COMMIT round trips). Step 2 and the
+deletions run in a transaction holding an advisory lock per Kakao user (and a shared one that
+`DELETE /admin/accounts` takes alone), so that the upsert's look at `kakao_unlinks` cannot miss
+a deletion committing while it waits for the deleted row. On a SQLite file, whose writes are
+serial anyway, they run inline on the event loop (service.store.sqlite_inline), each its own
+transaction; when that cannot be done at once (another process holds the file's lock), they
 run through the pool, where this process's writes queue on an asyncio.Lock rather than collide
 on SQLite's file lock, whose busy handler retries by sleeping.
 
@@ -33,21 +42,39 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy.exc
-from sqlalchemy import bindparam, delete, event, select, update
+from sqlalchemy import and_, bindparam, delete, event, exists, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-from service.store.models import User
+from service.store.models import KakaoUnlink, User
 from service.store.sqlite_inline import InlineSQLite
 
 log = logging.getLogger(__name__)
 _USERS = User.__table__
+_UNLINKS = KakaoUnlink.__table__
 _COLUMNS = tuple(_USERS.c)
+#: how long a deletion is remembered; a sign-in whose Kakao check began longer ago than this
+#: is refused outright, so forgetting older deletions loses nothing (a sign-in lasts seconds:
+#: Kakao's timeout, the pool's and the statements' are 5 to 10 s)
+UNLINK_MEMORY = timedelta(hours=1)
+#: advisory lock keys (two-int form, apart from the migration's one-bigint key): per Kakao user
+#: (the second int is hashint8 of its id; a collision only makes two people wait for each
+#: other), and the one every sign-up and deletion shares, which deleting all takes alone
+_PG_LOCK_CLASS = 0x6B616B61  # "kaka"
+_PG_LOCK_ALL_CLASS = 0x6B616B62
+_PG_LOCK_ONE = (
+    f"SELECT pg_advisory_xact_lock_shared({_PG_LOCK_ALL_CLASS}, 0),"
+    f" pg_advisory_xact_lock({_PG_LOCK_CLASS}, hashint8($1))"
+)
+_PG_LOCK_ALL = f"SELECT pg_advisory_xact_lock({_PG_LOCK_ALL_CLASS}, 0)"
+#: SQLSTATEs worth running a transaction again for: serialization failure, deadlock
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+_ATTEMPTS = 3
 
 #: step 1 and 3; the SET value comes from the `last_login_at` parameter
 _LOG_IN = (
@@ -58,6 +85,13 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _VALUE_KEYS = (
     "kakao_id", "user_name", "email", "created_at", "updated_at", "last_login_at", "account_key",
 )  # fmt: skip
+#: step 2's guard: this Kakao user's account was deleted after the call's Kakao check began
+_DELETED_SINCE = exists().where(
+    and_(
+        _UNLINKS.c.kakao_id == bindparam("match_kakao_id", type_=_UNLINKS.c.kakao_id.type),
+        _UNLINKS.c.unlinked_at >= bindparam("vouched_at", type_=_UNLINKS.c.unlinked_at.type),
+    )
+)
 #: `is_user` as each driver takes it (asyncpg prepares and caches it on the connection)
 _IS_USER_PG = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1)"
 _IS_USER_SQLITE = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?)"
@@ -147,11 +181,13 @@ def _make_store(engine: AsyncEngine) -> _Store:
     insert = _INSERTS.get(dialect)
     if insert is None:
         raise RuntimeError(f"unsupported database: {dialect} (use SQLite or PostgreSQL)")
-    sign_up = (
-        insert(_USERS).on_conflict_do_nothing(index_elements=["kakao_id"]).returning(*_COLUMNS)
-    )
+    new_row = select(*(bindparam(key, type_=_USERS.c[key].type) for key in _VALUE_KEYS))
+    upsert = insert(_USERS).from_select(_VALUE_KEYS, new_row.where(~_DELETED_SINCE))
+    sign_up = upsert.on_conflict_do_update(
+        index_elements=["kakao_id"], set_={"last_login_at": upsert.excluded.last_login_at}
+    ).returning(*_COLUMNS)
     log_in = _RawStatement(_LOG_IN, engine.dialect, ("last_login_at",))
-    sign_up_raw = _RawStatement(sign_up, engine.dialect, _VALUE_KEYS)
+    sign_up_raw = _RawStatement(sign_up, engine.dialect, ())
     if dialect == "postgresql":
         return _Store(dialect, log_in, sign_up_raw, None)
     return _Store(dialect, log_in, sign_up_raw, asyncio.Lock(), _inline_sqlite(engine))
@@ -205,9 +241,17 @@ async def _driver(engine: AsyncEngine) -> AsyncIterator[Any]:
         await greenlet_spawn(raw.close)
 
 
-#: one step: (statement, whether a row from it means "created"); its parameters come from
-#: the call's values when it runs, so a log-in never formats the sign-up's six
-_Step = tuple[_RawStatement, bool]
+class KakaoCheckOutdated(Exception):
+    """The Kakao user's account was deleted after this sign-in's Kakao check began.
+
+    Kakao vouched for the token before the deletion (for `DELETE /users/me` and the webhook:
+    before Kakao unlinked the person), so it cannot re-create the account; a new sign-in,
+    checked after the deletion, may. service.flows answers 401 INVALID_TOKEN.
+    """
+
+
+#: the statements of one sign-in, steps 1 and 2 of the module's docstring
+_Steps = tuple[_RawStatement, _RawStatement]
 
 
 def new_account_key() -> str:
@@ -222,14 +266,20 @@ async def sign_up_or_log_in(
     user_name: str,
     email: str | None,
     now: datetime,
+    vouched_at: datetime | None = None,
 ) -> tuple[User, bool]:
     """The account for `kakao_id` and whether this call created it.
 
     A new account takes `user_name` and `email` (an empty email is stored as NULL) and a new
     random `account_key`; an existing one keeps its stored fields and only gets
-    `last_login_at = now`. Committed on return; the User is detached (not in `session`).
+    `last_login_at = now`. `vouched_at` is when this call's Kakao check began (default `now`):
+    KakaoCheckOutdated when the account was deleted at or after it, or it is older than
+    UNLINK_MEMORY. Committed on return; the User is detached (not in `session`).
     """
     engine, store = _store(session)
+    vouched_at = now if vouched_at is None else vouched_at
+    if now - vouched_at > UNLINK_MEMORY:
+        raise KakaoCheckOutdated(kakao_id)  # deletions since then may be forgotten already
     values = {
         "kakao_id": kakao_id,
         "match_kakao_id": kakao_id,
@@ -239,19 +289,63 @@ async def sign_up_or_log_in(
         "updated_at": now,
         "last_login_at": now,
         "account_key": new_account_key(),  # 0.5 µs, made for log-ins too: simpler than lazily
+        "vouched_at": vouched_at,
     }
-    steps: tuple[_Step, ...] = ((store.log_in, False), (store.sign_up, True), (store.log_in, False))
+    steps = (store.log_in, store.sign_up)
     if store.write_lock is None:  # PostgreSQL
         async with _driver(engine) as driver:
-            return await _run(lambda sql, params: driver.fetch(sql, *params), steps, values)
+            return await _sign_up_or_log_in_postgresql(driver, steps, values)
     return await _sign_up_or_log_in_sqlite(engine, store.write_lock, store.inline, steps, values)
+
+
+async def _sign_up_or_log_in_postgresql(
+    driver: Any, steps: _Steps, values: dict[str, Any]
+) -> tuple[User, bool]:
+    """Step 1 in autocommit mode; step 2 in a transaction under this Kakao user's lock."""
+    log_in, sign_up = steps
+    rows = await driver.fetch(log_in.sql, *log_in.parameters(values))
+    if rows:
+        return log_in.user(rows[0]), False
+
+    async def upsert() -> Sequence[Any]:
+        async with driver.transaction():
+            await driver.execute(_PG_LOCK_ONE, values["kakao_id"])
+            return await driver.fetch(sign_up.sql, *sign_up.parameters(values))
+
+    return _signed_up(sign_up, await _retrying(upsert), values)
+
+
+async def _retrying(transaction: Callable[[], Awaitable[Any]], attempts: int = _ATTEMPTS) -> Any:
+    """`transaction()`, run again on a serialization failure or deadlock (PostgreSQL), which
+    roll it back whole; the last attempt's error is left to database_errors (503)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await transaction()
+        except Exception as error:
+            sqlstate = getattr(error, "sqlstate", None) or getattr(
+                getattr(error, "orig", None), "sqlstate", None
+            )
+            if sqlstate not in _RETRY_SQLSTATES or attempt == attempts:
+                raise
+            log.info("transaction retried after SQLSTATE %s", sqlstate)
+    raise AssertionError("unreachable")
+
+
+def _signed_up(
+    sign_up: _RawStatement, rows: Sequence[Any], values: dict[str, Any]
+) -> tuple[User, bool]:
+    """Step 2's outcome: created iff the row has this call's account key; no row: refused."""
+    if not rows:
+        raise KakaoCheckOutdated(values["kakao_id"])
+    user = sign_up.user(rows[0])
+    return user, user.account_key == values["account_key"]
 
 
 async def _sign_up_or_log_in_sqlite(
     engine: AsyncEngine,
     lock: asyncio.Lock,
     inline: InlineSQLite | None,
-    steps: Sequence[_Step],
+    steps: _Steps,
     values: dict[str, Any],
 ) -> tuple[User, bool]:
     """Inline when it can be done at once; else through the pool, one write at a time.
@@ -277,13 +371,29 @@ async def _sign_up_or_log_in_sqlite(
     return done
 
 
+async def _run(
+    fetch: Callable[[str, tuple[Any, ...]], Awaitable[Sequence[Any]]],
+    steps: _Steps,
+    values: dict[str, Any],
+) -> tuple[User, bool]:
+    """Steps 1 and 2 of the module's docstring, each `fetch`ed by the driver (SQLite's pool).
+
+    A refused step 2 raises before the commit: the rollback loses nothing, nothing was written.
+    """
+    log_in, sign_up = steps
+    rows = await fetch(log_in.sql, log_in.parameters(values))
+    if rows:
+        return log_in.user(rows[0]), False
+    return _signed_up(sign_up, await fetch(sign_up.sql, sign_up.parameters(values)), values)
+
+
 def _write_inline(
     engine: AsyncEngine,
     inline: InlineSQLite | None,
-    steps: Sequence[_Step],
+    steps: _Steps,
     values: dict[str, Any],
 ) -> tuple[User, bool] | None:
-    """Steps 1 to 3 inline, counting the write toward the next checkpoint; None: use the pool."""
+    """Steps 1 and 2 inline, counting the write toward the next checkpoint; None: use the pool."""
     if inline is None:
         return None
     done = _run_inline(inline, steps, values)
@@ -292,38 +402,21 @@ def _write_inline(
     return done
 
 
-async def _run(
-    fetch: Callable[[str, tuple[Any, ...]], Awaitable[Sequence[Any]]],
-    steps: Sequence[_Step],
-    values: dict[str, Any],
-) -> tuple[User, bool]:
-    """Steps 1 to 3 of the module's docstring, each `fetch`ed by the driver."""
-    for statement, created in steps:
-        rows = await fetch(statement.sql, statement.parameters(values))
-        if rows:
-            return statement.user(rows[0]), created
-    raise _vanished(values["kakao_id"])
-
-
 def _run_inline(
-    inline: InlineSQLite, steps: Sequence[_Step], values: dict[str, Any]
+    inline: InlineSQLite, steps: _Steps, values: dict[str, Any]
 ) -> tuple[User, bool] | None:
-    """Steps 1 to 3 on the event loop's SQLite connection; None: run them through the pool.
+    """Steps 1 and 2 on the event loop's SQLite connection; None: run them through the pool.
 
     Nothing awaits in between, so no other request of this process runs between the steps.
     """
-    for statement, created in steps:
-        rows = inline.fetch(statement.sql, statement.parameters(values))
-        if rows is None:
-            return None
-        if rows:
-            return statement.user(rows[0]), created
-    raise _vanished(values["kakao_id"])
-
-
-def _vanished(kakao_id: int) -> RuntimeError:
-    # inserted by another call, then deleted before this one could log in
-    return RuntimeError(f"the account of Kakao user {kakao_id} vanished while logging in")
+    log_in, sign_up = steps
+    rows = inline.fetch(log_in.sql, log_in.parameters(values))
+    if rows is None:
+        return None
+    if rows:
+        return log_in.user(rows[0]), False
+    rows = inline.fetch(sign_up.sql, sign_up.parameters(values))
+    return None if rows is None else _signed_up(sign_up, rows, values)
 
 
 async def _checkpoint(engine: AsyncEngine, inline: InlineSQLite) -> None:
@@ -386,23 +479,85 @@ async def list_accounts(engine: AsyncEngine, *, limit: int, after: int = 0) -> l
 
 async def delete_account(engine: AsyncEngine, user_id: int) -> bool:
     """Delete the account `user_id`; False when there is none. Its JWTs stop working at once,
-    and its id is never handed out again (see models.User)."""
-    return await _delete(engine, delete(_USERS).where(_USERS.c.id == user_id)) > 0
+    its id is never handed out again (see models.User), and sign-ins whose Kakao check began
+    before now cannot re-create it (see KakaoCheckOutdated)."""
+    _engine, store = _store(engine)
+
+    async def transaction(connection: AsyncConnection, now: Callable[[], datetime]) -> bool:
+        if store.dialect == "postgresql":
+            query = select(_USERS.c.kakao_id).where(_USERS.c.id == user_id)
+            kakao_id = await connection.scalar(query)
+            if kakao_id is None:
+                return False
+            await lock_person(connection, kakao_id)
+        statement = delete(_USERS).where(_USERS.c.id == user_id).returning(_USERS.c.kakao_id)
+        gone = (await connection.execute(statement)).scalars().all()
+        if gone:
+            rows = select(bindparam("kakao_id", gone[0], type_=_UNLINKS.c.kakao_id.type))
+            await _remember(connection, store.dialect, rows, now())
+        return bool(gone)
+
+    return await _deleting(engine, store, transaction)
 
 
 async def delete_all_accounts(engine: AsyncEngine) -> int:
-    """Delete every account; how many there were. New accounts still get new ids."""
-    return await _delete(engine, delete(_USERS))
-
-
-async def _delete(engine: AsyncEngine, statement: Any) -> int:
-    """Run a DELETE in its own transaction, queued behind this process's other SQLite writes."""
+    """Delete every account; how many there were. New accounts still get new ids, and as in
+    `delete_account`, no sign-in checked by Kakao before now re-creates one."""
     _engine, store = _store(engine)
+
+    async def transaction(connection: AsyncConnection, now: Callable[[], datetime]) -> int:
+        if store.dialect == "postgresql":
+            await connection.execute(_SA_LOCK_ALL)
+        await _remember(connection, store.dialect, select(_USERS.c.kakao_id), now())
+        return (await connection.execute(delete(_USERS))).rowcount
+
+    return await _deleting(engine, store, transaction)
+
+
+_SA_LOCK_ONE = text(_PG_LOCK_ONE.replace("$1", ":kakao_id")).bindparams(
+    bindparam("kakao_id", type_=_USERS.c.kakao_id.type)
+)
+_SA_LOCK_ALL = text(_PG_LOCK_ALL)
+
+
+async def lock_person(connection: AsyncConnection, kakao_id: int) -> None:
+    """PostgreSQL: hold, until `connection`'s transaction ends, the advisory lock that a
+    sign-up of `kakao_id` takes for its upsert (and the shared one that deleting all waits on)."""
+    await connection.execute(_SA_LOCK_ONE, {"kakao_id": kakao_id})
+
+
+async def _remember(
+    connection: AsyncConnection, dialect: str, kakao_ids: Any, now: datetime
+) -> None:
+    """Record a deletion of each Kakao user `kakao_ids` selects, at `now`, in `kakao_unlinks`
+    (one row per Kakao user: the latest); forget deletions older than UNLINK_MEMORY."""
+    at = bindparam("unlinked_at", now, type_=_UNLINKS.c.unlinked_at.type)
+    rows = kakao_ids.add_columns(at).where(true())  # SQLite's upsert wants a WHERE after SELECT
+    insert = _INSERTS[dialect](_UNLINKS).from_select(["kakao_id", "unlinked_at"], rows)
+    await connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=["kakao_id"], set_={"unlinked_at": insert.excluded.unlinked_at}
+        )
+    )
+    await connection.execute(delete(_UNLINKS).where(_UNLINKS.c.unlinked_at < now - UNLINK_MEMORY))
+
+
+async def _deleting(engine: AsyncEngine, store: _Store, transaction: Callable[..., Any]) -> Any:
+    """Run a deletion in its own transaction (again on a serialization failure or deadlock),
+    queued behind this process's other SQLite writes.
+
+    The deletion's time is read once its locks are held (the last thing before it is
+    recorded): a sign-in checked by Kakao before that moment may be about to write.
+    """
+
+    async def attempt() -> Any:
+        async with engine.begin() as connection:
+            return await transaction(connection, lambda: datetime.now(UTC))
+
     async with contextlib.AsyncExitStack() as stack:
         if store.write_lock is not None:
             await stack.enter_async_context(store.write_lock)
-        async with engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount
+        return await _retrying(attempt)
 
 
 def _raise_as_sqlalchemy(dialect: Any, raw: Any, error: Exception) -> None:

@@ -201,7 +201,7 @@ async def test_writes_go_back_inline_after_writes_through_the_pool(
 async def test_concurrent_sign_ups_through_the_pool_make_one_account(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fallback path on its own: the asyncio.Lock, the commit, steps 1 to 3 via aiosqlite."""
+    """The fallback path on its own: the asyncio.Lock, the commit, steps 1 and 2 via aiosqlite."""
     monkeypatch.setattr(users, "_inline_sqlite", lambda _engine: None)
     engine = db.create_engine(f"sqlite+aiosqlite:///{database}")
     try:

@@ -12,9 +12,10 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from service.errors import ApiError
 from service.store import db, users
 from tests.support.postgres import ThrowawayPostgres
 
@@ -286,10 +287,12 @@ async def make_0001_database(url: str) -> AsyncEngine:
 
 
 async def rows(
-    engine: AsyncEngine, columns: str = "id, kakao_id, user_name, email, account_key"
+    engine: AsyncEngine,
+    columns: str = "id, kakao_id, user_name, email, account_key",
+    table: str = "users",
 ) -> list[tuple[object, ...]]:
     async with engine.connect() as connection:
-        result = await connection.execute(text(f"SELECT {columns} FROM users ORDER BY id"))
+        result = await connection.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1"))
         return [tuple(row) for row in result]
 
 
@@ -377,3 +380,148 @@ async def test_0002_downgrades_to_0001_with_rows_kept(database_url: str) -> None
         assert [row[:4] for row in await rows(engine)] == ROWS_OF_0001
     finally:
         await engine.dispose()
+
+
+# Deletions racing sign-ins (issue 19, items 4 and 5): a sign-in Kakao vouched for before a
+# deletion cannot re-create the account after it.
+
+
+async def test_a_sign_in_checked_before_a_deletion_does_not_re_create_it(
+    engine: AsyncEngine,
+) -> None:
+    for deletion in ("one", "all"):
+        user, _ = await users.sign_up_or_log_in(
+            engine, kakao_id=7, user_name="x", email=None, now=datetime.now(UTC)
+        )
+        checked = datetime.now(UTC)  # Kakao said yes, then the account was deleted
+        if deletion == "one":
+            assert await users.delete_account(engine, user.id)
+        else:
+            assert await users.delete_all_accounts(engine) == 1
+        with pytest.raises(users.KakaoCheckOutdated):
+            await users.sign_up_or_log_in(
+                engine,
+                kakao_id=7,
+                user_name="x",
+                email=None,
+                now=datetime.now(UTC),
+                vouched_at=checked,
+            )
+        assert await rows(engine, "id") == []
+        # checked after the deletion: a new account, with a new id
+        again, created = await users.sign_up_or_log_in(
+            engine, kakao_id=7, user_name="x", email=None, now=datetime.now(UTC)
+        )
+        assert created and again.id > user.id
+        assert await users.delete_account(engine, again.id)
+
+
+async def test_a_sign_in_checked_too_long_ago_is_refused(engine: AsyncEngine) -> None:
+    """Deletions are remembered for UNLINK_MEMORY: an older check cannot be trusted."""
+    now = datetime.now(UTC)
+    with pytest.raises(users.KakaoCheckOutdated):
+        await users.sign_up_or_log_in(
+            engine,
+            kakao_id=8,
+            user_name="x",
+            email=None,
+            now=now,
+            vouched_at=now - users.UNLINK_MEMORY - timedelta(seconds=1),
+        )
+
+
+async def test_deletions_are_remembered_once_per_person_and_then_forgotten(
+    engine: AsyncEngine,
+) -> None:
+    for _ in range(2):
+        user, _ = await users.sign_up_or_log_in(
+            engine, kakao_id=9, user_name="x", email=None, now=datetime.now(UTC)
+        )
+        await users.delete_account(engine, user.id)
+    assert [row[0] for row in await rows(engine, "kakao_id", "kakao_unlinks")] == [9]
+    async with engine.begin() as connection:  # as if that deletion was long ago
+        await connection.execute(
+            text("UPDATE kakao_unlinks SET unlinked_at = :old"),
+            {"old": datetime.now(UTC) - users.UNLINK_MEMORY - timedelta(minutes=1)},
+        )
+    await users.delete_all_accounts(engine)
+    assert await rows(engine, "kakao_id", "kakao_unlinks") == []
+
+
+async def test_on_postgresql_a_sign_up_waits_for_a_deletion_of_that_person(
+    postgres_url: str,
+) -> None:
+    """The upsert runs under the person's advisory lock, so it reads `kakao_unlinks` after a
+    deletion holding that lock has committed, not before (its wait for the deleted row would
+    otherwise end in an insert that the deletion's record came too late to stop)."""
+    engine = db.create_engine(postgres_url)
+    await db.migrate(engine)
+    try:
+        checked = datetime.now(UTC)
+        async with engine.connect() as deleting:
+            await users.lock_person(deleting, 11)
+            signing_up = asyncio.ensure_future(
+                users.sign_up_or_log_in(
+                    engine,
+                    kakao_id=11,
+                    user_name="x",
+                    email=None,
+                    now=datetime.now(UTC),
+                    vouched_at=checked,
+                )
+            )
+            while not await _waits_for_an_advisory_lock(engine):
+                assert not signing_up.done()
+                await asyncio.sleep(0.01)
+            await deleting.execute(
+                text("INSERT INTO kakao_unlinks VALUES (11, :now)"), {"now": datetime.now(UTC)}
+            )
+            await deleting.commit()
+            with pytest.raises(users.KakaoCheckOutdated):
+                await signing_up
+        assert await rows(engine, "id") == []
+    finally:
+        await engine.dispose()
+
+
+async def _waits_for_an_advisory_lock(engine: AsyncEngine) -> bool:
+    query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    async with engine.connect() as connection:
+        return bool(await connection.scalar(query))
+
+
+class _DriverError(Exception):
+    """A driver's error as asyncpg raises it: with a SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+async def test_a_deadlock_or_serialization_failure_is_retried_then_a_503() -> None:
+    calls: list[int] = []
+
+    async def twice_deadlocked() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise _DriverError("40P01")
+        return "done"
+
+    assert await users._retrying(twice_deadlocked) == "done" and len(calls) == 3
+
+    async def always_failing() -> None:
+        raise DBAPIError("SELECT 1", None, _DriverError("40001"))
+
+    with pytest.raises(ApiError) as raised:
+        async with db.database_errors():
+            await users._retrying(always_failing)
+    assert raised.value.code == "DATABASE_UNAVAILABLE"
+
+    async def a_bug() -> None:
+        calls.append(1)
+        raise _DriverError("23502")  # not null violation: not retried, stays a bug (500)
+
+    calls.clear()
+    with pytest.raises(_DriverError):
+        await users._retrying(a_bug)
+    assert len(calls) == 1

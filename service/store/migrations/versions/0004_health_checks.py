@@ -5,11 +5,8 @@ needs new space), while every sign-up and log-in fails there. `service.store.db.
 the row with the time in a committed transaction instead: on SQLite that appends to the WAL,
 which fails with SQLITE_FULL when the disk has no room.
 
-Numbered 0004, not 0003, so it stays distinct from a migration being written beside it; it
-follows 0002 (set `down_revision` to the newest revision when both land).
-
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28
 """
 
@@ -19,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
