@@ -14,14 +14,21 @@ Three layers, each closing the class where the one before cannot reach:
 * :class:`RawRequestFilter`, installed by :func:`guard_parser_logs` when an app is built, keeps
   Tornado's and aiohttp's complaints about requests they could not parse to what was wrong:
   both quote the raw bytes, query-string and ``Authorization`` tokens included.
+
+And :class:`AcceptErrorFilter` (:func:`limit_accept_errors`, from each entry point) keeps a
+server out of file descriptors from writing a traceback per failed ``accept()``.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import math
 import re
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from typing import IO, Any
 
 #: Python's own short escapes; every other unprintable character becomes \xNN, \uNNNN or \UNNNNNNNN
@@ -105,10 +112,12 @@ class SafeFormatter(logging.Formatter):
 
 
 def configure(level: int | str, fmt: str, stream: IO[str] | None = None) -> None:
-    """`logging.basicConfig(level, fmt)` on stderr, with a :class:`SafeFormatter`."""
+    """`logging.basicConfig(level, fmt)` on stderr, with a :class:`SafeFormatter`; accept
+    errors once per interval (:func:`limit_accept_errors`)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(SafeFormatter(fmt))
     logging.basicConfig(level=level, handlers=[handler])
+    limit_accept_errors()
 
 
 def describe_parse_error(error: BaseException) -> str:
@@ -153,3 +162,80 @@ def guard_parser_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(known, RawRequestFilter) for known in logger.filters):
             logger.addFilter(RawRequestFilter())
+
+
+#: what an accept loop that ran out of descriptors (or memory) fails with
+ACCEPT_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: seconds between two accept-error records let through
+ACCEPT_ERROR_INTERVAL = 10.0
+
+
+class Throttle:
+    """At most one "yes" per `interval` seconds, counting the "no"s in between.
+
+    For a condition that recurs on every event-loop turn while it lasts (out of descriptors,
+    connections over a cap): one line per interval says it still lasts and how often it hit.
+    """
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._next = -math.inf
+        self.suppressed = 0
+
+    def allow(self) -> int | None:
+        """None: stay quiet (counted). Else how many were kept quiet since the last "yes"."""
+        now = self._clock()
+        if now < self._next:
+            self.suppressed += 1
+            return None
+        self._next = now + self.interval
+        suppressed, self.suppressed = self.suppressed, 0
+        return suppressed
+
+
+def _accept_error(record: logging.LogRecord) -> bool:
+    error = record.exc_info[1] if record.exc_info else None
+    return isinstance(error, OSError) and error.errno in ACCEPT_ERRNOS
+
+
+class AcceptErrorFilter(logging.Filter):
+    """Lets asyncio's records of a failed ``accept()`` (EMFILE and kin) through once per interval.
+
+    Out of descriptors, asyncio logs "socket.accept() out of system resource" with a traceback
+    every second per listening socket, and Tornado's accept handler raises from a callback that
+    stays ready, logged ("Exception in callback ...") on every turn of the loop: hundreds of MB a
+    minute. The first record passes; the next one after `interval` passes with how many were
+    dropped in between added to its message, and its traceback dropped (the first one had it).
+    """
+
+    def __init__(self, interval: float = ACCEPT_ERROR_INTERVAL, **throttle: Any) -> None:
+        super().__init__()
+        self.throttle = Throttle(interval, **throttle)
+        self._seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _accept_error(record):
+            return True
+        suppressed = self.throttle.allow()
+        if suppressed is None:
+            return False
+        if self._seen:
+            error = record.exc_info[1] if record.exc_info else None
+            record.msg = (
+                f"{record.getMessage()}: {error} (still failing; {suppressed} more such "
+                f"records in the last {self.throttle.interval:g} s were not logged)"
+            )
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        self._seen = True
+        return True
+
+
+def limit_accept_errors(interval: float = ACCEPT_ERROR_INTERVAL) -> None:
+    """Put :class:`AcceptErrorFilter` on the ``asyncio`` logger, once. Each entry point calls
+    it, so a server out of descriptors writes one line per interval, not one per attempt."""
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(known, AcceptErrorFilter) for known in logger.filters):
+        logger.addFilter(AcceptErrorFilter(interval))

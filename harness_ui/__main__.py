@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+import logsafe
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
 from mock_kakao.app import IDLE_TIMEOUT
@@ -102,6 +103,7 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    logsafe.limit_accept_errors()  # out of descriptors: one line per interval, not per attempt
     app = create_app(
         args.service_url,
         args.kakao_url,

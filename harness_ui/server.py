@@ -27,6 +27,7 @@ from aiohttp import web
 
 from logsafe import guard_parser_logs
 from mock_kakao.sdk.routes import sdk_url
+from mock_kakao.web.limits import BODY_TIMEOUT, body_deadline_middleware
 from mock_kakao.web.loopback import host_header_name, is_loopback_host
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -70,6 +71,12 @@ async def _headers(request: web.Request, handler) -> web.StreamResponse:
     response.headers["Content-Security-Policy"] = request.app[CSP_KEY]
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _request_timeout(request: web.Request, seconds: float) -> web.Response:
+    """The page's 408, in its JSON error shape (as `/config.json`'s 403)."""
+    detail = f"the request body did not arrive within {seconds:g} s"
+    return web.json_response({"error": "REQUEST_TIMEOUT", "detail": detail}, status=408)
 
 
 async def _index(request: web.Request) -> web.FileResponse:
@@ -132,12 +139,16 @@ def create_app(
     *,
     admin_token: str | None = None,
     allow_remote: bool = False,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> web.Application:
     """The page's app. `client_id` is the fake's REST API key (the code exchange),
     `javascript_key` its JavaScript key (`Kakao.init`, the SDK's authorize) and `admin_token`
-    the service's ADMIN_TOKEN, for the Accounts panel (None: no panel)."""
+    the service's ADMIN_TOKEN, for the Accounts panel (None: no panel). `body_timeout`: a
+    request body not in by then is a 408 (mock_kakao.web.limits)."""
     guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
-    app = web.Application(middlewares=[_headers])
+    app = web.Application(
+        middlewares=[_headers, body_deadline_middleware(body_timeout, _request_timeout)]
+    )
     app[CONFIG_KEY] = {
         "service_url": service_url.rstrip("/"),
         "kakao_url": kakao_url.rstrip("/"),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -24,9 +26,10 @@ from harness_ui.config import PORT_FLAGS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
-from mock_kakao.app import IDLE_TIMEOUT
+from mock_kakao.app import IDLE_TIMEOUT, MAX_CONNECTIONS
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.web.errors import ControlError
+from mock_kakao.web.limits import BODY_TIMEOUT, CappedRunner
 from mock_kakao.web.loopback import is_loopback_host
 from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.world.persist import StateFileError, open_state
@@ -51,6 +54,25 @@ STOP_GRACE_SECONDS = 0.2
 STOPPER_TIMEOUT = SERVICE_GRACE_SECONDS + 0.5
 
 Stopper = Callable[[], Awaitable[None]]
+
+#: connections the page serves at once (HARNESS_UI_MAX_CONNECTIONS): a developer's browser
+#: opens a handful; with the fake's 300 and the service's 400 the three stay below 1024
+UI_MAX_CONNECTIONS = 100
+
+
+def env_number(name: str, default: float, kind: type = float) -> Any:
+    """A positive number from the environment (unset or empty: `default`); StartupError names
+    the variable otherwise."""
+    raw = os.environ.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise StartupError(f"run_all: {name} must be a positive number, not {raw!r}")
+    return value
 
 
 @dataclass
@@ -139,9 +161,15 @@ def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
     return bound
 
 
-async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
-    runner = web.AppRunner(
-        app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None, keepalive_timeout=IDLE_TIMEOUT
+async def _serve_aiohttp(
+    app: web.Application, sockets: list[socket.socket], max_connections: int
+) -> Stopper:
+    runner = CappedRunner(
+        app,
+        max_connections=max_connections,
+        shutdown_timeout=STOP_GRACE_SECONDS,
+        access_log=None,
+        keepalive_timeout=IDLE_TIMEOUT,
     )
     await runner.setup()
     for sock in sockets:
@@ -179,8 +207,12 @@ async def _start_kakao(
         saver = open_state(state, config.kakao_state_path)
     except StateFileError as error:
         raise StartupError(f"run_all: bad --kakao-state: {error}") from None
+    body_timeout = env_number("MOCK_KAKAO_BODY_TIMEOUT", BODY_TIMEOUT)
+    max_connections = env_number("MOCK_KAKAO_MAX_CONNECTIONS", MAX_CONNECTIONS, int)
     stop_server = await _serve_aiohttp(
-        create_kakao_app(state, allow_remote=config.allow_remote), sockets
+        create_kakao_app(state, allow_remote=config.allow_remote, body_timeout=body_timeout),
+        sockets,
+        max_connections,
     )
     saver.start()
 
@@ -279,7 +311,8 @@ async def start_stack(config: StackConfig) -> RunningStack:
             admin_token=stack.admin_token,
             allow_remote=config.allow_remote,
         )
-        stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"]))
+        ui_cap = env_number("HARNESS_UI_MAX_CONNECTIONS", UI_MAX_CONNECTIONS, int)
+        stack._stoppers.append(await _serve_aiohttp(ui_app, unused["ui"], ui_cap))
         del unused["ui"]
     except BaseException:
         await stack.stop()

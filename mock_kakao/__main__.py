@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import signal
 import sys
@@ -18,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import logsafe
-from mock_kakao.app import start_server
+from mock_kakao.app import MAX_CONNECTIONS, start_server
 from mock_kakao.files.usersfile import UsersFileError
+from mock_kakao.web.limits import BODY_TIMEOUT
 from mock_kakao.web.loopback import is_loopback_host
 from mock_kakao.world.kakaoapp import (
     DEFAULT_ADMIN_KEY,
@@ -151,8 +153,28 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         help="allow a non-loopback --host, and admin requests addressed to any host name "
         "(this exposes the admin API to the network)",
     )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=env("MOCK_KAKAO_BODY_TIMEOUT") or BODY_TIMEOUT,  # argparse converts a string
+        metavar="SECONDS",
+        help="seconds a request body has once its head is in; later: 408, connection closed "
+        f"(env MOCK_KAKAO_BODY_TIMEOUT; default {BODY_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=env("MOCK_KAKAO_MAX_CONNECTIONS") or MAX_CONNECTIONS,
+        metavar="N",
+        help="connections served at once, more are closed as soon as accepted "
+        f"(env MOCK_KAKAO_MAX_CONNECTIONS; default {MAX_CONNECTIONS})",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
+    if not (math.isfinite(args.body_timeout) and args.body_timeout > 0):
+        parser.error("--body-timeout must be a positive number of seconds")
+    if args.max_connections <= 0:
+        parser.error("--max-connections must be a positive integer")
     if args.redirect_uris is None:
         args.redirect_uris = _env_list(env("MOCK_KAKAO_REDIRECT_URIS", ""))
     if args.state is not None and args.keys_file is None:
@@ -229,7 +251,14 @@ async def serve(args: argparse.Namespace) -> None:
     )
     state = FakeKakao.from_file(args.users, app_id=args.app_id, app=app)
     saver = open_state(state, args.state) if args.state is not None else None
-    runner, url = await start_server(state, args.host, args.port, allow_remote=args.allow_remote)
+    runner, url = await start_server(
+        state,
+        args.host,
+        args.port,
+        allow_remote=args.allow_remote,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
+    )
     if saver is not None:
         saver.start()
     # Before the banner: a SIGTERM sent as soon as it is read still saves the state.

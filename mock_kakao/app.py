@@ -30,14 +30,16 @@ from mock_kakao.kapi import user as kapi_user
 from mock_kakao.kauth import login, oidc, token
 from mock_kakao.sdk import routes as sdk_routes
 from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
-from mock_kakao.web.errors import ControlError, FakeKakaoError, is_kauth, kapi_error, kauth_error
+from mock_kakao.web.errors import FakeKakaoError
+from mock_kakao.web.limits import BODY_TIMEOUT, CappedRunner, body_deadline_middleware
 from mock_kakao.web.middleware import (
     Handler,
     change_middleware,
     control_guard_middleware,
     cors_middleware,
-    is_control_path,
+    error_in_dialect,
     kakao_middleware,
+    request_timeout,
     web_domain_middleware,
 )
 from mock_kakao.world.state import FakeKakao
@@ -50,13 +52,8 @@ def unrouted_response(request: web.Request, exc: web.HTTPException) -> web.Respo
         detail = f"{request.method} is not allowed on {path} (allowed: {exc.headers['Allow']})"
     else:
         detail = f"no API at {path}"
-    if is_control_path(path):
-        code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "NOT_FOUND"
-        response = ControlError(exc.status, code, detail).response()
-    elif is_kauth(path):
-        response = kauth_error(exc.status, "invalid_request", detail, "KOE001")
-    else:
-        response = kapi_error(exc.status, -2, detail)
+    code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "NOT_FOUND"
+    response = error_in_dialect(path, exc.status, code, detail)
     if "Allow" in exc.headers:
         response.headers["Allow"] = exc.headers["Allow"]
     return response
@@ -78,12 +75,15 @@ async def _release_hanging_requests(app: web.Application) -> None:
     app[CLOSING].set()
 
 
-def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Application:
+def create_app(
+    state: FakeKakao, *, allow_remote: bool = False, body_timeout: float = BODY_TIMEOUT
+) -> web.Application:
     """The fake on one application; run it with aiohttp's runners or test server.
 
     ``allow_remote``: the admin API also answers requests addressed to a non-loopback name, for a
     fake deliberately served to the network (``--allow-remote``). Off, DNS rebinding cannot
-    reach it.
+    reach it. ``body_timeout``: seconds a request body has once its head is in; past them, 408
+    in the path's dialect and the connection closed.
     """
     guard_parser_logs()  # aiohttp's parser would log raw request bytes, tokens included
     middlewares = [
@@ -91,6 +91,7 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
         cors_middleware,
         control_guard_middleware,
         kakao_middleware,  # faults and the request log: a domain refusal is logged too
+        body_deadline_middleware(body_timeout, request_timeout),  # its 408 is logged too
         web_domain_middleware,
         error_middleware,
     ]
@@ -121,8 +122,13 @@ SHUTDOWN_TIMEOUT = 2.0
 #: head this long after connecting or after its last answer, so it bounds a slowloris and an
 #: idle keep-alive socket alike (AppRunner's default is 3630 s). Longer than the service's
 #: client keeps idle connections to Kakao (30 s), so the fake never closes one the service is
-#: about to reuse. Request bodies are read by the handlers, without a timeout of their own.
+#: about to reuse. Request bodies have their own deadline (BODY_TIMEOUT, web/limits.py).
 IDLE_TIMEOUT = 75.0
+#: connections the fake serves at once (python -m mock_kakao --max-connections,
+#: MOCK_KAKAO_MAX_CONNECTIONS); more are closed as soon as accepted. With the service's 400
+#: and the page's 100, run_all stays well below a ulimit -n of 1024, so one part's clients
+#: cannot take the descriptors the others need.
+MAX_CONNECTIONS = 300
 
 
 def base_url(host: str, port: int) -> str:
@@ -136,17 +142,24 @@ async def start_server(
     *,
     allow_remote: bool = False,
     idle_timeout: float = IDLE_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> tuple[web.AppRunner, str]:
     """Serve ``state`` on ``host:port`` (port 0: a free one); returns the runner and base URL.
 
     aiohttp's access log is off: it would print query strings carrying OAuth codes. The
     request-log middleware logs every request instead, with tokens redacted. ``allow_remote``
     lets the admin API answer requests addressed to a non-loopback name (see ``create_app``).
-    ``idle_timeout``: see IDLE_TIMEOUT.
+    ``idle_timeout``, ``body_timeout``, ``max_connections``: see IDLE_TIMEOUT, BODY_TIMEOUT
+    and MAX_CONNECTIONS.
     """
-    app = create_app(state, allow_remote=allow_remote)
-    runner = web.AppRunner(
-        app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, keepalive_timeout=idle_timeout
+    app = create_app(state, allow_remote=allow_remote, body_timeout=body_timeout)
+    runner = CappedRunner(
+        app,
+        max_connections=max_connections,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        keepalive_timeout=idle_timeout,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -92,6 +92,12 @@ FLAGS: list[tuple[str, str, Any, str]] = [
         float,
         "seconds for a request's whole body (HTTP_BODY_TIMEOUT, default 30)",
     ),
+    (
+        "--http-max-connections",
+        "http_max_connections",
+        int,
+        "connections served at once, more are closed at once (HTTP_MAX_CONNECTIONS, default 400)",
+    ),
 ]
 
 

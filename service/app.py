@@ -27,6 +27,7 @@ from service.kakao.idtoken import IdTokenVerifier, KakaoKeys
 from service.settings import Settings
 from service.store import db, users
 from service.web.accesslog import log_request
+from service.web.connections import CappedHTTPServer
 from service.web.framing import FramingGuard
 from service.web.handlers import (
     DISCARD_LIMIT,
@@ -110,16 +111,18 @@ def make_server(app: tornado.web.Application) -> HTTPServer:
     and forever while sending its body. Both timeouts run from a fixed start, so dribbling a
     byte at a time does not extend them; Tornado's `idle_connection_timeout` is its header
     timeout, and it also closes a keep-alive connection left idle between requests. Neither
-    covers the handler's own work: a Kakao call runs after the body is in.
+    covers the handler's own work: a Kakao call runs after the body is in. At most
+    `http_max_connections` connections are served at once (service.web.connections).
     """
     settings: Settings = app.settings["services"].settings
-    return HTTPServer(
+    return CappedHTTPServer(
         FramingGuard(app),
         xheaders=False,
         max_header_size=MAX_HEADER_SIZE,
         max_body_size=DISCARD_LIMIT,
         idle_connection_timeout=settings.http_header_timeout,
         body_timeout=settings.http_body_timeout,
+        max_connections=settings.http_max_connections,
     )
 
 

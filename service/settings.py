@@ -83,6 +83,10 @@ class Settings:
     #: seconds to receive a whole request body once its head is in; the handler's own work
     #: (a Kakao call, up to KAKAO_TIMEOUT) comes after and is not counted
     http_body_timeout: float = 30.0
+    #: connections served at once; more are closed as soon as they are accepted, so a flood
+    #: of slow clients cannot take every file descriptor (in run_all, the fake's and the
+    #: page's too: 400 + 300 + 100 stays below a ulimit -n of 1024)
+    http_max_connections: int = 400
     #: `Authorization: Bearer <this>` opens /admin/accounts (list and delete accounts, for
     #: development); None: those endpoints do not exist (404, like any unknown path)
     admin_token: str | None = None
@@ -129,6 +133,8 @@ class Settings:
                 "characters without spaces (make one: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))')"
             )
+        if self.http_max_connections <= 0:
+            raise SettingsError("HTTP_MAX_CONNECTIONS must be a positive integer")
         for name in ("http_header_timeout", "http_body_timeout"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
@@ -216,5 +222,6 @@ _PARSERS = {
     "port": _int,
     "http_header_timeout": _float,
     "http_body_timeout": _float,
+    "http_max_connections": _int,
     "admin_token": _text,
 }

@@ -44,7 +44,13 @@ from logsafe import escape
 from mock_kakao.kauth.login import LOGIN_PAGES
 from mock_kakao.sdk.routes import is_sdk_path
 from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
-from mock_kakao.web.errors import ControlError, domain_mismatched
+from mock_kakao.web.errors import (
+    ControlError,
+    domain_mismatched,
+    is_kauth,
+    kapi_error,
+    kauth_error,
+)
 from mock_kakao.web.faultplay import play
 from mock_kakao.web.loopback import host_header_name, is_loopback_host, is_loopback_origin
 from mock_kakao.world.requestlog import LoggedRequest, iso_time
@@ -71,6 +77,24 @@ logger = logging.getLogger("mock_kakao.requests")
 
 def is_control_path(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")
+
+
+def error_in_dialect(path: str, status: int, control_code: str, detail: str) -> web.Response:
+    """An error the fake itself answers (no route, a body too slow), in the shape of the part
+    of Kakao `path` looks like: the control API's ``{"error": control_code, "detail"}``,
+    kauth's ``invalid_request``/``KOE001``, else kapi's ``-2`` (Kakao's code for a request it
+    cannot make sense of); the HTTP status says what happened."""
+    if is_control_path(path):
+        return ControlError(status, control_code, detail).response()
+    if is_kauth(path):
+        return kauth_error(status, "invalid_request", detail, "KOE001")
+    return kapi_error(status, -2, detail)
+
+
+def request_timeout(request: web.Request, seconds: float) -> web.Response:
+    """The 408 of a body not received within the body deadline (see web/limits.py)."""
+    detail = f"the request body did not arrive within {seconds:g} s"
+    return error_in_dialect(request.path, 408, "REQUEST_TIMEOUT", detail)
 
 
 def is_login_page(path: str) -> bool:
