@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import textwrap
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ from aiohttp import web
 from harness_ui.config import DEFAULT_APP_ID
 from harness_ui.server import create_app
 from mock_kakao.app import IDLE_TIMEOUT
+from mock_kakao.web.refusals import JsonRefusalRunner
 from mock_kakao.world.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
 
 #: (flag, environment variable, default, type, metavar, help); flag beats variable beats default
@@ -110,7 +113,21 @@ def main(argv: list[str] | None = None) -> None:
         args.javascript_key,
         admin_token=args.admin_token,
     )
-    web.run_app(app, host=args.host, port=args.port, print=None, keepalive_timeout=IDLE_TIMEOUT)
+    # SIGTERM, SIGINT: serve's cleanup has run when asyncio.run gives them back
+    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
+        asyncio.run(serve(app, args.host, args.port))
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """What ``web.run_app`` does (until SIGINT or SIGTERM), through the runner that answers
+    requests the parser refuses as JSON, as the fake's server does."""
+    runner = JsonRefusalRunner(app, handle_signals=True, keepalive_timeout=IDLE_TIMEOUT)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from mock_kakao.app import IDLE_TIMEOUT
 from mock_kakao.app import create_app as create_kakao_app
 from mock_kakao.web.errors import ControlError
 from mock_kakao.web.loopback import is_loopback_host
+from mock_kakao.web.refusals import JsonRefusalRunner
 from mock_kakao.world.kakaoapp import AppSettings, KakaoApp
 from mock_kakao.world.persist import StateFileError, open_state
 from mock_kakao.world.signing import KeyFileError
@@ -140,7 +141,7 @@ def _bind_all(config: StackConfig) -> dict[str, list[socket.socket]]:
 
 
 async def _serve_aiohttp(app: web.Application, sockets: list[socket.socket]) -> Stopper:
-    runner = web.AppRunner(
+    runner = JsonRefusalRunner(  # a request the parser refuses gets JSON, on both servers
         app, shutdown_timeout=STOP_GRACE_SECONDS, access_log=None, keepalive_timeout=IDLE_TIMEOUT
     )
     await runner.setup()

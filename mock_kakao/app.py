@@ -40,6 +40,7 @@ from mock_kakao.web.middleware import (
     kakao_middleware,
     web_domain_middleware,
 )
+from mock_kakao.web.refusals import JsonRefusalRunner
 from mock_kakao.world.state import FakeKakao
 
 
@@ -145,7 +146,7 @@ async def start_server(
     ``idle_timeout``: see IDLE_TIMEOUT.
     """
     app = create_app(state, allow_remote=allow_remote)
-    runner = web.AppRunner(
+    runner = JsonRefusalRunner(  # a request the parser refuses gets JSON too
         app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, keepalive_timeout=idle_timeout
     )
     await runner.setup()

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from mock_kakao.files.validation import MAX_USER_ID, parse_id
 from mock_kakao.kauth import pages
 from mock_kakao.kauth.consent import decided, what_to_ask
 from mock_kakao.web.appkeys import STATE
@@ -289,10 +290,8 @@ async def decision(request: web.Request) -> web.StreamResponse:
 
 
 def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+    """A user id from a form or cookie: ASCII digits only, so one id has one spelling."""
+    return parse_id(value, MAX_USER_ID)
 
 
 @routes.get("/oauth/logout")
