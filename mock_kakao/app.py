@@ -36,6 +36,7 @@ from mock_kakao.web.middleware import (
     change_middleware,
     control_guard_middleware,
     cors_middleware,
+    frame_guard_middleware,
     is_control_path,
     kakao_middleware,
     web_domain_middleware,
@@ -90,6 +91,7 @@ def create_app(state: FakeKakao, *, allow_remote: bool = False) -> web.Applicati
     middlewares = [
         change_middleware,  # outermost: every request, faults and refusals included
         cors_middleware,
+        frame_guard_middleware,  # outside the error middleware: error pages are HTML too
         control_guard_middleware,
         kakao_middleware,  # faults and the request log: a domain refusal is logged too
         web_domain_middleware,

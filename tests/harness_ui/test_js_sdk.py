@@ -8,16 +8,14 @@ stack and database in any order.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
 
 from harness_ui.stack import RunningStack
-from tests.harness_ui.support import admin
+from tests.harness_ui.support import admin, other_site
 
 pytestmark = pytest.mark.browser
 
@@ -268,25 +266,9 @@ def unregistered_site(harness: RunningStack) -> Iterator[str]:
     html = (
         f'<!doctype html><script src="{harness.kakao_url}/kakao.js"></script>'
         f"<script>Kakao.init({javascript_key(harness)!r});</script>"
-    ).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(html)))
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    )
+    with other_site(html) as url:
+        yield url
 
 
 def test_a_page_on_an_unregistered_origin_gets_domain_mismatched(
