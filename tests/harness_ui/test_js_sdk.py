@@ -245,7 +245,7 @@ def test_authorize_maps_its_settings_to_the_fakes_authorize(
     expect(page.locator("[data-testid^=pick-user-]")).to_have_count(1)
 
 
-def test_prompts_none_is_answered_by_the_sdk_itself_outside_kakaotalk(
+def test_prompts_none_is_refused_outside_kakaotalk_after_kauths_checks(
     blank_page: Page, harness: RunningStack
 ) -> None:
     page = open_example(blank_page, harness)
@@ -257,6 +257,51 @@ def test_prompts_none_is_answered_by_the_sdk_itself_outside_kakaotalk(
         "state": "s2",
     }
     expect(page.get_by_test_id("error")).to_contain_text("NOT_SUPPORTED_BROWSER")
+
+
+@pytest.mark.parametrize("prompts", ["none", "login"])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "javascript:window.ran = true//",
+        "JaVaScRiPt:window.ran = true//",
+        " javascript:window.ran = true//",
+        "data:text/html,<script>opener.ran = true</script>",
+        "/example/callback.html",  # relative: not a URL kauth could have registered
+    ],
+)
+def test_authorize_never_navigates_to_a_non_http_redirect_uri(
+    blank_page: Page, harness: RunningStack, redirect_uri: str, prompts: str
+) -> None:
+    """A ``javascript:`` redirectUri would run in the caller's page (issue 19 item 9)."""
+    page = open_example(blank_page, harness)
+    page.evaluate("window.ran = false")
+    settings = {"redirectUri": redirect_uri, "prompts": prompts}
+    outcome = page.evaluate(
+        "(s) => { try { Kakao.Auth.authorize(s).catch(() => {}); return null; }"
+        " catch (e) { return { name: e.name, message: e.message }; } }",
+        settings,
+    )
+    assert outcome == {
+        "name": "KakaoError",
+        "message": 'Illegal argument for "redirectUri" in Auth.authorize',
+    }
+    assert page.evaluate("window.ran") is False
+    assert page.url == f"{harness.ui_url}/example/"
+
+
+def test_prompts_none_with_an_unregistered_redirect_uri_gets_kauths_koe006_page(
+    blank_page: Page, harness: RunningStack
+) -> None:
+    """Never a navigation to the unregistered URI with error=auto_login (issue 19 item 9)."""
+    page = open_example(blank_page, harness)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+    settings = {"redirectUri": "https://evil.example/steal", "prompts": "none", "state": "s3"}
+    query = authorize(page, f"{harness.kakao_url}/oauth/authorize?*", settings)
+    assert (query["prompt"], query["redirect_uri"]) == ("none", "https://evil.example/steal")
+    expect(page.get_by_test_id("error-code")).to_have_text("KOE006")
+    assert not [url for url in visited if "evil.example" in urlsplit(url).netloc]
 
 
 @pytest.fixture
