@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import textwrap
 from collections.abc import Mapping
@@ -12,9 +14,10 @@ from collections.abc import Mapping
 from aiohttp import web
 
 import logsafe
-from harness_ui.config import DEFAULT_APP_ID
+from harness_ui.config import DEFAULT_APP_ID, UI_MAX_CONNECTIONS
 from harness_ui.server import create_app
 from mock_kakao.app import IDLE_TIMEOUT
+from mock_kakao.web.limits import CappedRunner
 from mock_kakao.world.kakaoapp import DEFAULT_JAVASCRIPT_KEY, DEFAULT_REST_API_KEY
 
 #: (flag, environment variable, default, type, metavar, help); flag beats variable beats default
@@ -70,6 +73,14 @@ OPTIONS: tuple[tuple[str, str, object, type, str, str], ...] = (
         "the service's ADMIN_TOKEN, for the Service accounts panel (default: none, panel off; "
         "prefer the variable, a flag shows in ps)",
     ),
+    (
+        "--max-connections",
+        "HARNESS_UI_MAX_CONNECTIONS",
+        UI_MAX_CONNECTIONS,
+        int,
+        "N",
+        "connections the page serves at once; more are closed as soon as they are accepted",
+    ),
 )
 
 
@@ -102,7 +113,10 @@ def build_parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentPa
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.max_connections <= 0:
+        parser.error("--max-connections must be a positive integer")
     logsafe.limit_accept_errors()  # out of descriptors: one line per interval, not per attempt
     app = create_app(
         args.service_url,
@@ -112,7 +126,23 @@ def main(argv: list[str] | None = None) -> None:
         args.javascript_key,
         admin_token=args.admin_token,
     )
-    web.run_app(app, host=args.host, port=args.port, print=None, keepalive_timeout=IDLE_TIMEOUT)
+    # SIGTERM, SIGINT: serve's cleanup has run when asyncio.run gives them back
+    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
+        asyncio.run(serve(app, args.host, args.port, args.max_connections))
+
+
+async def serve(app: web.Application, host: str, port: int, max_connections: int) -> None:
+    """What ``web.run_app`` does (until SIGINT or SIGTERM), through the runner run_all uses:
+    requests the parser refuses answered as JSON, at most `max_connections` at once."""
+    runner = CappedRunner(
+        app, max_connections=max_connections, handle_signals=True, keepalive_timeout=IDLE_TIMEOUT
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -240,3 +240,8 @@ def config_from_args(args: argparse.Namespace) -> StackConfig:
 
 #: Which flag owns which port, for the "port already in use" message.
 PORT_FLAGS = {"service": "--service-port", "kakao": "--kakao-port", "ui": "--ui-port"}
+
+
+#: connections the page serves at once (HARNESS_UI_MAX_CONNECTIONS): a developer's browser
+#: opens a handful; with the fake's 300 and the service's 400 the three stay below 1024
+UI_MAX_CONNECTIONS = 100

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from harness_ui import ports
-from harness_ui.config import PORT_FLAGS, StackConfig
+from harness_ui.config import PORT_FLAGS, UI_MAX_CONNECTIONS, StackConfig
 from harness_ui.errors import StartupError
 from harness_ui.keyfile import load_or_create_secret
 from harness_ui.server import create_app as create_ui_app
@@ -54,10 +54,6 @@ STOP_GRACE_SECONDS = 0.2
 STOPPER_TIMEOUT = SERVICE_GRACE_SECONDS + 0.5
 
 Stopper = Callable[[], Awaitable[None]]
-
-#: connections the page serves at once (HARNESS_UI_MAX_CONNECTIONS): a developer's browser
-#: opens a handful; with the fake's 300 and the service's 400 the three stay below 1024
-UI_MAX_CONNECTIONS = 100
 
 
 def env_number(name: str, default: float, kind: type = float) -> Any:

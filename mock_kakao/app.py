@@ -38,6 +38,7 @@ from mock_kakao.web.middleware import (
     control_guard_middleware,
     cors_middleware,
     error_in_dialect,
+    frame_guard_middleware,
     kakao_middleware,
     request_timeout,
     web_domain_middleware,
@@ -89,6 +90,7 @@ def create_app(
     middlewares = [
         change_middleware,  # outermost: every request, faults and refusals included
         cors_middleware,
+        frame_guard_middleware,  # outside the error middleware: error pages are HTML too
         control_guard_middleware,
         kakao_middleware,  # faults and the request log: a domain refusal is logged too
         body_deadline_middleware(body_timeout, request_timeout),  # its 408 is logged too

@@ -49,11 +49,11 @@ async def read_json(request: web.Request, default: Any = _MISSING_BODY) -> Any:
 
 
 def user_id_of(request: web.Request) -> int:
-    """The path's user id: ASCII digits only (``int()`` would also take ``4_0`` and ``٤``)."""
-    raw = request.match_info["user_id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
+    """The path's user id: ASCII digits only (see ``parse_id``)."""
+    user_id = v.parse_id(request.match_info["user_id"], v.MAX_USER_ID)
+    if user_id is None:
         raise ControlError(404, "USER_NOT_FOUND", "user ids are integers")
-    return int(raw)
+    return user_id
 
 
 @routes.get("/_mock/openapi.yaml")

@@ -20,6 +20,20 @@ MAX_APP_ID = 2**63 - 1  # the same for app ids
 MAX_SPAN_SECONDS = 10 * 365 * 24 * 3600
 
 
+def parse_id(text: object, maximum: int) -> int | None:
+    """The id ``text`` spells in ASCII digits, from 1 to ``maximum``; else None.
+
+    Never ``str.isdigit`` or ``int()`` alone: both take other scripts' digits (``٤``, ``４``),
+    and ``int()`` also ``+4``, `` 4 `` and ``4_0``, so one id would have many spellings.
+    """
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > len(str(maximum)):  # before int(): a 5,000-digit id is int()'s ValueError
+        return None
+    value = int(text)
+    return value if 1 <= value <= maximum else None
+
+
 def expect_object(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidInput("INVALID_FIELD", f"{what} must be a JSON object")

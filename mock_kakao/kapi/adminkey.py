@@ -23,6 +23,8 @@ NO_KEY = "no authentication key!"  # Kakao's words (devtalk 134883)
 INVALID_KEY = "invalid app key."  # Kakao's words (its SDK's invalid_app_key.json)
 NOT_REGISTERED = "NotRegisteredUserException"
 MAX_IDS_PAGE = 100
+#: a longer number is no id Kakao has: Kakao's bad-parameter error, before int() works on it
+MAX_INT_DIGITS = 100
 
 
 def is_admin_call(request: web.Request) -> bool:
@@ -54,12 +56,11 @@ def _int_param(params: Mapping[str, str], name: str, default: int | None = None)
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        if not raw.lstrip("-").isdigit():
-            raise ValueError
-        return int(raw)
-    except ValueError:
-        raise KapiError(400, -2, f"{name} must be an integer") from None
+    digits = raw.removeprefix("-")
+    # ASCII only: isdigit() and int() also take other scripts' digits (٤, ４)
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_INT_DIGITS:
+        raise KapiError(400, -2, f"{name} must be an integer")
+    return int(raw)
 
 
 async def target_user(request: web.Request) -> FakeUser:

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from mock_kakao.files.validation import MAX_USER_ID, parse_id
 from mock_kakao.kauth import pages
 from mock_kakao.kauth.consent import decided, what_to_ask
 from mock_kakao.web.appkeys import STATE
@@ -57,6 +58,7 @@ _FORM_KEY = secrets.token_bytes(32)
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 DENIED = {"error": "access_denied", "error_description": "User denied access"}
 CONSENT_REQUIRED = {"error": "consent_required", "error_description": "user consent required."}
+AUTO_LOGIN_UNSUPPORTED = {"error": "auto_login", "error_description": "NOT_SUPPORTED_BROWSER"}
 LOGIN_REQUIRED = {"error": "login_required", "error_description": "user authentication required."}
 
 
@@ -216,6 +218,17 @@ def login_silently(
     return redirect_back(params, {"code": code.value})
 
 
+def from_js_sdk(query: Mapping[str, str]) -> bool:
+    """Whether the fake's JavaScript SDK sent this login (its ``ka`` says ``sdk_type/javascript``).
+
+    The real SDK refuses ``prompts: 'none'`` outside KakaoTalk's in-app browser; the fake's
+    sends it here instead of answering itself, so that refusal comes after kauth's own checks
+    (an unregistered redirect URI is the KOE006 page, never a redirect).
+    """
+    ka = query.get("ka", "")
+    return ka.startswith("sdk/") and " sdk_type/javascript " in ka
+
+
 def html(text: str) -> web.Response:
     return web.Response(text=text, content_type="text/html")
 
@@ -225,6 +238,8 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     params = flow_params(request.query)
     check_client(state, params)
+    if params.get("prompt") == "none" and from_js_sdk(request.query):
+        raise redirect_back(params, AUTO_LOGIN_UNSUPPORTED)
     if params.get("prompt") == "none":
         raise login_silently(state, request, params)
     hinted = hinted_user(state, request.query.get("login_hint"))
@@ -289,10 +304,8 @@ async def decision(request: web.Request) -> web.StreamResponse:
 
 
 def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+    """A user id from a form or cookie: ASCII digits only, so one id has one spelling."""
+    return parse_id(value, MAX_USER_ID)
 
 
 @routes.get("/oauth/logout")

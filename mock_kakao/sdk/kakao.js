@@ -158,6 +158,24 @@
     }
   }
 
+  /** An absolute http(s) URL, or null: the only kind the SDK ever navigates to. Any other
+   * (javascript:, data:, a relative path) would run in, or replace, the caller's page. */
+  function httpUrl(text) {
+    var url;
+    try {
+      url = new URL(text);
+    } catch (error) {
+      return null;
+    }
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  }
+
+  function navigate(url, caller) {
+    var target = httpUrl(url);
+    if (!target) throw new KakaoError("Illegal argument for \"redirectUri\" in " + caller);
+    location.href = target.href;
+  }
+
   function withQuery(url, pairs) {
     var query = pairs.map(function (pair) {
       return encodeURIComponent(pair[0]) + "=" + encodeURIComponent(pair[1]);
@@ -189,14 +207,11 @@
     function authorize(settings) {
       validate(settings || {}, AUTHORIZE_SETTINGS, "Auth.authorize");
       settings = settings || {};
-      var prompts = settings.prompts || settings.prompt || "";
-      if (prompts.split(",").indexOf("none") !== -1) {
-        // The real SDK answers prompt=none itself outside KakaoTalk's in-app browser.
-        var refusal = [["error", "auto_login"], ["error_description", "NOT_SUPPORTED_BROWSER"]];
-        if (settings.state) refusal.push(["state", settings.state]);
-        location.href = withQuery(settings.redirectUri || "", refusal);
-        return Promise.reject({ error: "auto_login", error_description: "NOT_SUPPORTED_BROWSER" });
+      if (settings.redirectUri !== undefined && !httpUrl(settings.redirectUri)) {
+        throw new KakaoError("Illegal argument for \"redirectUri\" in Auth.authorize");
       }
+      // prompts: 'none' goes to kauth like any login: it checks the key and the redirect URI
+      // (KOE006 for an unregistered one) before it answers (kauth/login.py, from_js_sdk).
       if (settings.isPopup) {
         console.warn("mock_kakao SDK: isPopup is not supported; signing in in this window");
       }
@@ -211,7 +226,7 @@
         ["ka", kaValue()],
         ["is_popup", "false"]
       );
-      location.href = withQuery(served.origin + "/oauth/authorize", query);
+      navigate(withQuery(served.origin + "/oauth/authorize", query), "Auth.authorize");
       return new Promise(function () {});  // the page is leaving: never settles, as the real one
     }
 

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from logsafe import ACCEPT_ERROR_INTERVAL, Throttle
+from mock_kakao.web.refusals import JsonRefusalRunner
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: the 408 a server answers in its own error shape
@@ -120,10 +121,11 @@ class ConnectionCap:
         return self.server()
 
 
-class CappedRunner(web.AppRunner):
+class CappedRunner(JsonRefusalRunner):
     """``web.AppRunner`` serving at most `max_connections` connections at once (the same
     arguments, plus that one, and LINGERING_TIME by default); its sites get a
-    :class:`ConnectionCap`."""
+    :class:`ConnectionCap`. Like every runner of the harness, it answers a request the parser
+    refuses as JSON (mock_kakao.web.refusals)."""
 
     def __init__(self, app: web.Application, *, max_connections: int, **kwargs: Any) -> None:
         kwargs.setdefault("lingering_time", LINGERING_TIME)

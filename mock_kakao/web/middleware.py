@@ -29,6 +29,10 @@ Pages and the app's registered web domains (the console's "JavaScript SDK domain
   scripts: they answer no CORS, so no page elsewhere can read a picker's form token.
 * The SDK script (``/kakao_js_sdk/...``, ``/kakao.js``) is public, like Kakao's CDN:
   ``Access-Control-Allow-Origin: *``, so ``<script crossorigin="anonymous">`` loads it anywhere.
+
+Every HTML page (picker, consent, error and logout-error pages, the SDK page) refuses to be
+framed, as Kakao's do (:func:`frame_guard_middleware`): a site that framed the picker could lay
+a decoy over "agree and continue" (clickjacking).
 """
 
 from __future__ import annotations
@@ -71,6 +75,10 @@ ADMIN_CORS = {
     "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
 }
+
+#: no page of another site (nor of this one) may show an HTML page of the fake in a frame;
+#: X-Frame-Options for browsers that predate CSP's frame-ancestors
+FRAME_GUARD = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 
 logger = logging.getLogger("mock_kakao.requests")
 
@@ -144,6 +152,15 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
         exc.headers.update(headers)
         raise
     response.headers.update(headers)
+    return response
+
+
+@web.middleware
+async def frame_guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every text/html answer refuses framing (see the module docstring), error pages too."""
+    response = await handler(request)
+    if response.content_type == "text/html":
+        response.headers.update(FRAME_GUARD)
     return response
 
 

@@ -21,6 +21,8 @@ key, 12 h the native app key.
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -28,6 +30,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from yarl import URL
 
 from mock_kakao.files import validation as v
 from mock_kakao.web.errors import ControlError, InvalidInput
@@ -40,6 +44,9 @@ DEFAULT_REST_API_KEY = "mock-rest-api-key"
 DEFAULT_JAVASCRIPT_KEY = "mock-javascript-key"
 DEFAULT_ADMIN_KEY = "mock-admin-key"
 MAX_KEY_CHARS = 256
+#: a DNS name's limits (RFC 1035): 253 characters, labels of 1 to 63 without an edge hyphen
+MAX_HOST_CHARS = 253
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 #: the console lets an app choose either; POST sends the fields as a form body
 WEBHOOK_METHODS = ("GET", "POST")
 DEFAULT_WEBHOOK_METHOD = "POST"
@@ -138,14 +145,48 @@ def valid_issuer(issuer: str) -> bool:
     )
 
 
-def valid_webhook_url(url: str) -> bool:
-    """A URL the fake can call: http(s) with a host and no fragment (a query is kept)."""
+def _connectable_host(host: str) -> bool:
+    """An IP address or a DNS name of letters, digits and hyphens: what a client can reach."""
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        ipaddress.ip_address(host)
+        return True
     except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.fragment
+        pass
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= MAX_HOST_CHARS and all(_HOST_LABEL.fullmatch(label) for label in labels)
+
+
+def normalised_webhook_url(url: str) -> str | None:
+    """``url`` as the fake's HTTP client (aiohttp, through yarl) will call it, or None when it
+    is not an http(s) URL with a host a client can connect to and no fragment.
+
+    yarl maps the host by IDNA (UTS 46): ``①②⑦.0.0.1`` and ``127。0。0。1`` are 127.0.0.1, and
+    percent-encodes the path and query. The fake stores and shows this spelling, so what the
+    admin API shows is what is called, and the this-machine rule judges the host called.
+    """
+    try:
+        parsed = URL(url)
+        normalised = str(parsed)
+        host = parsed.raw_host  # the name connected to: ASCII, IDNA-encoded
+        parsed.host  # noqa: B018 - decodes the A-labels: raises on one that is not punycode
+        parts = urlsplit(normalised)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except (TypeError, ValueError):  # UnicodeError (IDNA refused it) is a ValueError
+        return None
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.fragment
+        or host is None
+        or parts.hostname != host  # the two parsers must agree on the host
+        or not _connectable_host(host)
+    ):
+        return None
+    return normalised
+
+
+def valid_webhook_url(url: str) -> bool:
+    """A URL the fake can call (see :func:`normalised_webhook_url`)."""
+    return normalised_webhook_url(url) is not None
 
 
 def valid_admin_key(key: str) -> bool:
@@ -194,9 +235,14 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         settings["web_domains"] = _url_list(data, "web_domains", registered.parse_web_domain)
     if "unlink_webhook_url" in data:
         url = v.get_str(data, "unlink_webhook_url", nullable=True)
-        if url is not None and not valid_webhook_url(url):
-            raise InvalidInput("INVALID_FIELD", "unlink_webhook_url must be an http(s) URL or null")
-        settings["unlink_webhook_url"] = url
+        normalised = None if url is None else normalised_webhook_url(url)
+        if url is not None and normalised is None:
+            raise InvalidInput(
+                "INVALID_FIELD",
+                "unlink_webhook_url must be an http(s) URL whose host, as IDNA maps it, is an IP "
+                "address or a DNS name (letters, digits, hyphens), or null",
+            )
+        settings["unlink_webhook_url"] = normalised
     if "unlink_webhook_method" in data:
         settings["unlink_webhook_method"] = v.get_choice(
             data, "unlink_webhook_method", WEBHOOK_METHODS, DEFAULT_WEBHOOK_METHOD

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness_ui.stack import RunningStack
 
@@ -24,3 +28,30 @@ def admin(stack: RunningStack, method: str, path: str, body: object = None) -> o
     with opener.open(request, timeout=5) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
+
+
+@contextlib.contextmanager
+def other_site(html: str, host: str = "127.0.0.2") -> Iterator[str]:
+    """A page ``html`` served on another origin than the stack's (127.0.0.2 is neither a
+    registered web domain nor the same site); yields its URL."""
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((host, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,16 +8,14 @@ stack and database in any order.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
 
 from harness_ui.stack import RunningStack
-from tests.harness_ui.support import admin
+from tests.harness_ui.support import admin, other_site
 
 pytestmark = pytest.mark.browser
 
@@ -247,7 +245,7 @@ def test_authorize_maps_its_settings_to_the_fakes_authorize(
     expect(page.locator("[data-testid^=pick-user-]")).to_have_count(1)
 
 
-def test_prompts_none_is_answered_by_the_sdk_itself_outside_kakaotalk(
+def test_prompts_none_is_refused_outside_kakaotalk_after_kauths_checks(
     blank_page: Page, harness: RunningStack
 ) -> None:
     page = open_example(blank_page, harness)
@@ -261,6 +259,51 @@ def test_prompts_none_is_answered_by_the_sdk_itself_outside_kakaotalk(
     expect(page.get_by_test_id("error")).to_contain_text("NOT_SUPPORTED_BROWSER")
 
 
+@pytest.mark.parametrize("prompts", ["none", "login"])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "javascript:window.ran = true//",
+        "JaVaScRiPt:window.ran = true//",
+        " javascript:window.ran = true//",
+        "data:text/html,<script>opener.ran = true</script>",
+        "/example/callback.html",  # relative: not a URL kauth could have registered
+    ],
+)
+def test_authorize_never_navigates_to_a_non_http_redirect_uri(
+    blank_page: Page, harness: RunningStack, redirect_uri: str, prompts: str
+) -> None:
+    """A ``javascript:`` redirectUri would run in the caller's page (issue 19 item 9)."""
+    page = open_example(blank_page, harness)
+    page.evaluate("window.ran = false")
+    settings = {"redirectUri": redirect_uri, "prompts": prompts}
+    outcome = page.evaluate(
+        "(s) => { try { Kakao.Auth.authorize(s).catch(() => {}); return null; }"
+        " catch (e) { return { name: e.name, message: e.message }; } }",
+        settings,
+    )
+    assert outcome == {
+        "name": "KakaoError",
+        "message": 'Illegal argument for "redirectUri" in Auth.authorize',
+    }
+    assert page.evaluate("window.ran") is False
+    assert page.url == f"{harness.ui_url}/example/"
+
+
+def test_prompts_none_with_an_unregistered_redirect_uri_gets_kauths_koe006_page(
+    blank_page: Page, harness: RunningStack
+) -> None:
+    """Never a navigation to the unregistered URI with error=auto_login (issue 19 item 9)."""
+    page = open_example(blank_page, harness)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+    settings = {"redirectUri": "https://evil.example/steal", "prompts": "none", "state": "s3"}
+    query = authorize(page, f"{harness.kakao_url}/oauth/authorize?*", settings)
+    assert (query["prompt"], query["redirect_uri"]) == ("none", "https://evil.example/steal")
+    expect(page.get_by_test_id("error-code")).to_have_text("KOE006")
+    assert not [url for url in visited if "evil.example" in urlsplit(url).netloc]
+
+
 @pytest.fixture
 def unregistered_site(harness: RunningStack) -> Iterator[str]:
     """A page on an origin that is not a registered web domain: 127.0.0.2 (the fake registers
@@ -268,25 +311,9 @@ def unregistered_site(harness: RunningStack) -> Iterator[str]:
     html = (
         f'<!doctype html><script src="{harness.kakao_url}/kakao.js"></script>'
         f"<script>Kakao.init({javascript_key(harness)!r});</script>"
-    ).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(html)))
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    )
+    with other_site(html) as url:
+        yield url
 
 
 def test_a_page_on_an_unregistered_origin_gets_domain_mismatched(

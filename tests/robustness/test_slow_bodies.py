@@ -19,6 +19,7 @@ import json
 import resource
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -35,6 +36,7 @@ from mock_kakao.world.state import FakeKakao
 from service.settings import Settings, SettingsError
 from tests.e2e.test_run_all import ROOT, RUN_ALL, ZERO_PORTS, RunAll, clean_env, wait_for_banner
 from tests.service.support import make_settings, running_service
+from tests.support.postgres import free_port
 from tests.support.slow_client import LONG_DRIP, answer_then_close
 
 DEADLINE = 0.5  # every server's body deadline here
@@ -262,3 +264,30 @@ def test_slow_connections_to_the_fake_do_not_starve_the_service(tmp_path: Path) 
             f"\nrun_all under ulimit -n {FD_LIMIT}, {SLOW_CONNECTIONS} slow connections: "
             f"stderr {log_bytes} bytes"
         )
+
+
+async def test_the_page_started_alone_closes_connections_over_its_cap() -> None:
+    """`python -m harness_ui` (the page without run_all) has the same cap, from its flag."""
+    port = free_port()
+    page = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "harness_ui", "--port", str(port), "--max-connections", str(CAP)),
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except ConnectionRefusedError:
+                    assert page.returncode is None, "python -m harness_ui exited"
+                    await asyncio.sleep(0.1)
+                    continue
+                writer.close()
+                break
+        await asyncio.sleep(0.2)  # the probe's close is seen before the cap is counted
+        await _check_cap(url)
+    finally:
+        page.terminate()
+        async with asyncio.timeout(10):
+            await page.wait()

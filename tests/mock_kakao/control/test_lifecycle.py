@@ -283,3 +283,71 @@ async def test_a_url_from_the_file_or_a_flag_off_this_machine_is_not_called() ->
         assert delivery["status"] is None and delivery["error"].startswith("not sent: ")
         assert "--allow-remote" in delivery["error"]
         assert await kapi_status(kakao, FULL) == 401  # the unlink itself happened
+
+
+def spelled_otherwise(url: str, host: str) -> str:
+    """``url`` (on 127.0.0.1) with its host spelled as ``host``."""
+    return url.replace("127.0.0.1", host, 1)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "①②⑦.0.0.1",  # circled digits
+        "127。0。0。1",  # ideographic full stops
+        "１２７．０．０．１",  # fullwidth digits and full stops
+    ],
+)
+async def test_a_webhook_url_is_stored_shown_and_called_as_idna_maps_it(
+    kakao, receiver, host
+) -> None:
+    """What the admin API shows is what is called (issue 19 item 10)."""
+    shown = kakao.update_app(unlink_webhook_url=spelled_otherwise(receiver.url, host))
+    assert shown["unlink_webhook_url"] == receiver.url
+    assert kakao.app()["unlink_webhook_url"] == receiver.url
+    await disconnect(kakao)
+    [delivery] = kakao.webhooks()
+    assert (delivery["url"], delivery["status"]) == (receiver.url, 200)
+    assert len(receiver.calls) == 1
+
+
+def test_a_webhook_urls_path_and_query_are_kept_as_they_are_sent(kakao) -> None:
+    shown = kakao.update_app(unlink_webhook_url="http://127.0.0.1:9/훅 x?site=é")
+    assert shown["unlink_webhook_url"] == "http://127.0.0.1:9/%ED%9B%85%20x?site=%C3%A9"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://xn--zz.localhost/",  # not valid punycode: no host to call
+        "http://a\u200b.localhost/",  # a character IDNA refuses
+        "http://exa mple.localhost/",
+        "http://%31%32%37.0.0.1/",  # a host no resolver would take
+        "http://a..localhost/",
+        "http://١٢٧.0.0.1/",  # Arabic-Indic digits: IDNA makes a name, not 127.0.0.1
+    ],
+)
+def test_a_webhook_url_that_does_not_normalise_to_an_allowed_host_is_refused(kakao, url) -> None:
+    with pytest.raises(MockKakaoError) as refused:
+        kakao.update_app(unlink_webhook_url=url)
+    assert (refused.value.status, refused.value.error) == (400, "INVALID_FIELD")
+    assert "unlink_webhook_url" in refused.value.body["detail"]
+    assert kakao.app()["unlink_webhook_url"] is None
+
+
+def test_a_users_files_webhook_url_is_normalised_too(tmp_path: Path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text('[app]\nunlink_webhook_url = "http://127。0。0。1:1/hook"\n', "utf-8")
+    with MockKakao(users) as kakao:
+        assert kakao.app()["unlink_webhook_url"] == "http://127.0.0.1:1/hook"
+
+
+def test_with_allow_remote_a_webhook_url_must_still_normalise() -> None:
+    """--allow-remote lifts the this-machine rule, not the need for a host a client can call."""
+    with MockKakao(allow_remote=True) as kakao:
+        for url in ["http://xn--zz.example/", "http://exa mple.example/", "http://a..example/"]:
+            with pytest.raises(MockKakaoError) as refused:
+                kakao.update_app(unlink_webhook_url=url)
+            assert (refused.value.status, refused.value.error) == (400, "INVALID_FIELD")
+        shown = kakao.update_app(unlink_webhook_url="http://Ｅxample。com/hook")
+        assert shown["unlink_webhook_url"] == "http://example.com/hook"

@@ -207,6 +207,26 @@ async def test_prompt_none_without_a_login_is_login_required_whatever_the_hint(h
         }
 
 
+SDK_KA = "sdk/2.7.2 os/javascript sdk_type/javascript lang/ko device/Linux origin/x"
+
+
+async def test_prompt_none_from_the_js_sdk_is_auto_login_unsupported_after_kauths_checks(
+    http, kakao
+):
+    """What the real SDK answers outside KakaoTalk, but only where kauth would redirect."""
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q", ka=SDK_KA)
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 302
+        assert query_of(response.headers["Location"]) == {
+            "error": "auto_login",
+            "error_description": "NOT_SUPPORTED_BROWSER",
+            "state": "q",
+        }
+    url = kakao.authorize_url("https://evil.example/", prompt="none", ka=SDK_KA)
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 400 and "KOE006" in await response.text()
+
+
 async def test_prompt_none_after_a_login_issues_a_code_silently(http, kakao):
     login = await pick_user(http, kakao, FULL_ID, consent=("nickname",))
     _, first = await exchange_code(http, kakao, login.query["code"])
