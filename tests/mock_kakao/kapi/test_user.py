@@ -11,6 +11,9 @@ from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
 EXPIRED = {"msg": "this access token is already expired", "code": -401}
 NOT_FOUND = {"msg": "this access token does not exist", "code": -401}
 MALFORMED = {"msg": "invalid authorization header format", "code": -2}
+NO_KEY = {"msg": "no authentication key!", "code": -401}
+#: what Kakao's 401s carry (kakao-api.md, "kapi -401 message variants")
+INVALID_TOKEN_CHALLENGE = "Bearer error=invalid_token"
 
 
 async def me(http: aiohttp.ClientSession, kakao: MockKakao, token: str, method: str = "GET"):
@@ -111,17 +114,64 @@ async def test_profile_image_appears_in_profile_and_properties(http, kakao):
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({}, (401, NOT_FOUND)),
+        ({}, (401, NO_KEY)),
+        ({"Authorization": ""}, (401, NO_KEY)),
         ({"Authorization": "Bearer no-such-token"}, (401, NOT_FOUND)),
-        ({"Authorization": FULL}, (400, MALFORMED)),  # raw token, no scheme
-        ({"Authorization": "Bearer "}, (400, MALFORMED)),
-        ({"Authorization": "Basic abc"}, (400, MALFORMED)),
+        ({"Authorization": "Bearer null"}, (401, NOT_FOUND)),  # the JS SDK without a token
+        ({"Authorization": FULL}, (401, NO_KEY)),  # raw token, no scheme
+        ({"Authorization": "Bearer "}, (401, NO_KEY)),
+        ({"Authorization": "Basic abc"}, (401, NO_KEY)),
         ({"Authorization": f"Bearer {FULL} extra"}, (400, MALFORMED)),
     ],
 )
 async def test_authorization_header_errors(http, kakao, headers, expected):
+    """Issue 20 rule 6: no usable key is Kakao's -401 "no authentication key!" (what clients
+    branch on); every 401 carries Kakao's ``WWW-Authenticate`` challenge, a 400 none."""
     async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
         assert (response.status, await response.json()) == expected
+        challenge = response.headers.get("WWW-Authenticate")
+        assert challenge == (INVALID_TOKEN_CHALLENGE if response.status == 401 else None)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/user/me", "/v1/user/access_token_info", "/v2/user/scopes", "/v1/oidc/userinfo"]
+)
+async def test_access_token_in_the_query_without_a_header(http, kakao, path):
+    """Issue 20 rule 6: passport-kakao sends ``GET /v2/user/me?access_token=…``; Kakao answers."""
+    params = {"access_token": FULL}
+    async with http.get(f"{kakao.url}{path}", params=params) as response:
+        assert response.status == 200
+        assert (await response.json())["id" if path != "/v1/oidc/userinfo" else "sub"] in (
+            FULL_ID,
+            str(FULL_ID),
+        )
+
+
+async def test_access_token_in_a_post_form_logs_that_token_out(http, kakao):
+    url = f"{kakao.url}/v1/user/logout"
+    async with http.post(url, data={"access_token": FULL}) as response:
+        assert (response.status, await response.json()) == (200, {"id": FULL_ID})
+    assert await me(http, kakao, FULL) == (401, NOT_FOUND)
+
+
+async def test_the_header_wins_over_the_parameter(http, kakao):
+    """The parameter is read only when there is no ``Authorization`` header at all."""
+    url = f"{kakao.url}/v2/user/me"
+    params = {"access_token": FULL}
+    async with http.get(url, params=params, headers=bearer("no-such-token")) as response:
+        assert (response.status, await response.json()) == (401, NOT_FOUND)
+    async with http.get(url, params={"access_token": "expired-or-not"}) as response:
+        assert (response.status, await response.json()) == (401, NOT_FOUND)
+    async with http.get(url, params={"access_token": ""}) as response:
+        assert (response.status, await response.json()) == (401, NO_KEY)
+
+
+async def test_a_query_token_is_redacted_and_matched_by_user_faults(http, kakao):
+    kakao.add_fault("error", status=429, code=-10, user_id=FULL_ID, times=1)
+    async with http.get(f"{kakao.url}/v2/user/me", params={"access_token": FULL}) as response:
+        assert response.status == 429
+    entry = kakao.requests()[-1]
+    assert entry["user_id"] == FULL_ID and FULL not in str(entry)
 
 
 async def test_lowercase_bearer_is_accepted(http, kakao):
@@ -180,7 +230,7 @@ async def test_logout_and_unlink_need_a_live_token(http, kakao, path):
     async with http.post(kakao.url + path, headers=bearer("mock-token-expired")) as response:
         assert (response.status, await response.json()) == (401, EXPIRED)
     async with http.post(kakao.url + path) as response:
-        assert (response.status, await response.json()) == (401, NOT_FOUND)
+        assert (response.status, await response.json()) == (401, NO_KEY)
 
 
 async def test_patched_consent_shows_on_existing_admin_tokens(http, kakao):
