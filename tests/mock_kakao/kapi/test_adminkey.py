@@ -120,16 +120,25 @@ async def test_user_ids_pages_through_the_linked_users(http, kakao) -> None:
     }
     status, page = await call(http, kakao, "GET", "/v1/user/ids", ADMIN, params={"limit": "3"})
     assert page["elements"] == ALL_IDS[:3] and page["before_url"] is None
-    assert page["after_url"] == f"{kakao.url}/v1/user/ids?limit=3&order=asc&from_id={ALL_IDS[3]}"
+    base = f"{kakao.url}/v1/user/ids?limit=3"
+    key = "app_key=mock-rest-api-key"
+    # issue 20 rule 8: Kakao's fixture builds after_url from the page's last id
+    assert page["after_url"] == f"{base}&order=asc&from_id={ALL_IDS[2]}&{key}"
     async with http.get(page["after_url"], headers=ADMIN) as response:
         second = await response.json()
-    assert second["elements"] == ALL_IDS[3:6]
-    assert second["before_url"] == (
-        f"{kakao.url}/v1/user/ids?limit=3&order=desc&from_id={ALL_IDS[2]}"
-    )
+    assert second["elements"] == ALL_IDS[2:5]  # from_id is inclusive, as Kakao documents
+    # ... and before_url from the page's first id
+    assert second["before_url"] == f"{base}&order=desc&from_id={ALL_IDS[2]}&{key}"
+    assert second["after_url"] == f"{base}&order=asc&from_id={ALL_IDS[4]}&{key}"
     params = {"order": "desc", "from_id": str(ALL_IDS[4]), "limit": "2"}
     status, down = await call(http, kakao, "GET", "/v1/user/ids", ADMIN, params=params)
     assert down["elements"] == [ALL_IDS[4], ALL_IDS[3]]
+    assert down["before_url"] == (
+        f"{kakao.url}/v1/user/ids?limit=2&order=asc&from_id={ALL_IDS[4]}&{key}"
+    )
+    assert down["after_url"] == (
+        f"{kakao.url}/v1/user/ids?limit=2&order=desc&from_id={ALL_IDS[3]}&{key}"
+    )
 
 
 async def test_user_ids_leaves_out_unlinked_users(http, kakao) -> None:
