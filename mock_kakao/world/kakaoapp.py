@@ -46,6 +46,22 @@ DEFAULT_WEBHOOK_METHOD = "POST"
 #: how long a replaced signing key stays in the JWKS by default: an id_token's whole lifetime
 DEFAULT_KEEP_OLD_SECONDS = 21600
 MAX_KEEP_OLD_SECONDS = 10 * 366 * 24 * 3600
+#: the APIs Kakao lets an admin key call (kakao-api.md, devtalk 148737), in its order: a new
+#: app's admin key may call them all (Kakao does not say what a new key allows: the fake
+#: chooses the documented list); ``admin_key_apis`` narrows it (issue 20 rule 4)
+ADMIN_KEY_APIS = (
+    "/v1/user/logout",
+    "/v1/user/unlink",
+    "/v2/user/me",
+    "/v1/user/shipping_address",
+    "/v2/user/scopes",
+    "/v2/user/revoke/scopes",
+    "/v2/user/service_terms",
+    "/v2/user/revoke/service_terms",
+    "/v2/user/upgrade/service_terms",
+    "/v2/app/users",
+    "/v1/user/ids",
+)
 
 
 class KeyKind(StrEnum):
@@ -75,6 +91,7 @@ APP_FIELDS = (
     "web_domains",
     *WEBHOOK_FIELDS,
     "consent_items",
+    "admin_key_apis",
 )
 
 
@@ -94,6 +111,8 @@ class AppSettings:
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
     #: the consent items the app asks for (see mock_kakao.world.consentitems)
     consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
+    #: the APIs the admin key may call (the console's list since 2025-12-03)
+    admin_key_apis: tuple[str, ...] = ADMIN_KEY_APIS
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -176,6 +195,19 @@ def _url_list(data: Mapping[str, Any], key: str, parse: Callable[[str], str]) ->
     return tuple(parse(item) for item in items)
 
 
+def _admin_key_apis(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """A subset of Kakao's admin-key APIs, each named once (kept in Kakao's order)."""
+    items = v.get_list(data, "admin_key_apis")
+    if not all(isinstance(item, str) and item in ADMIN_KEY_APIS for item in items):
+        raise InvalidInput(
+            "INVALID_FIELD",
+            f"admin_key_apis must list paths among: {', '.join(ADMIN_KEY_APIS)}",
+        )
+    if len(set(items)) != len(items):
+        raise InvalidInput("INVALID_FIELD", "admin_key_apis names a path twice")
+    return tuple(path for path in ADMIN_KEY_APIS if path in items)
+
+
 def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
     data = v.expect_object(data, "app")
@@ -203,6 +235,8 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         )
     if "consent_items" in data:  # see mock_kakao.world.consentitems
         settings["consent_items"] = parse_consent_items(data["consent_items"])
+    if "admin_key_apis" in data:
+        settings["admin_key_apis"] = _admin_key_apis(data)
     return settings
 
 
@@ -320,6 +354,10 @@ class KakaoApp:
         """The lifetime of a token whose login's authorize used ``client_id``."""
         kind = self.key_kind(client_id)
         return ACCESS_TOKEN_TTLS.get(kind, ACCESS_TOKEN_TTL) if kind else ACCESS_TOKEN_TTL
+
+    def admin_key_may_call(self, path: str) -> bool:
+        """Whether the console lets the admin key call ``path`` (else kapi's 403 -3)."""
+        return path in self.settings.admin_key_apis
 
     def client_secret_ok(self, sent: str | None) -> bool:
         """With the Client Secret switch on, ``sent`` must be it; off, anything goes."""
