@@ -84,6 +84,8 @@ LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
 OPTIONAL_SECRETS = ("native_app_key", "client_secret")
 SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
+#: the fields whose null is a value: no native app key, no client secret, no webhook
+NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
 APP_FIELDS = (
     "oidc",
     *SECRET_FIELDS,
@@ -212,6 +214,8 @@ def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
     data = v.expect_object(data, "app")
     v.reject_unknown(data, APP_FIELDS, "app")
+    # null is "left out" for every field but those where it means "off" or "none" (rule 10)
+    data = {key: val for key, val in data.items() if val is not None or key in NULL_MEANS_OFF}
     settings: dict[str, Any] = {}
     if "oidc" in data:
         settings["oidc"] = v.get_bool(data, "oidc", True)

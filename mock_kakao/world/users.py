@@ -226,7 +226,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         return v.get_bool(data, key, base[key])
 
     return {
-        "label": v.get_str(data, "label", base["label"]),
+        "label": v.get_optional_str(data, "label", base["label"]),
         "nickname": text("nickname"),
         "email": text("email"),
         "nickname_consent": flag("nickname_consent"),
@@ -237,7 +237,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
             data, "nickname_source", NICKNAME_SOURCES, base["nickname_source"]
         ),
         "profile_image_url": text("profile_image_url"),
-        "connected_at": v.get_str(data, "connected_at", base["connected_at"]),
+        "connected_at": v.get_optional_str(data, "connected_at", base["connected_at"]),
         "thumbnail_image_url": text("thumbnail_image_url"),
         "is_default_image": flag("is_default_image"),
         "is_default_nickname": flag("is_default_nickname"),
