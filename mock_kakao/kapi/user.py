@@ -33,9 +33,10 @@ async def user_me(request: web.Request) -> web.Response:
         token, user = await authenticate(request)
         consent = state.consent_of(token)
     params = await propertykeys.me_params(request)
-    keys = propertykeys.parse_property_keys(params.get("property_keys"))
+    custom = state.app.settings.user_properties
+    keys = propertykeys.parse_property_keys(params.get("property_keys"), custom, state.app_id)
     secure = propertykeys.parse_secure_resource(params.get("secure_resource"))
-    body = render_me(user, consent, state.item_ids, secure=secure)
+    body = render_me(user, consent, state.item_ids, secure=secure, custom=custom)
     return json_response(propertykeys.select(body, keys))
 
 

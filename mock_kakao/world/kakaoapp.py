@@ -35,6 +35,7 @@ from mock_kakao.world import registered
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
 from mock_kakao.world.signing import KeyRing
 from mock_kakao.world.tokens import ACCESS_TOKEN_TTL
+from mock_kakao.world.users import DEFAULT_PROPERTIES, valid_property_key
 
 DEFAULT_REST_API_KEY = "mock-rest-api-key"
 DEFAULT_JAVASCRIPT_KEY = "mock-javascript-key"
@@ -94,6 +95,7 @@ APP_FIELDS = (
     *WEBHOOK_FIELDS,
     "consent_items",
     "admin_key_apis",
+    "user_properties",
 )
 
 
@@ -115,6 +117,8 @@ class AppSettings:
     consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
     #: the APIs the admin key may call (the console's list since 2025-12-03)
     admin_key_apis: tuple[str, ...] = ADMIN_KEY_APIS
+    #: the custom user property keys the app added (a new app: none)
+    user_properties: tuple[str, ...] = ()
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -210,6 +214,17 @@ def _admin_key_apis(data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(path for path in ADMIN_KEY_APIS if path in items)
 
 
+def _user_properties(data: Mapping[str, Any]) -> tuple[str, ...]:
+    items = v.get_list(data, "user_properties")
+    if not all(valid_property_key(item) for item in items) or len(set(items)) != len(items):
+        raise InvalidInput(
+            "INVALID_FIELD",
+            "user_properties must list distinct keys (letters, digits, _), not "
+            f"{', '.join(DEFAULT_PROPERTIES)}",
+        )
+    return tuple(items)
+
+
 def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
     data = v.expect_object(data, "app")
@@ -241,6 +256,8 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         settings["consent_items"] = parse_consent_items(data["consent_items"])
     if "admin_key_apis" in data:
         settings["admin_key_apis"] = _admin_key_apis(data)
+    if "user_properties" in data:
+        settings["user_properties"] = _user_properties(data)
     return settings
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import aiohttp
 import pytest
 
@@ -255,3 +260,87 @@ async def test_kapi_answers_cors_for_any_origin(http, kakao):
     async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
         assert response.status == 401
         assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+async def me_with(http, kakao: MockKakao, token: str, **params: str):
+    url = f"{kakao.url}/v2/user/me"
+    async with http.get(url, headers=bearer(token), params=params) as response:
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("key", ["properties.level", "properties.nickname2"])
+async def test_a_property_key_the_app_has_not_added_is_minus_201(http, kakao, key):
+    """Issue 20 rule 8: Kakao's -201 (trouble-shooting; the signup example's words), not -2."""
+    status, body = await me_with(http, kakao, FULL, property_keys=json.dumps([key]))
+    name = key.removeprefix("properties.")
+    expected = {"msg": f"user property not found ([{name}] for appId=10001)", "code": -201}
+    assert (status, body) == (400, expected)
+
+
+def test_custom_user_properties_from_the_users_file_are_read_with_property_keys(tmp_path):
+    """Issue 20 rule 8: the app adds property keys (``app.user_properties``), a user has
+    values (``properties``); ``/v2/user/me`` shows them, ``property_keys`` narrows to them."""
+    users = tmp_path / "users.json"
+    users.write_text(
+        json.dumps(
+            {
+                "app": {"user_properties": ["level", "tier"]},
+                "users": [
+                    {
+                        "id": 77,
+                        "nickname": "칠칠",
+                        "properties": {"level": "3", "tier": "gold"},
+                        "tokens": [{"access_token": "tok-77"}],
+                    }
+                ],
+            }
+        )
+    )
+    with MockKakao(users) as kakao:
+        assert kakao.app()["user_properties"] == ["level", "tier"]
+        assert kakao.users()[0]["properties"] == {"level": "3", "tier": "gold"}
+
+        def get(**params: str) -> dict:
+            query = f"?{urllib.parse.urlencode(params)}" if params else ""
+            request = urllib.request.Request(
+                f"{kakao.url}/v2/user/me{query}", headers=bearer("tok-77")
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return {"status": response.status, **json.loads(response.read())}
+            except urllib.error.HTTPError as refused:
+                return {"status": refused.code, **json.loads(refused.read())}
+
+        assert get()["properties"] == {"nickname": "칠칠", "level": "3", "tier": "gold"}
+        narrowed = get(property_keys='["properties.level"]')
+        assert narrowed["properties"] == {"level": "3"}
+        assert get(property_keys='["properties.rank"]') == {
+            "status": 400,
+            "msg": "user property not found ([rank] for appId=10001)",
+            "code": -201,
+        }
+        # an app that drops the key stops showing it, and refuses it as Kakao does
+        kakao.update_app(user_properties=["tier"])
+        assert get()["properties"] == {"nickname": "칠칠", "tier": "gold"}
+        assert get(property_keys='["properties.level"]')["code"] == -201
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        {"user_properties": ["nickname"]},  # a default property, not one the app adds
+        {"user_properties": ["bad key"]},
+        {"user_properties": "level"},
+    ],
+)
+async def test_the_apps_user_properties_are_checked(http, kakao, app):
+    async with http.patch(f"{kakao.url}/_mock/app", json=app) as response:
+        assert (response.status, (await response.json())["error"]) == (400, "INVALID_FIELD")
+
+
+@pytest.mark.parametrize("properties", [{"level": 3}, {"bad key": "x"}, ["level"]])
+async def test_a_users_properties_are_strings_by_key(http, kakao, properties):
+    async with http.post(
+        f"{kakao.url}/_mock/users", json={"id": 78, "properties": properties}
+    ) as response:
+        assert (response.status, (await response.json())["error"]) == (400, "INVALID_FIELD")
