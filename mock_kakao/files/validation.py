@@ -107,8 +107,16 @@ def get_str(data: Mapping[str, Any], key: str, default: Any = MISSING, *, nullab
     return value
 
 
+def get_optional_str(data: Mapping[str, Any], key: str, default: Any) -> Any:
+    """An optional string field where ``null`` means "left out" (``default``), as the admin
+    API documents for every optional string (issue 20 rule 10: ``label: null`` is no 400)."""
+    value = data.get(key)
+    return default if value is None else get_str(data, key, default)
+
+
 def get_choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
-    value = get_str(data, key, default)
+    """One of ``choices``; left out or ``null``, ``default``."""
+    value = get_optional_str(data, key, default)
     if value not in choices:
         raise InvalidInput("INVALID_FIELD", f"{key} must be one of {', '.join(choices)}")
     return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -21,6 +22,8 @@ from mock_kakao.world.users import FakeUser
 SCHEME = "KakaoAK"
 NO_KEY = "no authentication key!"  # Kakao's words (devtalk 134883)
 INVALID_KEY = "invalid app key."  # Kakao's words (its SDK's invalid_app_key.json)
+#: Kakao's message for this -3 is not documented (kakao-api.md: code and status only)
+NOT_ALLOWED = "this API is not allowed for the admin key"
 NOT_REGISTERED = "NotRegisteredUserException"
 MAX_IDS_PAGE = 100
 #: a longer number is no id Kakao has: Kakao's bad-parameter error, before int() works on it
@@ -34,7 +37,8 @@ def is_admin_call(request: web.Request) -> bool:
 
 
 def check_admin_key(request: web.Request) -> None:
-    """Kakao's 401 unless ``Authorization`` is ``KakaoAK <the app's admin key>``."""
+    """Kakao's 401 unless ``Authorization`` is ``KakaoAK <the app's admin key>``, then its
+    403 -3 unless the console lets that key call this API (the key is checked first)."""
     if not is_admin_call(request):
         raise KapiError(401, -401, NO_KEY)
     key = request.headers["Authorization"].strip().partition(" ")[2].strip()
@@ -43,6 +47,8 @@ def check_admin_key(request: web.Request) -> None:
     expected = request.app[STATE].app.admin_key
     if not hmac.compare_digest(key.encode(), expected.encode()):
         raise KapiError(401, -401, INVALID_KEY)
+    if not request.app[STATE].app.admin_key_may_call(request.path):  # issue 20 rule 4
+        raise KapiError(403, -3, NOT_ALLOWED)
 
 
 async def parameters(request: web.Request) -> Mapping[str, str]:
@@ -96,11 +102,35 @@ def ids_page(request: web.Request) -> dict[str, object]:
         past = (lambda i: i >= from_id) if order == "asc" else (lambda i: i <= from_id)
         start = next((n for n, user_id in enumerate(ids) if past(user_id)), len(ids))
     end = start + limit
+    page = ids[start:end]
+    return {
+        "elements": page,
+        "total_count": len(ids),  # deprecated, still in Kakao's own fixture
+        **cursors(request, limit, order, page, more_before=start > 0, more_after=end < len(ids)),
+    }
+
+
+def cursors(
+    request: web.Request,
+    limit: int,
+    order: str,
+    page: list[int],
+    *,
+    more_before: bool,
+    more_after: bool,
+) -> dict[str, str | None]:
+    """``before_url`` and ``after_url`` as Kakao's fixture builds them (issue 20 rule 8): the
+    page's first id in the opposite order, its last id in the same order, both with
+    ``app_key``; None where there is no page. Which key Kakao puts there it does not say: the
+    REST API key, never the admin key (a URL ends up in logs)."""
     base = f"{request.url.origin()}/v1/user/ids?limit={limit}"
+    key = quote(request.app[STATE].app.settings.rest_api_key, safe="")
     back = "desc" if order == "asc" else "asc"
     return {
-        "elements": ids[start:end],
-        "total_count": len(ids),  # deprecated, still in Kakao's own fixture
-        "before_url": f"{base}&order={back}&from_id={ids[start - 1]}" if start > 0 else None,
-        "after_url": f"{base}&order={order}&from_id={ids[end]}" if end < len(ids) else None,
+        "before_url": f"{base}&order={back}&from_id={page[0]}&app_key={key}"
+        if more_before and page
+        else None,
+        "after_url": f"{base}&order={order}&from_id={page[-1]}&app_key={key}"
+        if more_after and page
+        else None,
     }

@@ -6,18 +6,20 @@ and brings its flags along (``kakao_account.email`` also returns ``email_needs_a
 ``is_email_valid`` and ``is_email_verified``, as Kakao documents); the prefix forms
 ``kakao_account.`` and ``properties.`` bring all of their part. ``id`` and ``connected_at``
 always come back. A key the fake does not know is refused with kapi's -2, so a typo in a
-client does not pass as "the person has no such value".
+client does not pass as "the person has no such value"; ``properties.<key>`` for a key the app
+has not added is Kakao's -201 (issue 20 rule 8), a custom one it added is read like the rest.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from mock_kakao.web.errors import KapiError
+from mock_kakao.world.users import DEFAULT_PROPERTIES
 
 #: each documented key and the ``kakao_account`` fields it selects
 ACCOUNT_KEYS: dict[str, tuple[str, ...]] = {
@@ -67,8 +69,11 @@ async def me_params(request: web.Request) -> dict[str, str]:
     return params
 
 
-def parse_property_keys(raw: str | None) -> frozenset[str] | None:
-    """The keys asked for; None when the parameter is absent (everything)."""
+def parse_property_keys(
+    raw: str | None, custom: Collection[str] = (), app_id: int = 0
+) -> frozenset[str] | None:
+    """The keys asked for; None when the parameter is absent (everything). ``custom``: the
+    property keys the app added; ``app_id`` names the app in -201's message."""
     if raw is None:
         return None
     try:
@@ -79,9 +84,19 @@ def parse_property_keys(raw: str | None) -> frozenset[str] | None:
         raise bad_parameter(
             'property_keys must be a JSON array of strings: ["kakao_account.email"]'
         )
-    unknown = sorted(set(keys) - KNOWN_KEYS)
+    properties = [key for key in keys if key.startswith("properties.") and key != "properties."]
+    unknown = sorted(set(keys) - KNOWN_KEYS - set(properties))
     if unknown:
         raise bad_parameter(f"invalid property_keys: {', '.join(unknown)}")
+    missing = [
+        name
+        for name in dict.fromkeys(key.removeprefix("properties.") for key in properties)
+        if name not in DEFAULT_PROPERTIES and name not in custom
+    ]
+    if missing:
+        raise KapiError(
+            400, -201, f"user property not found ([{', '.join(missing)}] for appId={app_id})"
+        )
     return frozenset(keys)
 
 

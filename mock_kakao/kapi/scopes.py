@@ -30,7 +30,7 @@ async def subject(request: web.Request) -> tuple[FakeUser, Consent]:
     if adminkey.is_admin_call(request):
         user = await adminkey.target_user(request)
         return user, state.linked_consent(user.id) or state.default_consent(user.id)
-    token, user = authenticate(request)
+    token, user = await authenticate(request)
     return user, state.consent_of(token)
 
 

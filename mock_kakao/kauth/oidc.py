@@ -167,5 +167,5 @@ async def tokeninfo(request: web.Request) -> web.Response:
 
 @routes.get("/v1/oidc/userinfo")
 async def oidc_userinfo(request: web.Request) -> web.Response:
-    token, user = authenticate(request)
+    token, user = await authenticate(request)
     return json_response(idtoken.userinfo(user, request.app[STATE].consent_of(token)))

@@ -14,6 +14,9 @@ from aiohttp import web
 TOKEN_NOT_FOUND = "this access token does not exist"
 TOKEN_EXPIRED = "this access token is already expired"
 MALFORMED_AUTHORIZATION = "invalid authorization header format"
+NO_AUTHENTICATION_KEY = "no authentication key!"  # Kakao's words (devtalk 134883)
+#: the challenge Kakao's kapi 401s carry (kakao-api.md: the older REST reference's example)
+KAPI_CHALLENGE = "Bearer error=invalid_token"
 DOMAIN_MISMATCHED = "domain mismatched! caller={origin}. check out registered web domains."
 
 
@@ -81,8 +84,11 @@ class InvalidInput(ControlError):
 
 
 def kapi_error(status: int, code: int, msg: str) -> web.Response:
-    """The body kapi.kakao.com sends, e.g. 401 ``{"msg": "...", "code": -401}``."""
-    return web.json_response({"msg": msg, "code": code}, status=status)
+    """The answer kapi.kakao.com sends, e.g. 401 ``{"msg": "...", "code": -401}``: a 401 with
+    Kakao's ``WWW-Authenticate`` challenge, so a client reading the header sees what Kakao's
+    sends."""
+    headers = {"WWW-Authenticate": KAPI_CHALLENGE} if status == 401 else None
+    return web.json_response({"msg": msg, "code": code}, status=status, headers=headers)
 
 
 def kauth_error(status: int, error: str, description: str, error_code: str) -> web.Response:
@@ -97,6 +103,11 @@ def token_not_found() -> KapiError:
 
 def token_expired() -> KapiError:
     return KapiError(401, -401, TOKEN_EXPIRED)
+
+
+def no_authentication_key() -> KapiError:
+    """No key at all: no ``Authorization`` (nor ``access_token``), or one without a token."""
+    return KapiError(401, -401, NO_AUTHENTICATION_KEY)
 
 
 def malformed_authorization() -> KapiError:

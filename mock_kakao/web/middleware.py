@@ -260,6 +260,8 @@ async def kakao_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     state = request.app[STATE]
     token = bearer_token(request.headers.get("Authorization"))
+    if "Authorization" not in request.headers:  # kapi takes it from the query too (rule 6)
+        token = request.query.get("access_token") or None
     record = state.peek(token) if token else None
     user_id = record.user_id if record else None
     started = time.perf_counter()

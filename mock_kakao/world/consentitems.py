@@ -97,7 +97,7 @@ def parse_item(data: Any) -> ConsentItem:
             f"consent item id {item_id!r}: lower-case letters, digits and _ (not 'openid')",
         )
     known = CATALOGUE.get(item_id, ConsentItem(item_id, item_id))
-    display_name = v.get_str(data, "display_name", known.display_name)
+    display_name = v.get_optional_str(data, "display_name", known.display_name)
     if not display_name.strip():
         raise InvalidInput("INVALID_FIELD", f"{item_id}: display_name must not be blank")
     return ConsentItem(

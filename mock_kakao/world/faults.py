@@ -74,11 +74,12 @@ def parse_fault(data: Any, *, user_id: int | None = None) -> Fault:
         raise InvalidInput("INVALID_FIELD", "faults never apply to the admin API (/_mock/)")
     if kind == "latency" and "latency_ms" not in data:
         raise InvalidInput("MISSING_FIELD", "latency_ms is required for a latency fault")
-    code = data.get("code", DEFAULT_ERROR[1])
+    code = data.get("code")
+    code = DEFAULT_ERROR[1] if code is None else code  # null: left out
     if isinstance(code, bool) or not isinstance(code, int | str):
         raise InvalidInput("INVALID_FIELD", "code must be an integer (kapi) or a string (KOE###)")
     if isinstance(code, int):
-        code = v.get_int(data, "code", code, minimum=-MAX_CODE - 1, maximum=MAX_CODE)
+        code = v.get_int({"code": code}, "code", minimum=-MAX_CODE - 1, maximum=MAX_CODE)
     return Fault(
         kind=kind,  # type: ignore[arg-type]
         user_id=v.get_int(data, "user_id", user_id, minimum=1, maximum=v.MAX_USER_ID),
@@ -87,7 +88,7 @@ def parse_fault(data: Any, *, user_id: int | None = None) -> Fault:
         latency_ms=v.get_int(data, "latency_ms", 0, minimum=0, maximum=MAX_LATENCY_MS),
         status=v.get_int(data, "status", DEFAULT_ERROR[0], minimum=100, maximum=599),
         code=code,
-        msg=v.get_str(data, "msg", DEFAULT_ERROR[2]),
+        msg=v.get_optional_str(data, "msg", DEFAULT_ERROR[2]),
     )
 
 

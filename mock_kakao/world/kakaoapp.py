@@ -39,6 +39,7 @@ from mock_kakao.world import registered
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
 from mock_kakao.world.signing import KeyRing
 from mock_kakao.world.tokens import ACCESS_TOKEN_TTL
+from mock_kakao.world.users import DEFAULT_PROPERTIES, valid_property_key
 
 DEFAULT_REST_API_KEY = "mock-rest-api-key"
 DEFAULT_JAVASCRIPT_KEY = "mock-javascript-key"
@@ -53,6 +54,22 @@ DEFAULT_WEBHOOK_METHOD = "POST"
 #: how long a replaced signing key stays in the JWKS by default: an id_token's whole lifetime
 DEFAULT_KEEP_OLD_SECONDS = 21600
 MAX_KEEP_OLD_SECONDS = 10 * 366 * 24 * 3600
+#: the APIs Kakao lets an admin key call (kakao-api.md, devtalk 148737), in its order: a new
+#: app's admin key may call them all (Kakao does not say what a new key allows: the fake
+#: chooses the documented list); ``admin_key_apis`` narrows it (issue 20 rule 4)
+ADMIN_KEY_APIS = (
+    "/v1/user/logout",
+    "/v1/user/unlink",
+    "/v2/user/me",
+    "/v1/user/shipping_address",
+    "/v2/user/scopes",
+    "/v2/user/revoke/scopes",
+    "/v2/user/service_terms",
+    "/v2/user/revoke/service_terms",
+    "/v2/user/upgrade/service_terms",
+    "/v2/app/users",
+    "/v1/user/ids",
+)
 
 
 class KeyKind(StrEnum):
@@ -75,6 +92,8 @@ LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
 OPTIONAL_SECRETS = ("native_app_key", "client_secret")
 SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
+#: the fields whose null is a value: no native app key, no client secret, no webhook
+NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
 APP_FIELDS = (
     "oidc",
     *SECRET_FIELDS,
@@ -82,6 +101,8 @@ APP_FIELDS = (
     "web_domains",
     *WEBHOOK_FIELDS,
     "consent_items",
+    "admin_key_apis",
+    "user_properties",
 )
 
 
@@ -101,6 +122,10 @@ class AppSettings:
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
     #: the consent items the app asks for (see mock_kakao.world.consentitems)
     consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
+    #: the APIs the admin key may call (the console's list since 2025-12-03)
+    admin_key_apis: tuple[str, ...] = ADMIN_KEY_APIS
+    #: the custom user property keys the app added (a new app: none)
+    user_properties: tuple[str, ...] = ()
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -217,10 +242,36 @@ def _url_list(data: Mapping[str, Any], key: str, parse: Callable[[str], str]) ->
     return tuple(parse(item) for item in items)
 
 
+def _admin_key_apis(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """A subset of Kakao's admin-key APIs, each named once (kept in Kakao's order)."""
+    items = v.get_list(data, "admin_key_apis")
+    if not all(isinstance(item, str) and item in ADMIN_KEY_APIS for item in items):
+        raise InvalidInput(
+            "INVALID_FIELD",
+            f"admin_key_apis must list paths among: {', '.join(ADMIN_KEY_APIS)}",
+        )
+    if len(set(items)) != len(items):
+        raise InvalidInput("INVALID_FIELD", "admin_key_apis names a path twice")
+    return tuple(path for path in ADMIN_KEY_APIS if path in items)
+
+
+def _user_properties(data: Mapping[str, Any]) -> tuple[str, ...]:
+    items = v.get_list(data, "user_properties")
+    if not all(valid_property_key(item) for item in items) or len(set(items)) != len(items):
+        raise InvalidInput(
+            "INVALID_FIELD",
+            "user_properties must list distinct keys (letters, digits, _), not "
+            f"{', '.join(DEFAULT_PROPERTIES)}",
+        )
+    return tuple(items)
+
+
 def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
     data = v.expect_object(data, "app")
     v.reject_unknown(data, APP_FIELDS, "app")
+    # null is "left out" for every field but those where it means "off" or "none" (rule 10)
+    data = {key: val for key, val in data.items() if val is not None or key in NULL_MEANS_OFF}
     settings: dict[str, Any] = {}
     if "oidc" in data:
         settings["oidc"] = v.get_bool(data, "oidc", True)
@@ -249,6 +300,10 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         )
     if "consent_items" in data:  # see mock_kakao.world.consentitems
         settings["consent_items"] = parse_consent_items(data["consent_items"])
+    if "admin_key_apis" in data:
+        settings["admin_key_apis"] = _admin_key_apis(data)
+    if "user_properties" in data:
+        settings["user_properties"] = _user_properties(data)
     return settings
 
 
@@ -366,6 +421,10 @@ class KakaoApp:
         """The lifetime of a token whose login's authorize used ``client_id``."""
         kind = self.key_kind(client_id)
         return ACCESS_TOKEN_TTLS.get(kind, ACCESS_TOKEN_TTL) if kind else ACCESS_TOKEN_TTL
+
+    def admin_key_may_call(self, path: str) -> bool:
+        """Whether the console lets the admin key call ``path`` (else kapi's 403 -3)."""
+        return path in self.settings.admin_key_apis
 
     def client_secret_ok(self, sent: str | None) -> bool:
         """With the Client Secret switch on, ``sent`` must be it; off, anything goes."""

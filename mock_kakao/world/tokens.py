@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_kakao.files import validation as v
+from mock_kakao.web import errors
 from mock_kakao.web.errors import InvalidInput
 from mock_kakao.world.idtoken import OidcLogin
 from mock_kakao.world.pkce import Challenge
@@ -64,6 +65,27 @@ def redact(token: str | None) -> str | None:
         return None
     digest = hmac.new(_FINGERPRINT_KEY, token.encode(errors="surrogatepass"), hashlib.sha256)
     return token[: min(6, len(token) // 3)] + "…" + digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+
+
+def presented_token(header: str | None, param: str | None) -> str:
+    """The access token a kapi call presents, or Kakao's refusal (issue 20 rule 6).
+
+    ``Authorization: Bearer <token>`` (scheme in any case); with no ``Authorization`` header at
+    all, the ``access_token`` parameter (query or form), as passport-kakao sends it and Kakao
+    takes it. No token anywhere, an empty header or another scheme is Kakao's 401 ``no
+    authentication key!``; a Bearer value with spaces in it is a malformed header (400 -2).
+    """
+    if header is None:
+        if not param:
+            raise errors.no_authentication_key()
+        return param
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise errors.no_authentication_key()
+    if any(c.isspace() for c in token):
+        raise errors.malformed_authorization()
+    return token
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -29,6 +29,9 @@ AGE_RANGES: tuple[str, ...] = (
     "0~9", "1~9", "10~14", "15~19", "20~29", "30~39", "40~49", "50~59", "60~69", "70~79",
     "80~89", "90~",
 )  # fmt: skip
+#: the properties every app has (deprecated twins of ``kakao_account.profile``)
+DEFAULT_PROPERTIES: tuple[str, ...] = ("nickname", "profile_image", "thumbnail_image")
+_PROPERTY_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _BIRTHYEAR = re.compile(r"\d{4}")
 _BIRTHDAY = re.compile(r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")  # MMDD
 #: the items whose agreement is set by their own old flag rather than ``consents``
@@ -87,6 +90,7 @@ PROFILE_FIELDS = (
     "synched_at",
     "for_partner_uuid",
     "consents",
+    "properties",
 )
 
 
@@ -152,6 +156,8 @@ class FakeUser:
     for_partner_uuid: str | None = None
     #: the default agreement per item, for items other than nickname and email (missing: agreed)
     consents: Mapping[str, bool] = field(default_factory=dict)
+    #: custom user properties (Kakao's [사용자 프로퍼티]): shown for the keys the app added
+    properties: Mapping[str, str] = field(default_factory=dict)
 
     def has_item(self, item: str) -> bool:
         """Whether this person has something to share for ``item`` (see ``ITEM_VALUE``)."""
@@ -177,7 +183,17 @@ class FakeUser:
     def to_json(self) -> dict[str, Any]:
         body = dataclasses.asdict(self)
         body["consents"] = dict(self.consents)
+        body["properties"] = dict(self.properties)
         return body
+
+
+def valid_property_key(key: object) -> bool:
+    """A custom user property key an app can add: a name, not one of the default three."""
+    return (
+        isinstance(key, str)
+        and bool(_PROPERTY_KEY.fullmatch(key))
+        and key not in DEFAULT_PROPERTIES
+    )
 
 
 def _pattern(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], base: Any, what: str):
@@ -216,6 +232,21 @@ def _consents(data: Mapping[str, Any], base: Mapping[str, bool]) -> dict[str, bo
     return dict(value)
 
 
+def _properties(data: Mapping[str, Any], base: Mapping[str, str]) -> dict[str, str]:
+    value = data.get("properties")
+    if value is None:  # null: left out
+        return dict(base)
+    value = v.expect_object(value, "properties")
+    for key, text in value.items():
+        if not valid_property_key(key) or not isinstance(text, str):
+            raise InvalidInput(
+                "INVALID_FIELD",
+                f"properties: {key!r} must be a custom property key (letters, digits, _; not "
+                f"{', '.join(DEFAULT_PROPERTIES)}) set to a string",
+            )
+    return dict(value)
+
+
 def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
     """Read the profile fields present in ``data``, falling back to ``base`` for the others."""
 
@@ -226,7 +257,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         return v.get_bool(data, key, base[key])
 
     return {
-        "label": v.get_str(data, "label", base["label"]),
+        "label": v.get_optional_str(data, "label", base["label"]),
         "nickname": text("nickname"),
         "email": text("email"),
         "nickname_consent": flag("nickname_consent"),
@@ -237,7 +268,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
             data, "nickname_source", NICKNAME_SOURCES, base["nickname_source"]
         ),
         "profile_image_url": text("profile_image_url"),
-        "connected_at": v.get_str(data, "connected_at", base["connected_at"]),
+        "connected_at": v.get_optional_str(data, "connected_at", base["connected_at"]),
         "thumbnail_image_url": text("thumbnail_image_url"),
         "is_default_image": flag("is_default_image"),
         "is_default_nickname": flag("is_default_nickname"),
@@ -255,6 +286,7 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         "synched_at": text("synched_at"),
         "for_partner_uuid": text("for_partner_uuid"),
         "consents": _consents(data, base["consents"]),
+        "properties": _properties(data, base["properties"]),
     }
 
 
@@ -282,6 +314,7 @@ def render_me(
     configured: Collection[str] = DEFAULT_ITEM_IDS,
     *,
     secure: bool = False,
+    custom: Collection[str] = (),
 ) -> dict[str, Any]:
     """The body of ``GET /v2/user/me`` for ``user`` as seen through ``consent``, for an app
     asking for the ``configured`` items.
@@ -289,7 +322,7 @@ def render_me(
     Mirrors Kakao: an item the person did not agree to has no value fields and
     ``<item>_needs_agreement: true``; an item the app does not ask for is not there at all;
     ``properties`` is the deprecated twin of ``kakao_account.profile`` that many apps still
-    read.
+    read, with the person's custom properties whose keys the app added (``custom``).
     """
 
     def shown(item: str) -> bool:
@@ -319,6 +352,7 @@ def render_me(
             properties.update(profile_image=image, thumbnail_image=thumbnail)
     if profile:
         account["profile"] = profile
+    properties.update((key, user.properties[key]) for key in custom if key in user.properties)
 
     if "account_email" in configured:
         account["has_email"] = user.email is not None

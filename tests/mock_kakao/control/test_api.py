@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -230,3 +231,79 @@ async def test_request_log_tells_tokens_with_one_prefix_apart(http, kakao):
     assert shown[0] == shown[2] != shown[1]
     for token, entry in zip(tokens, shown, strict=True):
         assert entry.removeprefix("mock-t…") not in token
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("label", "User 1240"),
+        ("connected_at", None),  # the start's time, as when left out
+        ("nickname_source", "both"),
+        ("birthday_type", "SOLAR"),
+    ],
+)
+async def test_null_is_taken_for_every_optional_string_of_a_user(http, kakao, field, expected):
+    """Issue 20 rule 10: ``label: null`` was a 400 while ``email: null`` was taken. A null
+    optional string means "left out": the default on create, unchanged on PATCH."""
+    status, created = await admin(
+        http, kakao, "POST", "/_mock/users", json.dumps({"id": 1240, field: None})
+    )
+    assert status == 201, created
+    if expected is not None:
+        assert created[field] == expected
+    assert created[field] is not None
+    before = created[field]
+    status, patched = await admin(
+        http, kakao, "PATCH", "/_mock/users/1240", json.dumps({field: None})
+    )
+    assert (status, patched[field]) == (200, before)
+
+
+async def test_null_is_taken_for_the_optional_strings_of_faults_items_app_and_unlink(http, kakao):
+    """Issue 20 rule 10, the other bodies: a fault's ``msg``/``code``, a consent item's
+    ``display_name``/``type``, the app's keys and webhook method, unlink's ``referrer_type``."""
+    fault = {"kind": "error", "msg": None, "code": None, "path": None}
+    status, body = await admin(http, kakao, "POST", "/_mock/faults", json.dumps(fault))
+    assert status == 201, body
+    assert body["faults"][0]["msg"] == "internal error" and body["faults"][0]["code"] == -1
+    kakao.clear_faults()
+    item = {"id": "account_email", "display_name": None, "type": None}
+    change = {
+        "consent_items": ["profile_nickname", item],
+        "rest_api_key": None,
+        "javascript_key": None,
+        "admin_key": None,
+        "unlink_webhook_method": None,
+        "oidc": None,
+    }
+    kakao.update_app(unlink_webhook_method="GET")
+    status, app = await admin(http, kakao, "PATCH", "/_mock/app", json.dumps(change))
+    assert status == 200, app
+    assert app["consent_items"][1] == {
+        "id": "account_email",
+        "display_name": "카카오계정(이메일)",
+        "type": "PRIVACY",
+        "required": False,
+    }
+    assert app["rest_api_key"] == "mock-rest-api-key" and app["admin_key"] == "mock-admin-key"
+    assert app["unlink_webhook_method"] == "GET"  # null: unchanged, as left out
+    unlink = json.dumps({"referrer_type": None})
+    status, body = await admin(http, kakao, "POST", f"/_mock/users/{FULL_ID}/unlink", unlink)
+    assert (status, body["referrer_type"]) == (200, "UNLINK_FROM_APPS")
+
+
+async def test_the_id_tokens_picture_is_the_thumbnail_as_kakaos(http, kakao):
+    """Issue 20 rule 10: Kakao's ``picture`` is ``thumbnail_image_url`` (the 110 px image;
+    kakao-api.md, "ID token"), in the id_token and userinfo alike; README now says so."""
+    kakao.add_user(
+        1241,
+        profile_image_url="http://img.example.com/640.jpg",
+        thumbnail_image_url="http://img.example.com/110.jpg",
+    )
+    issued = kakao.issue_token(1241, scope="openid")
+    payload = issued["id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["picture"] == "http://img.example.com/110.jpg"
+    url = f"{kakao.url}/v1/oidc/userinfo"
+    async with http.get(url, headers=bearer(issued["access_token"])) as response:
+        assert (await response.json())["picture"] == "http://img.example.com/110.jpg"

@@ -3,6 +3,9 @@ profile, logout of every token, unlink without a webhook, the id list, and Kakao
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -120,16 +123,25 @@ async def test_user_ids_pages_through_the_linked_users(http, kakao) -> None:
     }
     status, page = await call(http, kakao, "GET", "/v1/user/ids", ADMIN, params={"limit": "3"})
     assert page["elements"] == ALL_IDS[:3] and page["before_url"] is None
-    assert page["after_url"] == f"{kakao.url}/v1/user/ids?limit=3&order=asc&from_id={ALL_IDS[3]}"
+    base = f"{kakao.url}/v1/user/ids?limit=3"
+    key = "app_key=mock-rest-api-key"
+    # issue 20 rule 8: Kakao's fixture builds after_url from the page's last id
+    assert page["after_url"] == f"{base}&order=asc&from_id={ALL_IDS[2]}&{key}"
     async with http.get(page["after_url"], headers=ADMIN) as response:
         second = await response.json()
-    assert second["elements"] == ALL_IDS[3:6]
-    assert second["before_url"] == (
-        f"{kakao.url}/v1/user/ids?limit=3&order=desc&from_id={ALL_IDS[2]}"
-    )
+    assert second["elements"] == ALL_IDS[2:5]  # from_id is inclusive, as Kakao documents
+    # ... and before_url from the page's first id
+    assert second["before_url"] == f"{base}&order=desc&from_id={ALL_IDS[2]}&{key}"
+    assert second["after_url"] == f"{base}&order=asc&from_id={ALL_IDS[4]}&{key}"
     params = {"order": "desc", "from_id": str(ALL_IDS[4]), "limit": "2"}
     status, down = await call(http, kakao, "GET", "/v1/user/ids", ADMIN, params=params)
     assert down["elements"] == [ALL_IDS[4], ALL_IDS[3]]
+    assert down["before_url"] == (
+        f"{kakao.url}/v1/user/ids?limit=2&order=asc&from_id={ALL_IDS[4]}&{key}"
+    )
+    assert down["after_url"] == (
+        f"{kakao.url}/v1/user/ids?limit=2&order=desc&from_id={ALL_IDS[3]}&{key}"
+    )
 
 
 async def test_user_ids_leaves_out_unlinked_users(http, kakao) -> None:
@@ -171,3 +183,82 @@ def test_the_admin_key_comes_from_the_users_file_and_a_flag_pins_it(tmp_path) ->
         kakao.update_app(admin_key="patched")
         kakao.reset()
         assert kakao.admin_key == "from-flag"
+
+
+#: the APIs Kakao lets an admin key call (devtalk 148737), in its order
+DOCUMENTED_ADMIN_APIS = [
+    "/v1/user/logout",
+    "/v1/user/unlink",
+    "/v2/user/me",
+    "/v1/user/shipping_address",
+    "/v2/user/scopes",
+    "/v2/user/revoke/scopes",
+    "/v2/user/service_terms",
+    "/v2/user/revoke/service_terms",
+    "/v2/user/upgrade/service_terms",
+    "/v2/app/users",
+    "/v1/user/ids",
+]
+NOT_ALLOWED = {"msg": "this API is not allowed for the admin key", "code": -3}
+
+
+async def test_the_default_app_allows_every_documented_admin_key_api(http, kakao) -> None:
+    """Issue 20 rule 4: the default app's admin key may call what Kakao lists (DT148737)."""
+    assert kakao.app()["admin_key_apis"] == DOCUMENTED_ADMIN_APIS
+    assert kakao.config()["admin_key_apis"] == DOCUMENTED_ADMIN_APIS
+    for method, path, where in [
+        ("GET", "/v2/user/me", {"params": TARGET}),
+        ("GET", "/v2/user/scopes", {"params": TARGET}),
+        ("GET", "/v1/user/ids", {}),
+        ("POST", "/v1/user/logout", {"form": TARGET}),
+    ]:
+        assert (await call(http, kakao, method, path, ADMIN, **where))[0] == 200
+
+
+async def test_an_api_outside_the_admin_keys_list_is_403_minus_3(http, kakao) -> None:
+    """Issue 20 rule 4: a back office can test a console set wrong: ``PATCH /_mock/app``
+    narrows the list; a call outside it is 403 -3 and changes nothing."""
+    app = kakao.update_app(admin_key_apis=["/v1/user/ids"])
+    assert app["admin_key_apis"] == ["/v1/user/ids"]
+    for method, path, where in [
+        ("GET", "/v2/user/me", {"params": TARGET}),
+        ("POST", "/v2/user/me", {"form": TARGET}),
+        ("GET", "/v2/user/scopes", {"params": TARGET}),
+        ("POST", "/v1/user/unlink", {"form": TARGET}),
+        ("POST", "/v1/user/logout", {"form": TARGET}),
+    ]:
+        assert await call(http, kakao, method, path, ADMIN, **where) == (403, NOT_ALLOWED)
+    assert (await call(http, kakao, "GET", "/v1/user/ids", ADMIN))[0] == 200
+    # the person's own token is not the admin key: its calls are untouched
+    assert (await call(http, kakao, "GET", "/v2/user/me", bearer(FULL)))[0] == 200
+    # a wrong key is still refused as a wrong key first
+    wrong = {"Authorization": "KakaoAK not-the-key"}
+    status, body = await call(http, kakao, "GET", "/v2/user/me", wrong, params=TARGET)
+    assert (status, body["code"]) == (401, -401)
+    kakao.update_app(admin_key_apis=[])
+    assert await call(http, kakao, "GET", "/v1/user/ids", ADMIN) == (403, NOT_ALLOWED)
+    kakao.reset()
+    assert kakao.app()["admin_key_apis"] == DOCUMENTED_ADMIN_APIS
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["/v1/user/me"], ["/v2/user/me", "/v2/user/me"], "/v2/user/me", [1], ["/v2/user/me/"]],
+)
+async def test_the_admin_key_list_takes_only_documented_apis(http, kakao, value) -> None:
+    async with http.patch(f"{kakao.url}/_mock/app", json={"admin_key_apis": value}) as response:
+        assert response.status == 400
+        assert (await response.json())["error"] == "INVALID_FIELD"
+    assert kakao.app()["admin_key_apis"] == DOCUMENTED_ADMIN_APIS
+
+
+def test_the_users_file_narrows_the_admin_keys_list(tmp_path) -> None:
+    users = tmp_path / "users.json"
+    users.write_text('{"app": {"admin_key_apis": ["/v2/user/me"]}, "users": []}')
+    with MockKakao(users) as kakao:
+        assert kakao.app()["admin_key_apis"] == ["/v2/user/me"]
+        request = urllib.request.Request(kakao.url + "/v1/user/ids", headers=ADMIN)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 403
+        assert json.loads(refused.value.read()) == NOT_ALLOWED

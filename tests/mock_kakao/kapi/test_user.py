@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import aiohttp
 import pytest
 
@@ -11,6 +16,9 @@ from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
 EXPIRED = {"msg": "this access token is already expired", "code": -401}
 NOT_FOUND = {"msg": "this access token does not exist", "code": -401}
 MALFORMED = {"msg": "invalid authorization header format", "code": -2}
+NO_KEY = {"msg": "no authentication key!", "code": -401}
+#: what Kakao's 401s carry (kakao-api.md, "kapi -401 message variants")
+INVALID_TOKEN_CHALLENGE = "Bearer error=invalid_token"
 
 
 async def me(http: aiohttp.ClientSession, kakao: MockKakao, token: str, method: str = "GET"):
@@ -111,17 +119,64 @@ async def test_profile_image_appears_in_profile_and_properties(http, kakao):
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({}, (401, NOT_FOUND)),
+        ({}, (401, NO_KEY)),
+        ({"Authorization": ""}, (401, NO_KEY)),
         ({"Authorization": "Bearer no-such-token"}, (401, NOT_FOUND)),
-        ({"Authorization": FULL}, (400, MALFORMED)),  # raw token, no scheme
-        ({"Authorization": "Bearer "}, (400, MALFORMED)),
-        ({"Authorization": "Basic abc"}, (400, MALFORMED)),
+        ({"Authorization": "Bearer null"}, (401, NOT_FOUND)),  # the JS SDK without a token
+        ({"Authorization": FULL}, (401, NO_KEY)),  # raw token, no scheme
+        ({"Authorization": "Bearer "}, (401, NO_KEY)),
+        ({"Authorization": "Basic abc"}, (401, NO_KEY)),
         ({"Authorization": f"Bearer {FULL} extra"}, (400, MALFORMED)),
     ],
 )
 async def test_authorization_header_errors(http, kakao, headers, expected):
+    """Issue 20 rule 6: no usable key is Kakao's -401 "no authentication key!" (what clients
+    branch on); every 401 carries Kakao's ``WWW-Authenticate`` challenge, a 400 none."""
     async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
         assert (response.status, await response.json()) == expected
+        challenge = response.headers.get("WWW-Authenticate")
+        assert challenge == (INVALID_TOKEN_CHALLENGE if response.status == 401 else None)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/user/me", "/v1/user/access_token_info", "/v2/user/scopes", "/v1/oidc/userinfo"]
+)
+async def test_access_token_in_the_query_without_a_header(http, kakao, path):
+    """Issue 20 rule 6: passport-kakao sends ``GET /v2/user/me?access_token=…``; Kakao answers."""
+    params = {"access_token": FULL}
+    async with http.get(f"{kakao.url}{path}", params=params) as response:
+        assert response.status == 200
+        assert (await response.json())["id" if path != "/v1/oidc/userinfo" else "sub"] in (
+            FULL_ID,
+            str(FULL_ID),
+        )
+
+
+async def test_access_token_in_a_post_form_logs_that_token_out(http, kakao):
+    url = f"{kakao.url}/v1/user/logout"
+    async with http.post(url, data={"access_token": FULL}) as response:
+        assert (response.status, await response.json()) == (200, {"id": FULL_ID})
+    assert await me(http, kakao, FULL) == (401, NOT_FOUND)
+
+
+async def test_the_header_wins_over_the_parameter(http, kakao):
+    """The parameter is read only when there is no ``Authorization`` header at all."""
+    url = f"{kakao.url}/v2/user/me"
+    params = {"access_token": FULL}
+    async with http.get(url, params=params, headers=bearer("no-such-token")) as response:
+        assert (response.status, await response.json()) == (401, NOT_FOUND)
+    async with http.get(url, params={"access_token": "expired-or-not"}) as response:
+        assert (response.status, await response.json()) == (401, NOT_FOUND)
+    async with http.get(url, params={"access_token": ""}) as response:
+        assert (response.status, await response.json()) == (401, NO_KEY)
+
+
+async def test_a_query_token_is_redacted_and_matched_by_user_faults(http, kakao):
+    kakao.add_fault("error", status=429, code=-10, user_id=FULL_ID, times=1)
+    async with http.get(f"{kakao.url}/v2/user/me", params={"access_token": FULL}) as response:
+        assert response.status == 429
+    entry = kakao.requests()[-1]
+    assert entry["user_id"] == FULL_ID and FULL not in str(entry)
 
 
 async def test_lowercase_bearer_is_accepted(http, kakao):
@@ -180,7 +235,7 @@ async def test_logout_and_unlink_need_a_live_token(http, kakao, path):
     async with http.post(kakao.url + path, headers=bearer("mock-token-expired")) as response:
         assert (response.status, await response.json()) == (401, EXPIRED)
     async with http.post(kakao.url + path) as response:
-        assert (response.status, await response.json()) == (401, NOT_FOUND)
+        assert (response.status, await response.json()) == (401, NO_KEY)
 
 
 async def test_patched_consent_shows_on_existing_admin_tokens(http, kakao):
@@ -205,3 +260,87 @@ async def test_kapi_answers_cors_for_any_origin(http, kakao):
     async with http.get(f"{kakao.url}/v2/user/me", headers=headers) as response:
         assert response.status == 401
         assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+async def me_with(http, kakao: MockKakao, token: str, **params: str):
+    url = f"{kakao.url}/v2/user/me"
+    async with http.get(url, headers=bearer(token), params=params) as response:
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("key", ["properties.level", "properties.nickname2"])
+async def test_a_property_key_the_app_has_not_added_is_minus_201(http, kakao, key):
+    """Issue 20 rule 8: Kakao's -201 (trouble-shooting; the signup example's words), not -2."""
+    status, body = await me_with(http, kakao, FULL, property_keys=json.dumps([key]))
+    name = key.removeprefix("properties.")
+    expected = {"msg": f"user property not found ([{name}] for appId=10001)", "code": -201}
+    assert (status, body) == (400, expected)
+
+
+def test_custom_user_properties_from_the_users_file_are_read_with_property_keys(tmp_path):
+    """Issue 20 rule 8: the app adds property keys (``app.user_properties``), a user has
+    values (``properties``); ``/v2/user/me`` shows them, ``property_keys`` narrows to them."""
+    users = tmp_path / "users.json"
+    users.write_text(
+        json.dumps(
+            {
+                "app": {"user_properties": ["level", "tier"]},
+                "users": [
+                    {
+                        "id": 77,
+                        "nickname": "칠칠",
+                        "properties": {"level": "3", "tier": "gold"},
+                        "tokens": [{"access_token": "tok-77"}],
+                    }
+                ],
+            }
+        )
+    )
+    with MockKakao(users) as kakao:
+        assert kakao.app()["user_properties"] == ["level", "tier"]
+        assert kakao.users()[0]["properties"] == {"level": "3", "tier": "gold"}
+
+        def get(**params: str) -> dict:
+            query = f"?{urllib.parse.urlencode(params)}" if params else ""
+            request = urllib.request.Request(
+                f"{kakao.url}/v2/user/me{query}", headers=bearer("tok-77")
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return {"status": response.status, **json.loads(response.read())}
+            except urllib.error.HTTPError as refused:
+                return {"status": refused.code, **json.loads(refused.read())}
+
+        assert get()["properties"] == {"nickname": "칠칠", "level": "3", "tier": "gold"}
+        narrowed = get(property_keys='["properties.level"]')
+        assert narrowed["properties"] == {"level": "3"}
+        assert get(property_keys='["properties.rank"]') == {
+            "status": 400,
+            "msg": "user property not found ([rank] for appId=10001)",
+            "code": -201,
+        }
+        # an app that drops the key stops showing it, and refuses it as Kakao does
+        kakao.update_app(user_properties=["tier"])
+        assert get()["properties"] == {"nickname": "칠칠", "tier": "gold"}
+        assert get(property_keys='["properties.level"]')["code"] == -201
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        {"user_properties": ["nickname"]},  # a default property, not one the app adds
+        {"user_properties": ["bad key"]},
+        {"user_properties": "level"},
+    ],
+)
+async def test_the_apps_user_properties_are_checked(http, kakao, app):
+    async with http.patch(f"{kakao.url}/_mock/app", json=app) as response:
+        assert (response.status, (await response.json())["error"]) == (400, "INVALID_FIELD")
+
+
+@pytest.mark.parametrize("properties", [{"level": 3}, {"bad key": "x"}, ["level"]])
+async def test_a_users_properties_are_strings_by_key(http, kakao, properties):
+    async with http.post(
+        f"{kakao.url}/_mock/users", json={"id": 78, "properties": properties}
+    ) as response:
+        assert (response.status, (await response.json())["error"]) == (400, "INVALID_FIELD")
