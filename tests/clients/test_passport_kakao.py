@@ -21,11 +21,6 @@ pytestmark = pytest.mark.usefixtures("node_clients")
 CALLBACK = "http://localhost:3000/auth/kakao/callback"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 rule 6: kapi must take access_token from the query string; "
-    "the fake answers GET /v2/user/me?access_token=… with 401 -401",
-)
 def test_passport_kakao_logs_in_with_the_token_in_the_query(kakao: MockKakao):
     result = run_node_client(kakao, "passport-kakao.mjs", CALLBACK_URL=CALLBACK)
     assert result["ok"], result
