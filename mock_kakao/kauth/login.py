@@ -14,6 +14,11 @@ Login CSRF: the picker gives the browser a random binding cookie, and every form
 a browser submit a form but cannot read the cookie, so it cannot forge the token; a token from
 another browser (or for other parameters) does not match. Restarting the fake forgets every
 browser's login and invalidates open forms.
+
+What one login may make the fake keep is bounded: every parameter has a length limit
+(``PARAM_MAX_CHARS``), a form token lives an hour on the fake's clock and its decision is taken
+once (a replayed decision is KOE001, not another code), and a user has at most
+``MAX_CODES_PER_USER`` codes in flight (world/state.py).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from mock_kakao.kauth.consent import decided, what_to_ask
 from mock_kakao.web.appkeys import STATE
 from mock_kakao.web.errors import FakeKakaoError
 from mock_kakao.world.consentitems import items_to_ask, requested_items, unconfigured
+from mock_kakao.world.idtoken import MAX_NONCE_CHARS
 from mock_kakao.world.kakaoapp import LOGIN_KEYS
 from mock_kakao.world.state import FakeKakao
 from mock_kakao.world.users import Consent, FakeUser
@@ -48,6 +54,18 @@ CODE_PARAMS = ("scope", "nonce", "code_challenge", "code_challenge_method")
 SESSION_COOKIE = "mock_kakao_session"
 BROWSER_COOKIE = "mock_kakao_browser"
 FORM_TOKEN = "form_token"
+#: a login form's token works for an hour on the fake's clock, and its decision only once
+FORM_TOKEN_TTL = 3600
+#: the longest value of each parameter the pages carry (and a code keeps); Kakao's own limits
+#: are not documented (kakao-api.md), so these are the fake's: generous for any real client
+PARAM_MAX_CHARS = {
+    "state": 2048,
+    "redirect_uri": 2048,
+    "scope": 1024,
+    "nonce": MAX_NONCE_CHARS,
+    "code_challenge": 128,  # RFC 7636 4.2: 43 to 128 characters
+}
+OTHER_PARAM_MAX_CHARS = 256  # client_id, response_type, prompt, login_hint, ...
 # The login pages and their subpaths: the only readers of the cookies (their Path), and
 # navigations that answer no CORS (middleware).
 LOGIN_PAGES = "/oauth/authorize"
@@ -77,7 +95,19 @@ class PageError(FakeKakaoError):
 
 
 def flow_params(source: Mapping[str, str]) -> dict[str, str]:
+    """The flow's parameters of a query or form, each within its length (KOE001 if not)."""
+    check_lengths(source)
     return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+
+
+def check_lengths(source: Mapping[str, str]) -> None:
+    """Refuse a parameter longer than the fake keeps: what one login may make it store (a
+    code keeps ``nonce`` and PKCE, every form carries ``state``) stays bounded."""
+    for key in (*FLOW_PARAMS, "login_hint"):
+        value = source.get(key)
+        limit = PARAM_MAX_CHARS.get(key, OTHER_PARAM_MAX_CHARS)
+        if isinstance(value, str) and len(value) > limit:
+            raise PageError("KOE001", f"{key} is longer than {limit} characters")
 
 
 def code_params(params: Mapping[str, str]) -> dict[str, str]:
@@ -173,22 +203,52 @@ def browser_id(request: web.Request) -> str:
     return value if _BROWSER_ID.fullmatch(value) else secrets.token_urlsafe(32)
 
 
-def form_token(browser: str, params: Mapping[str, str]) -> str:
-    """The ``form_token`` of a flow's forms: ties them to one browser and to these parameters."""
-    message = json.dumps([browser, [params.get(key, "") for key in FLOW_PARAMS]])
+def _form_mac(browser: str, params: Mapping[str, str], expires: str, nonce: str) -> str:
+    message = json.dumps([browser, [params.get(key, "") for key in FLOW_PARAMS], expires, nonce])
     return hmac.new(_FORM_KEY, message.encode(), hashlib.sha256).hexdigest()
 
 
-def check_form_token(request: web.Request, params: Mapping[str, str], sent: object) -> None:
-    """Refuse a form this browser was not given (login CSRF): KOE001, like any bad parameter."""
+def form_token(state: FakeKakao, browser: str, params: Mapping[str, str]) -> str:
+    """The ``form_token`` of a flow's forms: ``<expiry>.<nonce>.<hmac>``, tying them to one
+    browser, to these parameters and to an expiry on the fake's clock; the nonce makes each
+    picker's token its own, so its decision can be spent once (:func:`spend_form_token`)."""
+    expires = str(int(state.clock.now()) + FORM_TOKEN_TTL)
+    nonce = secrets.token_urlsafe(12)
+    return f"{expires}.{nonce}.{_form_mac(browser, params, expires, nonce)}"
+
+
+def _refused_form() -> PageError:
+    return PageError(
+        "KOE001", "this login form is not from this browser (or the fake restarted): start again"
+    )
+
+
+def check_form_token(
+    state: FakeKakao, request: web.Request, params: Mapping[str, str], sent: object
+) -> tuple[str, float]:
+    """Refuse a form this browser was not given (login CSRF) or whose hour has passed: KOE001,
+    like any bad parameter. The token's nonce and expiry, for :func:`spend_form_token`."""
     browser = request.cookies.get(BROWSER_COOKIE, "")
-    expected = form_token(browser, params).encode()
-    sent_bytes = sent.encode("utf-8", "replace") if isinstance(sent, str) else b""
-    if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_bytes, expected):
-        raise PageError(
-            "KOE001",
-            "this login form is not from this browser (or the fake restarted): start again",
-        )
+    expires, _, rest = sent.partition(".") if isinstance(sent, str) else ("", "", "")
+    nonce, _, mac = rest.partition(".")
+    expected = _form_mac(browser, params, expires, nonce).encode()
+    sent_mac = mac.encode("utf-8", "replace")
+    if not _BROWSER_ID.fullmatch(browser) or not hmac.compare_digest(sent_mac, expected):
+        raise _refused_form()
+    deadline = float(expires)  # signed by us: digits
+    if deadline <= state.clock.now():
+        raise PageError("KOE001", "this login form has expired: start again")
+    return nonce, deadline
+
+
+def spend_form_token(
+    state: FakeKakao, request: web.Request, params: Mapping[str, str], sent: object
+) -> None:
+    """:func:`check_form_token`, and the form's decision is taken: a replay is KOE001 (one
+    form cannot mint a code per POST)."""
+    nonce, deadline = check_form_token(state, request, params, sent)
+    if not state.spend_once(f"form:{nonce}", expires_at=deadline):
+        raise PageError("KOE001", "this login form was already used: start again")
 
 
 def login_silently(
@@ -248,7 +308,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     current = None if params.get("prompt") == "login" else session_user(state, request)
     preselected = hinted or current
     browser = browser_id(request)
-    fields = {**params, FORM_TOKEN: form_token(browser, params)}
+    fields = {**params, FORM_TOKEN: form_token(state, browser, params)}
     response = html(pages.picker(users, fields, preselected.id if preselected else None))
     set_cookie(response, BROWSER_COOKIE, browser)
     return response
@@ -259,7 +319,7 @@ async def consent_page(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     params = flow_params(request.query)
     check_client(state, params)
-    check_form_token(request, params, request.query.get(FORM_TOKEN))
+    check_form_token(state, request, params, request.query.get(FORM_TOKEN))
     user = state.users.get(_int(request.query.get("user_id")))
     if user is None:
         raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
@@ -292,7 +352,7 @@ async def decision(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     params = flow_params({k: v for k, v in form.items() if isinstance(v, str)})
     check_client(state, params)
-    check_form_token(request, params, form.get(FORM_TOKEN))
+    spend_form_token(state, request, params, form.get(FORM_TOKEN))
     if form.get("decision") == "cancel":
         raise redirect_back(params, DENIED)
     user = state.users.get(_int(form.get("user_id")))

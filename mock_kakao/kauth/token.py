@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mock_kakao.kauth.oidc import add_id_token
 from mock_kakao.web.appkeys import STATE
-from mock_kakao.web.errors import KauthError
+from mock_kakao.web.errors import KauthError, misconfigured
 from mock_kakao.web.jsonresp import json_response
 from mock_kakao.world.kakaoapp import KeyKind
 from mock_kakao.world.state import FakeKakao
@@ -60,9 +60,22 @@ def check_token_client(state: FakeKakao, params: Mapping[str, str]) -> None:
         raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
 
 
+def check_browser_origin(state: FakeKakao, origin: str | None) -> None:
+    """A browser's token request must come from one of the app's web domains (KOE009).
+
+    Kakao checks the web site a browser request comes from (kakao-api.md: ``client_origin``
+    and the ``misconfigured`` answer). Without it a page anywhere could make a browser POST
+    here with ``mode: "no-cors"`` (no preflight): it cannot read the answer, but the fake
+    would mint a token per POST. A request without ``Origin`` is a server's: never checked.
+    """
+    if origin is not None and not state.app.origin_registered(origin):
+        raise misconfigured()
+
+
 @routes.post("/oauth/token")
 async def token(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    check_browser_origin(state, request.headers.get(hdrs.ORIGIN))
     form = await token_params(request)
     check_token_client(state, form)
     grant_type = form.get("grant_type")

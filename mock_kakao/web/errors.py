@@ -18,6 +18,8 @@ NO_AUTHENTICATION_KEY = "no authentication key!"  # Kakao's words (devtalk 13488
 #: the challenge Kakao's kapi 401s carry (kakao-api.md: the older REST reference's example)
 KAPI_CHALLENGE = "Bearer error=invalid_token"
 DOMAIN_MISMATCHED = "domain mismatched! caller={origin}. check out registered web domains."
+# kauth's KOE009 (kakao-api.md: a wrong key hash, bundle id or origin at /oauth/token)
+MISCONFIGURED = "invalid android_key_hash or ios_bundle_id or web_site_url"
 
 
 #: paths kauth.kakao.com serves (the rest of the fake's non-admin paths are kapi's)
@@ -117,3 +119,8 @@ def malformed_authorization() -> KapiError:
 def domain_mismatched(origin: str) -> KapiError:
     """A browser call from a page whose origin is not one of the app's web domains."""
     return KapiError(401, -401, DOMAIN_MISMATCHED.format(origin=origin))
+
+
+def misconfigured() -> KauthError:
+    """KOE009: a token request from a platform (here: a web page) the app has not registered."""
+    return KauthError(401, "misconfigured", MISCONFIGURED, "KOE009")

@@ -7,6 +7,10 @@ it writes once more at exit. So no mutating path can be missed (the saver compar
 there, not what a handler says it changed), an idle fake writes nothing, and a ``kill -9``
 loses at most the last second. Every write is atomic (atomicfile.py), mode 0600.
 
+The event loop is shared with the service under run_all, so a periodic save only takes the
+snapshot there (detached, immutable, and bounded: world/state.py purges and caps what it keeps);
+encoding it and writing the file happen in a worker thread (``asyncio.to_thread``), one at a time.
+
 A state file that exists but cannot be used (unreadable, not a regular file, not JSON, not a
 valid state) stops the start with one line naming it (:class:`StateFileError`); it is never
 overwritten. One that does not exist is created from the users file.
@@ -20,6 +24,7 @@ import json
 import logging
 import os
 import stat
+import threading
 from pathlib import Path
 
 from mock_kakao.files import strictjson
@@ -92,15 +97,27 @@ class StateSaver:
         self._written = written
         self._seen: int | None = None
         self._task: asyncio.Task[None] | None = None
+        # One write at a time: a periodic save still in its thread when close() saves.
+        self._lock = threading.Lock()
 
     def save(self) -> None:
         """Write the state now if it differs from the file (OSError when it cannot)."""
         version = self.state.version
-        data = encode(self.state.snapshot())
-        if data != self._written:
-            write_atomic(self.path, data)
-            self._written = data
+        self._write_if_changed(self.state.snapshot())
         self._seen = version
+
+    async def save_off_loop(self) -> None:
+        """:meth:`save`, with only the snapshot taken on the loop: the disk is a thread's."""
+        version = self.state.version
+        await asyncio.to_thread(self._write_if_changed, self.state.snapshot())
+        self._seen = version
+
+    def _write_if_changed(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            data = encode(snapshot)
+            if data != self._written:
+                write_atomic(self.path, data)
+                self._written = data
 
     def start(self) -> None:
         """Save in the background from now on (call from the server's event loop)."""
@@ -110,13 +127,20 @@ class StateSaver:
         while True:
             await asyncio.sleep(self.interval)
             if self.state.version != self._seen:
-                self._save_or_warn()
+                try:
+                    await self.save_off_loop()
+                except OSError as exc:
+                    self._warn(exc)
 
     def _save_or_warn(self) -> None:
         try:
             self.save()
-        except OSError as exc:  # a full disk must not stop the fake; the next change retries
-            log.warning("cannot save the state to %s: %s", self.path, exc.strerror)
+        except OSError as exc:
+            self._warn(exc)
+
+    def _warn(self, exc: OSError) -> None:
+        """A full disk must not stop the fake; the next change retries."""
+        log.warning("cannot save the state to %s: %s", self.path, exc.strerror)
 
     async def close(self) -> None:
         """Stop saving in the background, then save a last time (at exit)."""

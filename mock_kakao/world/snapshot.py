@@ -4,6 +4,8 @@ A few plain, typed parts (design.md, "Where the design grows"): the clock's offs
 settings, the users, who has let the app in (and with what consent: what ``prompt=none``
 reuses), the grants with their access tokens, and the faults. Times are absolute on the fake's
 clock, so a token keeps its expiry across a restart and the clock's offset carries on.
+A token whose value was given (users file, admin API) says ``"fixed": true``: the fake never
+purges it (state.py, :meth:`~mock_kakao.world.state.FakeKakao.purge`), so the mark must survive.
 
 Not in it: authorization codes in flight (ten-minute, single-use), the request log and the
 webhook deliveries (history, not state), and the id_token signing keys, whose private halves
@@ -44,6 +46,7 @@ GRANT_FIELDS = (
     "consent",
     "oidc",
     "access_tokens",
+    "fixed",
 )
 #: an absolute time on the fake's clock: epoch seconds, far beyond any date it computes
 MAX_TIME = 10**10
@@ -53,6 +56,7 @@ MAX_TIME = 10**10
 class TokenState:
     access_token: str
     expires_at: float
+    fixed: bool = False  # a value the users file or the admin API gave: never purged
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class GrantState:
     consent: Consent | None
     oidc: OidcLogin | None
     access_tokens: tuple[TokenState, ...]
+    fixed: bool = False  # the refresh token's value was given: never purged
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,21 @@ def _grant_json(grant: GrantState) -> dict[str, Any]:
         "access_ttl": grant.access_ttl,
         "consent": _consent_json(grant.consent),
         "oidc": None if grant.oidc is None else dataclasses.asdict(grant.oidc),
-        "access_tokens": [dataclasses.asdict(token) for token in grant.access_tokens],
+        "access_tokens": [_token_json(token) for token in grant.access_tokens],
+        **_fixed_json(grant.fixed),
+    }
+
+
+def _fixed_json(fixed: bool) -> dict[str, bool]:
+    """``"fixed": true`` on what is pinned; left out otherwise (most tokens are minted)."""
+    return {"fixed": True} if fixed else {}
+
+
+def _token_json(token: TokenState) -> dict[str, Any]:
+    return {
+        "access_token": token.access_token,
+        "expires_at": token.expires_at,
+        **_fixed_json(token.fixed),
     }
 
 
@@ -221,8 +240,12 @@ def _oidc(data: Any) -> OidcLogin | None:
 
 def _access_token(data: Any) -> TokenState:
     data = v.expect_object(data, "an access token")
-    v.reject_unknown(data, ("access_token", "expires_at"), "access token")
-    return TokenState(_token_value(data, "access_token"), _time(data, "expires_at"))
+    v.reject_unknown(data, ("access_token", "expires_at", "fixed"), "access token")
+    return TokenState(
+        _token_value(data, "access_token"),
+        _time(data, "expires_at"),
+        fixed=v.get_bool(data, "fixed", False),
+    )
 
 
 def _grant(data: Any, known: set[int]) -> GrantState:
@@ -237,6 +260,7 @@ def _grant(data: Any, known: set[int]) -> GrantState:
         consent=_consent(data.get("consent")),
         oidc=_oidc(data.get("oidc")),
         access_tokens=tuple(_access_token(item) for item in v.get_list(data, "access_tokens")),
+        fixed=v.get_bool(data, "fixed", False),
     )
 
 

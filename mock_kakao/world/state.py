@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +29,17 @@ from mock_kakao.world.snapshot import GrantState, Snapshot, TokenState
 from mock_kakao.world.tokens import (
     ACCESS_TOKEN_TTL,
     AUTH_CODE_TTL,
+    MAX_ACCESS_TOKENS_PER_GRANT,
+    MAX_CODES_PER_USER,
+    PURGE_INTERVAL,
     REFRESH_ROTATION_WINDOW,
     REFRESH_TOKEN_TTL,
     AccessToken,
     AuthCode,
     Grant,
+    SingleUse,
     TokenSpec,
+    forgettable,
     new_secret,
     parse_token_spec,
 )
@@ -108,6 +114,10 @@ class FakeKakao:
         # Who has let the app in, and with what consent (None: the user's own flags). It is
         # what ``prompt=none`` needs to know; unlink forgets it.
         self._linked: dict[int, Consent | None] = {}
+        #: single-use marks (the login pages' decision forms); not state: kept across a reset
+        self._spent = SingleUse()
+        #: when (fake's clock) the next mint sweeps out what has run out (:meth:`purge`)
+        self._next_purge = 0.0
         #: bumped around every request the server handles (app.py's change middleware), so the
         #: state saver (persist.py) knows when to look for a change: nothing in a handler can
         #: change the state without a bump after it, however the change was made
@@ -160,9 +170,12 @@ class FakeKakao:
 
     def snapshot(self) -> Snapshot:
         """The state that survives a restart, detached from the live objects (snapshot.py)."""
+        self._maybe_purge()  # the saver calls this each second: a moved clock empties the file
         tokens: dict[int, list[TokenState]] = {}
         for token in self._access.values():
-            tokens.setdefault(id(token.grant), []).append(TokenState(token.value, token.expires_at))
+            tokens.setdefault(id(token.grant), []).append(
+                TokenState(token.value, token.expires_at, fixed=token.fixed)
+            )
         grants = tuple(
             GrantState(
                 user_id=grant.user_id,
@@ -173,6 +186,7 @@ class FakeKakao:
                 consent=grant.consent,
                 oidc=grant.oidc,
                 access_tokens=tuple(tokens.get(id(grant), ())),
+                fixed=grant.fixed,
             )
             for grant in self._grants.values()
         )
@@ -213,12 +227,17 @@ class FakeKakao:
                 consent=saved.consent,
                 oidc=saved.oidc,
                 access_ttl=saved.access_ttl,
+                fixed=saved.fixed,
             )
             self._grants[grant.refresh_token] = grant
-            for token in saved.access_tokens:
+            for token in sorted(saved.access_tokens, key=lambda t: t.expires_at):
                 self._access[token.access_token] = AccessToken(
-                    token.access_token, grant, token.expires_at
+                    token.access_token, grant, token.expires_at, fixed=token.fixed
                 )
+                if not token.fixed:
+                    grant.minted.append(token.access_token)
+            self._cap_minted(grant)
+        self._next_purge = 0.0
         self.faults.replace(dataclasses.replace(fault) for fault in snapshot.faults)
 
     # -- users ---------------------------------------------------------------------------
@@ -302,6 +321,7 @@ class FakeKakao:
             consent=consent,
             oidc=oidc,
             access_ttl=access_ttl,
+            fixed=spec.refresh_token is not None,
         )
         self._grants[grant.refresh_token] = grant
         if grant.app_id == self.app_id:
@@ -330,10 +350,65 @@ class FakeKakao:
             )
 
     def _mint(self, grant: Grant, value: str | None = None, ttl: int | None = None) -> AccessToken:
+        """A new access token of ``grant``: ``value`` given is a fixed one (kept for good);
+        a minted one may push the grant's oldest minted token out (the per-grant cap)."""
+        self._maybe_purge()
         ttl = grant.access_ttl if ttl is None else ttl
-        token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl)
+        fixed = value is not None
+        token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl, fixed=fixed)
         self._access[token.value] = token
+        if not fixed:
+            grant.minted.append(token.value)
+            self._cap_minted(grant)
         return token
+
+    def _cap_minted(self, grant: Grant) -> None:
+        while len(grant.minted) > MAX_ACCESS_TOKENS_PER_GRANT:
+            self._access.pop(grant.minted.popleft(), None)
+
+    # -- forgetting ----------------------------------------------------------------------
+
+    def purge(self) -> None:
+        """Forget what has run out on the fake's clock: access and refresh tokens an hour past
+        their expiry (EXPIRED_TOKEN_GRACE; fixed ones never), grants left with neither, codes
+        and single-use marks at expiry."""
+        now = self.clock.now()
+        self._access = {
+            value: token
+            for value, token in self._access.items()
+            if token.fixed or not forgettable(token.expires_at, now)
+        }
+        holding = {id(token.grant) for token in self._access.values()}
+        self._grants = {
+            value: grant
+            for value, grant in self._grants.items()
+            if grant.fixed or id(grant) in holding or not forgettable(grant.refresh_expires_at, now)
+        }
+        for grant in self._grants.values():
+            if any(value not in self._access for value in grant.minted):
+                grant.minted = deque(value for value in grant.minted if value in self._access)
+        self._codes = {value: code for value, code in self._codes.items() if code.expires_at > now}
+        self._spent.purge(now)
+        self._next_purge = now + PURGE_INTERVAL
+
+    def _maybe_purge(self) -> None:
+        """:meth:`purge` at most once per PURGE_INTERVAL of the fake's clock (or when it moved
+        back), so a mint costs O(1) on average however much is stored."""
+        now = self.clock.now()
+        if now >= self._next_purge or now < self._next_purge - PURGE_INTERVAL:
+            self.purge()
+
+    def spend_once(self, mark: str, *, expires_at: float) -> bool:
+        """True the first time ``mark`` is spent (a decision form's token), then False."""
+        self._maybe_purge()
+        return self._spent.spend(mark, expires_at)
+
+    def spent_count(self) -> int:
+        return len(self._spent)
+
+    def code_count(self) -> int:
+        """Authorization codes in flight (tests and the exhaustion suite watch it)."""
+        return len(self._codes)
 
     def peek(self, access_token: str) -> AccessToken | None:
         """The token record, expired or not, without raising (for faults and the log)."""
@@ -381,6 +456,7 @@ class FakeKakao:
         if renewed:
             del self._grants[grant.refresh_token]
             grant.refresh_token = new_secret()
+            grant.fixed = False  # the pinned value stops working, so nothing pins the grant
             grant.refresh_expires_at = now + REFRESH_TOKEN_TTL
             self._grants[grant.refresh_token] = grant
         return self._mint(grant), renewed
@@ -439,6 +515,10 @@ class FakeKakao:
     ) -> AuthCode:
         """A code for this login; ``scope``/``nonce`` decide its id_token, the challenge PKCE."""
         self.get_user(user_id)
+        self._maybe_purge()
+        mine = [value for value, code in self._codes.items() if code.user_id == user_id]
+        for value in mine[: max(0, len(mine) - MAX_CODES_PER_USER + 1)]:  # oldest first
+            del self._codes[value]
         now = self.clock.now()
         code = AuthCode(
             value=new_secret() + new_secret()[:32],

@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mock_kakao.files import validation as v
@@ -27,6 +28,18 @@ ACCESS_TOKEN_TTL = 21599  # 6 h minus a second, as Kakao's REST flow answers
 REFRESH_TOKEN_TTL = 5183999  # 2 months minus a second
 REFRESH_ROTATION_WINDOW = 30 * 24 * 3600  # Kakao renews a refresh token with < 1 month left
 AUTH_CODE_TTL = 600  # Kakao's codes are "short-lived"; ten minutes on the fake's clock
+
+# What the fake may keep (issue 19 item 11): nothing it mints lives forever, and no client can
+# make it keep more than a bounded amount per grant or per user.
+#: an expired access or refresh token is forgotten this long after its expiry (fake's clock):
+#: a client asking shortly after still gets Kakao's "expired" answer, later "does not exist"
+EXPIRED_TOKEN_GRACE = 3600
+#: minted (not fixed) access tokens one grant keeps; a refresh past it drops the oldest
+MAX_ACCESS_TOKENS_PER_GRANT = 10
+#: authorization codes in flight per user; a login past it drops that user's oldest code
+MAX_CODES_PER_USER = 20
+#: how often (fake's clock) a mint looks for what has run out: the sweep is O(state)
+PURGE_INTERVAL = 60
 
 TOKEN_SPEC_FIELDS = (
     "access_token",
@@ -111,6 +124,11 @@ class Grant:
     oidc: OidcLogin | None = None
     # Its access tokens' lifetime, refreshes included: it depends on the key the login used.
     access_ttl: int = ACCESS_TOKEN_TTL
+    # The refresh token's value was given (users file, admin API): never purged, as a test
+    # that pinned a value must keep finding it. A renewal replaces the value, and the mark.
+    fixed: bool = False
+    # Minted access token values, oldest first: what the per-grant cap drops.
+    minted: deque[str] = field(default_factory=deque, repr=False, compare=False)
 
 
 @dataclass
@@ -118,6 +136,7 @@ class AccessToken:
     value: str
     grant: Grant
     expires_at: float
+    fixed: bool = False  # its value was given: never purged nor dropped by the cap
 
     @property
     def user_id(self) -> int:
@@ -183,3 +202,32 @@ def _nonempty(data: Mapping[str, Any], key: str) -> str | None:
     if value is not None and (not value or any(c.isspace() for c in value)):
         raise InvalidInput("INVALID_FIELD", f"{key} must be a non-empty string without spaces")
     return value
+
+
+def forgettable(expires_at: float, now: float) -> bool:
+    """Whether a token that expired at ``expires_at`` is past its grace and may be forgotten."""
+    return expires_at + EXPIRED_TOKEN_GRACE <= now
+
+
+class SingleUse:
+    """Marks spent once each, each forgotten at its own expiry (a form token's single use).
+
+    Only what was spent is kept, and only until it could no longer be presented anyway, so the
+    set is bounded by what was used within one lifetime.
+    """
+
+    def __init__(self) -> None:
+        self._spent: dict[str, float] = {}
+
+    def spend(self, mark: str, expires_at: float) -> bool:
+        """True the first time ``mark`` is spent, False ever after (until it expires)."""
+        if mark in self._spent:
+            return False
+        self._spent[mark] = expires_at
+        return True
+
+    def purge(self, now: float) -> None:
+        self._spent = {mark: at for mark, at in self._spent.items() if at > now}
+
+    def __len__(self) -> int:
+        return len(self._spent)

@@ -92,3 +92,27 @@ def test_an_unregistered_page_reads_domain_mismatched_but_not_kauth(blank_page) 
         message = f"domain mismatched! caller={origin}. check out registered web domains."
         assert (status, body) == (401, {"msg": message, "code": -401})
         assert page.evaluate(CALL_TOKEN, kakao.url) == "TypeError"  # CORS refused
+
+
+MINT_NO_CORS = """async (url) => {
+  for (let i = 0; i < 5; i++) {
+    await fetch(url + "/oauth/token", {
+      method: "POST", mode: "no-cors",
+      headers: {"Content-Type": "application/x-www-form-urlencoded"},
+      body: "grant_type=refresh_token&client_id=mock-rest-api-key"
+        + "&refresh_token=mock-refresh-full-consent",
+    });
+  }
+  return "sent";
+}"""
+
+
+def test_an_unregistered_page_mints_no_tokens_with_no_cors_posts(blank_page) -> None:
+    """Issue 19 item 11: the browser runs a no-cors POST; the fake must refuse it (KOE009)."""
+    page, _ = blank_page
+    with MockKakao(web_domains=["https://app.example.com"]) as kakao:
+        before = len(kakao.user(4000000001)["tokens"])
+        assert page.evaluate(MINT_NO_CORS, kakao.url) == "sent"
+        assert len(kakao.user(4000000001)["tokens"]) == before
+        codes = [entry["status"] for entry in kakao.requests(path="/oauth/token")]
+        assert codes == [401] * 5

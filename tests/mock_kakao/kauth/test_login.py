@@ -11,6 +11,7 @@ import pytest
 from mock_kakao.kauth.login import (
     BROWSER_COOKIE,
     FORM_TOKEN,
+    FORM_TOKEN_TTL,
     SESSION_COOKIE,
     session_cookie,
     session_user_id,
@@ -618,3 +619,57 @@ async def test_an_escaped_hash_is_part_of_the_path_and_the_code_goes_in_the_quer
     uri = "http://localhost:3000/cb%23frag"
     redirect = await pick_user(http, kakao, FULL_ID, redirect_uri=uri)
     assert redirect.location.startswith(uri + "?") and redirect.query["code"]
+
+
+# -- what one login may store (issue 19 item 11) ----------------------------------------------
+
+
+async def test_a_decision_form_mints_one_code_only(http, kakao):
+    form = await approval_form(http, kakao)
+    status, _, _ = await decide(http, kakao, form)
+    assert status == 302
+    for replayed in (form, {**form, "decision": "cancel"}):
+        status, page, _ = await decide(http, kakao, replayed)
+        assert status == 400 and 'data-testid="error-code">KOE001<' in page
+
+
+async def test_a_decision_form_expires_an_hour_later_on_the_fakes_clock(http, kakao):
+    form = await approval_form(http, kakao)
+    kakao.advance_clock(FORM_TOKEN_TTL + 1)
+    status, page, _ = await decide(http, kakao, form)
+    assert status == 400 and 'data-testid="error-code">KOE001<' in page
+
+
+@pytest.mark.parametrize(
+    ("param", "limit"),
+    [
+        ("state", 2048),
+        ("scope", 1024),
+        ("nonce", 512),
+        ("code_challenge", 128),
+        ("login_hint", 256),
+    ],
+)
+async def test_authorize_parameters_have_a_length_limit(http, kakao, param, limit):
+    value = "profile_nickname".ljust(limit, ",") if param == "scope" else "a" * limit
+    extra = {"code_challenge_method": "plain"} if param == "code_challenge" else {}
+    async with http.get(kakao.authorize_url(REDIRECT_URI, **{param: value, **extra})) as answer:
+        assert answer.status == 200, await answer.text()
+    longer = kakao.authorize_url(REDIRECT_URI, **{param: value + "a", **extra})
+    async with http.get(longer) as answer:
+        page = await answer.text()
+    assert answer.status == 400 and 'data-testid="error-code">KOE001<' in page
+    assert f"{param} is longer than {limit} characters" in page
+
+
+async def test_an_overlong_redirect_uri_is_refused_before_any_redirect(http, kakao):
+    uri = REDIRECT_URI + "?x=" + "a" * 2048
+    async with http.get(kakao.authorize_url(uri), allow_redirects=False) as answer:
+        page = await answer.text()
+    assert answer.status == 400 and "redirect_uri is longer than 2048 characters" in page
+
+
+async def test_a_decision_form_with_an_overlong_field_is_refused(http, kakao):
+    form = {**await approval_form(http, kakao), "state": "s" * 2049}
+    status, page, _ = await decide(http, kakao, form)
+    assert status == 400 and "state is longer than 2048 characters" in page

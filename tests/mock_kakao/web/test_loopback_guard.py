@@ -124,7 +124,7 @@ async def test_allow_remote_serves_other_host_names_but_still_checks_origin(http
         assert (status, answer["error"]) == (403, "FORBIDDEN_ORIGIN")
 
 
-async def test_kapi_and_kauth_take_any_host_and_only_kapi_checks_the_page(http, kakao):
+async def test_kapi_and_kauth_take_any_host_and_check_the_page(http, kakao):
     headers = {"Host": "kapi.kakao.com", "Authorization": f"Bearer {FULL}"}
     assert (await send(http, kakao.url + "/v2/user/me", "GET", headers=headers))[0] == 200
     status, answer = await send(
@@ -132,9 +132,12 @@ async def test_kapi_and_kauth_take_any_host_and_only_kapi_checks_the_page(http, 
     )
     assert (status, answer["code"]) == (401, -401)  # not a registered web domain
     form = "grant_type=refresh_token&client_id=mock-rest-api-key&refresh_token=nope"
-    headers = {"Origin": EVIL, "Content-Type": "application/x-www-form-urlencoded"}
+    headers = {"Host": "kauth.kakao.com", "Content-Type": "application/x-www-form-urlencoded"}
     status, answer = await send(http, kakao.url + "/oauth/token", body=form, headers=headers)
     assert (status, answer["error_code"]) == (400, "KOE322")
+    headers["Origin"] = EVIL  # a page elsewhere mints nothing (issue 19 item 11)
+    status, answer = await send(http, kakao.url + "/oauth/token", body=form, headers=headers)
+    assert (status, answer["error_code"]) == (401, "KOE009")
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,7 +20,9 @@ import aiohttp
 import pytest
 import requests
 
+from mock_kakao.world import persist
 from mock_kakao.world.persist import keys_file_for, read_state
+from mock_kakao.world.state import FakeKakao
 from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, exchange_code, pick_user
 from tests.mock_kakao.test_cli import environment
 
@@ -242,3 +245,27 @@ def test_the_state_file_comes_from_the_environment_too(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     assert os.stat(state_file).st_mode & 0o777 == 0o600
+
+
+async def test_the_periodic_save_writes_the_file_off_the_event_loop(tmp_path, monkeypatch):
+    """Issue 19 item 11: the loop run_all shares with the service must not wait on the disk."""
+    writers: list[int] = []
+    real_write = persist.write_atomic
+
+    def recording_write(path, data):
+        writers.append(threading.get_ident())
+        real_write(path, data)
+
+    state = FakeKakao.from_file()
+    saver = persist.open_state(state, tmp_path / "state.json", interval=0.01)
+    monkeypatch.setattr(persist, "write_atomic", recording_write)
+    saver.start()
+    state.issue_token(FULL_ID)
+    state.touch()
+    for _ in range(500):  # bounded only for a failure; the save comes within a few intervals
+        if writers:
+            break
+        await asyncio.sleep(0.01)
+    await saver.close()
+    assert writers and writers[0] != threading.get_ident()
+    assert read_state(tmp_path / "state.json") is not None
