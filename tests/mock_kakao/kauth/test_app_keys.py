@@ -13,6 +13,7 @@ import pytest
 
 from mock_kakao.testing import MockKakao, MockKakaoError
 from mock_kakao.world.consentitems import CATALOGUE
+from mock_kakao.world.kakaoapp import ADMIN_KEY_APIS
 from mock_kakao.world.state import FakeKakao
 from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, bearer, exchange_code, pick_user
 from tests.mock_kakao.test_cli import get_json, running
@@ -221,6 +222,8 @@ async def test_config_shows_every_key_and_the_loopback_defaults(kakao):
         "web_domains": ["http://localhost:*", "http://127.0.0.1:*"],
         "unlink_webhook_url": None,
         "unlink_webhook_method": "POST",
+        "admin_key_apis": list(ADMIN_KEY_APIS),
+        "user_properties": [],
         # the bundled users file declares every item the fake knows (see default_users.json)
         "consent_items": [item.to_json() for item in CATALOGUE.values()],
     }
@@ -268,7 +271,7 @@ def test_the_users_file_app_section_sets_the_keys_and_arguments_beat_it(tmp_path
         ({"javascript_key": "mock-rest-api-key"}, "javascript_key must differ from rest_api_key"),
         ({"admin_key": ""}, "admin_key must be 1 to"),
         ({"rest_api_key": "a b"}, "rest_api_key must not contain spaces"),
-        ({"rest_api_key": None}, "rest_api_key must be a string"),
+        ({"rest_api_key": 5}, "rest_api_key must be a string"),
         ({"client_secret": 5}, "client_secret must be a string or null"),
         ({"web_domains": ["https://app.example.com/path"]}, "web_domains: not an origin"),
         ({"web_domains": ["null"]}, "web_domains: not an origin"),
