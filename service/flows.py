@@ -19,6 +19,7 @@ from service import tokens
 from service.errors import ApiError
 from service.kakao.client import KakaoClient
 from service.kakao.idtoken import IdTokenVerifier, looks_like_id_token
+from service.kakao.profile import KakaoProfile
 from service.kakao.unlink_webhook import UnlinkNotice
 from service.settings import Settings
 from service.store import users
@@ -75,12 +76,14 @@ class Services:
 async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
     """`GET /auth/kakao`: who the Kakao user is and whether they have an account here.
 
-    An id_token answers from its own verified claims; an access token asks kapi.
+    An id_token answers from its own verified claims; an access token asks kapi, and with
+    `KAKAO_APP_ID` set must be our app's as in `sign_in`, or any app's tokens would learn who
+    has an account here.
     """
     if looks_like_id_token(kakao_token):
         profile = (await services.id_tokens.verify(kakao_token)).profile()
     else:
-        profile = await services.kakao.fetch_profile(kakao_token)
+        profile = await _profile_for_our_app(services, kakao_token)
     async with database_errors():  # the engine, not a session: see service.store.users
         known = await users.is_user(services.engine, profile.kakao_id)
     return {
@@ -91,6 +94,30 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
         "email_verified": profile.email_verified,
         "missing_consents": list(profile.missing_consents),
     }
+
+
+async def _profile_for_our_app(services: Services, kakao_token: str) -> KakaoProfile:
+    """The access token's profile, once kapi says (when `KAKAO_APP_ID` is set) it is ours.
+
+    Both questions go to kapi at once, so the check costs no second round trip. Either one
+    failing fails the lookup; the app check's answer comes first (another app's token is
+    TOKEN_FOR_ANOTHER_APP whatever `/v2/user/me` said), as in `sign_in`.
+    """
+    expected_app = services.settings.kakao_app_id
+    if expected_app is None:
+        return await services.kakao.fetch_profile(kakao_token)
+    info, profile = await asyncio.gather(
+        services.kakao.fetch_token_info(kakao_token),
+        services.kakao.fetch_profile(kakao_token),
+        return_exceptions=True,  # both finished, neither left running nor unretrieved
+    )
+    if isinstance(info, BaseException):
+        raise info
+    if info.app_id != expected_app:
+        raise ApiError("TOKEN_FOR_ANOTHER_APP")
+    if isinstance(profile, BaseException):
+        raise profile
+    return profile
 
 
 async def sign_in(services: Services, kakao_token: str, request: SignInRequest) -> tuple[bool, str]:

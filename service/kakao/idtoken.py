@@ -6,8 +6,9 @@ login costs no call to Kakao and goes on while kapi is slow or down.
 
 What is checked, in order: the token's shape and size; the header's `alg` is RS256 (pinned:
 `none`, HS256 signed with the public key and every other algorithm are refused before any key
-is looked at); its `kid` names one of Kakao's keys; the signature; `iss`; `aud` is one of our
-app keys (else TOKEN_FOR_ANOTHER_APP); `exp` and `iat` within LEEWAY_SECONDS; `sub` a Kakao id.
+is looked at); no member named twice in the header or the payload; its `kid` names one of
+Kakao's keys; the signature; `iss`; `exp` and `iat` within LEEWAY_SECONDS; the audience (see
+`check_audience`: our app keys only, else TOKEN_FOR_ANOTHER_APP); `sub` a Kakao id.
 PyJWT does the JOSE; this module only decides which keys and claims to trust.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +27,7 @@ from typing import Any
 import jwt
 
 from service.errors import ApiError
-from service.kakao.profile import KakaoProfile, as_kakao_id
+from service.kakao.profile import KakaoProfile, as_kakao_id, object_with_unique_members
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class _Header:
 
     alg: Any
     kid: Any
+    #: no member is named twice (else the token is refused: see object_with_unique_members)
+    unique: bool
 
 
 @functools.lru_cache(maxsize=64)
@@ -74,7 +78,35 @@ def _header_of(segment: str) -> _Header | None:
         header = jwt.get_unverified_header(f"{segment}..")
     except jwt.InvalidTokenError:
         return None
-    return _Header(alg=header.get("alg"), kid=header.get("kid"))
+    # PyJWT has checked the segment's alphabet and JSON; its json.loads kept the last of two
+    # `alg`s or `kid`s, so the same bytes are parsed once more, refusing names given twice.
+    try:
+        json.loads(
+            jwt.utils.base64url_decode(segment), object_pairs_hook=object_with_unique_members
+        )
+    except ValueError:
+        unique = False
+    else:
+        unique = True
+    return _Header(alg=header.get("alg"), kid=header.get("kid"), unique=unique)
+
+
+class _UniqueMembersJWT(jwt.PyJWT):
+    """PyJWT, but a payload naming a member twice (`{"sub": "1", "sub": "4000000001"}`) is a
+    DecodeError rather than the last one winning. `_decode_payload` is PyJWT's documented hook
+    for decoding payloads differently (PyJWT 2.7+)."""
+
+    def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
+        try:
+            payload = json.loads(decoded["payload"], object_pairs_hook=object_with_unique_members)
+        except (ValueError, RecursionError) as error:
+            raise jwt.DecodeError(f"Invalid payload string: {error}") from None
+        if not isinstance(payload, dict):
+            raise jwt.DecodeError("Invalid payload string: must be a json object")
+        return payload
+
+
+_JWT = _UniqueMembersJWT()
 
 
 @dataclass(frozen=True)
@@ -222,26 +254,47 @@ class IdTokenVerifier:
         if header is None:
             raise ApiError("INVALID_TOKEN")
         kid = header.kid
-        if header.alg != ALGORITHM or not isinstance(kid, str):
+        if header.alg != ALGORITHM or not isinstance(kid, str) or not header.unique:
             raise ApiError("INVALID_TOKEN")
         key = await self.keys.key(kid)
         if key is None:
             raise ApiError("INVALID_TOKEN")
         try:
-            claims = jwt.decode(
+            claims = _JWT.decode(
                 token,
                 key.key,
                 algorithms=[ALGORITHM],
-                audience=self._audiences,
                 issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": REQUIRED_CLAIMS},
+                # PyJWT takes any audience list that names one of ours: check_audience decides
+                options={"require": REQUIRED_CLAIMS, "verify_aud": False},
             )
-        except jwt.InvalidAudienceError:
-            raise ApiError("TOKEN_FOR_ANOTHER_APP") from None
         except jwt.InvalidTokenError:
             raise ApiError("INVALID_TOKEN") from None
+        check_audience(claims, self._audiences)
         return claims_of(claims)
+
+
+def check_audience(claims: dict[str, Any], ours: list[str]) -> None:
+    """Pass only a token meant for us alone (OpenID Connect Core 3.1.3.7).
+
+    Kakao's `aud` is one string, our app key; a list is taken only when every member is one of
+    our keys, and then `azp` must name the one it was issued to. An `azp` is always ours. A
+    token that names another app is TOKEN_FOR_ANOTHER_APP (another app may hold and replay it);
+    an `aud` or `azp` of no such shape, or several audiences with no `azp`, INVALID_TOKEN.
+    """
+    aud, azp = claims["aud"], claims.get("azp")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not audiences:
+        raise ApiError("INVALID_TOKEN")
+    if not all(isinstance(name, str) for name in audiences):
+        raise ApiError("INVALID_TOKEN")
+    if azp is not None and not isinstance(azp, str):
+        raise ApiError("INVALID_TOKEN")
+    if any(name not in ours for name in audiences) or (azp is not None and azp not in ours):
+        raise ApiError("TOKEN_FOR_ANOTHER_APP")
+    if len(audiences) > 1 and azp is None:
+        raise ApiError("INVALID_TOKEN")
 
 
 def claims_of(claims: dict[str, Any]) -> IdTokenClaims:

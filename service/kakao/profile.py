@@ -31,6 +31,19 @@ class KakaoProfile:
     missing_consents: tuple[str, ...] = ()
 
 
+def object_with_unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object (as `json.loads`'s `object_pairs_hook`) that names each member once.
+
+    Why: `json.loads` keeps the last of two `sub`s, another parser (a proxy, a WAF, the
+    frontend's logging) may keep the first, and then each checks a different person. Used for
+    request bodies (service.web.validation) and id_tokens (service.kakao.idtoken).
+    """
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("a member is given twice in a JSON object")
+    return data
+
+
 def as_kakao_id(value: object) -> int | None:
     """A Kakao user id: a positive 64-bit integer (JSON `true` is not one)."""
     if type(value) is int and 0 < value <= MAX_KAKAO_ID:

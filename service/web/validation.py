@@ -16,7 +16,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from service.errors import ApiError
-from service.kakao.profile import as_kakao_id
+from service.kakao.profile import as_kakao_id, object_with_unique_members
 
 MAX_USER_NAME = 50
 MAX_NONCE = 255
@@ -95,20 +95,13 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(
             body.decode("utf-8"),
-            object_pairs_hook=_object_without_duplicate_keys,
+            object_pairs_hook=object_with_unique_members,
             parse_constant=_reject_constant,
         )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError("INVALID_JSON") from None
     if not isinstance(data, dict):
         raise ApiError("INVALID_JSON")
-    return data
-
-
-def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        raise ValueError("duplicate key in a JSON object")
     return data
 
 

@@ -101,9 +101,10 @@ def test_openid_connect_sign_in_verifies_the_id_token_and_signs_up_without_kapi(
     # shows each person's account badge by calling GET /auth/kakao with their live access
     # token (at every load, and again once the sign-up changed an account), and the service
     # asks kapi for those. So after the code exchange, the only kapi calls allowed are those
-    # lookups: one GET /v2/user/me per person whose badge knows their account, the new person
-    # included, none twice. A kapi call for the GET or POST with the id_token would come on
-    # top of them (with the id_token or the admin key, never with the access token).
+    # lookups: per person whose badge knows their account, the new person included, none
+    # twice, one GET /v2/user/me and (KAKAO_APP_ID is set) one GET /v1/user/access_token_info,
+    # the app check. A kapi call for the GET or POST with the id_token would come on top of
+    # them (with the id_token or the admin key, never with the access token).
     expect(page.get_by_test_id("account-4100000011")).to_have_text("has an account")
     exchanged_at = requests_to(harness, "/oauth/token")[-1]["time"]
     since_exchange = [
@@ -112,10 +113,15 @@ def test_openid_connect_sign_in_verifies_the_id_token_and_signs_up_without_kapi(
         for entry in requests_to(harness, prefix, since=exchanged_at)
     ]
     assert {(e["method"], e["path"], e["status"]) for e in since_exchange} == {
-        ("GET", "/v2/user/me", 200)
+        ("GET", "/v2/user/me", 200),
+        ("GET", "/v1/user/access_token_info", 200),
     }, since_exchange
-    assert sorted(e["user_id"] for e in since_exchange) == badge_lookups(page), since_exchange
-    assert requests_to(harness, "/v1/*") == []  # nor at any other time
+    for path in ("/v2/user/me", "/v1/user/access_token_info"):
+        asked = sorted(e["user_id"] for e in since_exchange if e["path"] == path)
+        assert asked == badge_lookups(page), since_exchange
+    # before the exchange, only the badges' own lookups asked kapi's /v1/ (the app check)
+    before = [e for e in requests_to(harness, "/v1/*") if e not in since_exchange]
+    assert {e["path"] for e in before} <= {"/v1/user/access_token_info"}, before
 
     # Besides the page's own discovery and JWKS fetches, at most the service's one JWKS fetch
     # (none if an earlier test of this session cached the keys).
@@ -124,7 +130,7 @@ def test_openid_connect_sign_in_verifies_the_id_token_and_signs_up_without_kapi(
     )
     assert jwks_by_service in (0, 1)
     log = [entry["path"] for entry in requests_to(harness, "/*", since=exchanged_at)]
-    after_exchange = set(log) - {"/oauth/token", "/v2/user/me"}
+    after_exchange = set(log) - {"/oauth/token", "/v2/user/me", "/v1/user/access_token_info"}
     after_exchange.discard("/favicon.ico")  # Chromium's own, for the fake's login pages
     assert after_exchange == {"/.well-known/openid-configuration", "/.well-known/jwks.json"}, log
 

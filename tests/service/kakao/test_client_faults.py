@@ -1,6 +1,7 @@
 """Every fault of the fake Kakao, on both Kakao calls, mapped to the designed answer.
 
-GET /auth/kakao calls /v2/user/me; POST calls /v1/user/access_token_info. The database plays
+GET /auth/kakao calls /v2/user/me (and, with KAKAO_APP_ID set, /v1/user/access_token_info beside
+it: test_auth_kakao_get.py); POST calls /v1/user/access_token_info. The database plays
 no part here, so these run on SQLite only.
 """
 

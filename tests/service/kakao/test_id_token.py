@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from mock_kakao.testing import MockKakao
 from tests.service.support import (
     FULL_CONSENT_ID,
     FULL_CONSENT_TOKEN,
@@ -287,7 +290,8 @@ async def test_an_opaque_token_with_dots_is_an_access_token_asked_at_kapi(
     mock_kakao.clear_requests()
     answer = await sqlite_service.look_up("opaque.access.token")
     assert (answer.status, answer.message) == (401, "INVALID_TOKEN")
-    assert kakao_calls(mock_kakao) == ["GET /v2/user/me"]
+    # with KAKAO_APP_ID set (as run_all sets it), a lookup also asks the token's app
+    assert sorted(kakao_calls(mock_kakao)) == ["GET /v1/user/access_token_info", "GET /v2/user/me"]
 
 
 async def test_unknown_kids_do_not_make_the_service_hammer_kakao(
@@ -311,3 +315,147 @@ async def test_an_id_token_without_the_email_claim_says_the_email_consent_is_mis
     looked_up = await service.look_up(id_token(mock_kakao, NO_EMAIL_ID))
     assert looked_up.body["result"]["email"] is None
     assert looked_up.body["result"]["missing_consents"] == ["account_email"]
+
+
+# -- id_tokens only Kakao's key could have signed, shaped as Kakao never issues them ----------
+# The fake's own key (read from the key file it keeps) signs them, so the signature, kid, iss
+# and times all hold and only the shape under test is wrong; the service fetches the fake's
+# JWKS over HTTP as it would Kakao's.
+
+
+@pytest.fixture(scope="module")
+def keyed_kakao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockKakao]:
+    """A fake Kakao whose signing key is in a file the test can read."""
+    keys_file = tmp_path_factory.mktemp("kakao-keys") / "keys.json"
+    with MockKakao(keys_file=keys_file) as kakao:
+        yield kakao
+
+
+@pytest.fixture
+async def keyed_service(keyed_kakao: MockKakao, sqlite_url: str) -> AsyncIterator[RunningService]:
+    keyed_kakao.reset()
+    settings = make_settings(keyed_kakao.url, sqlite_url, **oidc_settings(keyed_kakao))
+    async with running_service(settings) as running:
+        yield running
+
+
+def _fake_signing_key(kakao: MockKakao) -> tuple[str, rsa.RSAPrivateKey]:
+    """The fake's current kid and private key, from its key file (never from its API)."""
+    document = json.loads(Path(kakao.app()["keys_file"]).read_text())
+    current = document["keys"][0]
+    key = serialization.load_pem_private_key(current["private_key"].encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return current["kid"], key
+
+
+def _signed_by_the_fake(kakao: MockKakao, header_json: str, payload_json: str) -> str:
+    """A compact JWS of exactly these header and payload bytes, by the fake's key."""
+    _, key = _fake_signing_key(kakao)
+    signing_input = f"{_b64(header_json.encode())}.{_b64(payload_json.encode())}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _fake_claims(kakao: MockKakao) -> dict[str, Any]:
+    return jwt.decode(id_token(kakao), options={"verify_signature": False})
+
+
+def _header(kakao: MockKakao) -> dict[str, Any]:
+    return {"kid": _fake_signing_key(kakao)[0], "typ": "JWT", "alg": "RS256"}
+
+
+def _with_claims(kakao: MockKakao, **changes: Any) -> str:
+    claims = {**_fake_claims(kakao), **changes}
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return _signed_by_the_fake(kakao, json.dumps(_header(kakao)), json.dumps(claims))
+
+
+async def _refused_both_ways(service: RunningService, token: str) -> tuple[int, str | None]:
+    """GET's answer, after checking that POST answers the same and nothing was stored."""
+    looked_up = await service.look_up(token)
+    signed_in = await service.sign_in(token, FULL_CONSENT_ID)
+    assert (signed_in.status, signed_in.message) == (looked_up.status, looked_up.message)
+    assert await service.user_count() == 0
+    return looked_up.status, looked_up.message
+
+
+async def test_an_id_token_re_signed_by_the_fakes_key_is_accepted(
+    keyed_service: RunningService, keyed_kakao: MockKakao
+) -> None:
+    # the control: the shape is the only thing the tests below change
+    token = _with_claims(keyed_kakao)
+    assert (await keyed_service.look_up(token)).status == 200
+    ours = keyed_kakao.client_id
+    listed = _with_claims(keyed_kakao, aud=[ours])
+    assert (await keyed_service.look_up(listed)).status == 200
+    with_azp = _with_claims(keyed_kakao, aud=[ours, ours], azp=ours)
+    assert (await keyed_service.sign_in(with_azp, FULL_CONSENT_ID)).status == 201
+
+
+@pytest.mark.parametrize(
+    ("aud", "azp", "code"),
+    [
+        # issue 19 item 1: the example, in both orders, with and without azp
+        (["someone-else", "OURS"], None, "TOKEN_FOR_ANOTHER_APP"),
+        (["OURS", "someone-else"], None, "TOKEN_FOR_ANOTHER_APP"),
+        (["someone-else", "OURS"], "OURS", "TOKEN_FOR_ANOTHER_APP"),
+        (["OURS", "someone-else"], "someone-else", "TOKEN_FOR_ANOTHER_APP"),
+        # our key alone, but authorized for another party
+        ("OURS", "someone-else", "TOKEN_FOR_ANOTHER_APP"),
+        (["OURS", "OURS"], "someone-else", "TOKEN_FOR_ANOTHER_APP"),
+        # several audiences must name the authorized party (OIDC Core 3.1.3.7)
+        (["OURS", "OURS"], None, "INVALID_TOKEN"),
+        # shapes that are no audience at all
+        ([], None, "INVALID_TOKEN"),
+        ([["OURS"]], None, "INVALID_TOKEN"),
+        (["OURS", 7], None, "INVALID_TOKEN"),
+        ({"aud": "OURS"}, None, "INVALID_TOKEN"),
+        ("OURS", 7, "INVALID_TOKEN"),
+    ],
+)
+async def test_an_audience_of_others_or_of_no_shape_is_refused(
+    keyed_service: RunningService, keyed_kakao: MockKakao, aud: Any, azp: Any, code: str
+) -> None:
+    ours = keyed_kakao.client_id
+
+    def swapped(value: Any) -> Any:
+        if isinstance(value, list):
+            return [swapped(item) for item in value]
+        return ours if value == "OURS" else value
+
+    token = _with_claims(keyed_kakao, aud=swapped(aud), azp=swapped(azp))
+    assert await _refused_both_ways(keyed_service, token) == (401, code)
+
+
+def _duplicated(document: dict[str, Any], name: str, first: Any) -> str:
+    """`document` as JSON with `name` given twice: `first`, then its real value."""
+    body = json.dumps(document)[1:-1]
+    return "{" + f"{json.dumps(name)}: {json.dumps(first)}, " + body + "}"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["sub twice", "aud twice", "exp twice", "kid twice", "alg twice", "nested duplicate"],
+)
+async def test_a_member_given_twice_in_the_header_or_payload_is_refused(
+    keyed_service: RunningService, keyed_kakao: MockKakao, case: str
+) -> None:
+    # issue 19 item 2: a parser that keeps the first `sub` would see another person than ours
+    claims, header = _fake_claims(keyed_kakao), _header(keyed_kakao)
+    header_json, payload_json = json.dumps(header), json.dumps(claims)
+    if case == "sub twice":
+        payload_json = _duplicated(claims, "sub", "1")
+    elif case == "aud twice":
+        payload_json = _duplicated(claims, "aud", "someone-else")
+    elif case == "exp twice":
+        payload_json = _duplicated(claims, "exp", 1)
+    elif case == "kid twice":
+        header_json = _duplicated(header, "kid", "another-kid")
+    elif case == "alg twice":
+        header_json = _duplicated(header, "alg", "none")
+    else:
+        payload_json = json.dumps({**claims, "extra": {"a": 1}}).replace(
+            '"extra": {"a": 1}', '"extra": {"a": 1, "a": 2}'
+        )
+    token = _signed_by_the_fake(keyed_kakao, header_json, payload_json)
+    assert await _refused_both_ways(keyed_service, token) == (401, "INVALID_TOKEN")

@@ -17,8 +17,8 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from service.errors import ApiError
@@ -319,3 +319,45 @@ def test_unusable_entries_are_skipped_beside_good_ones() -> None:
 )
 def test_id_tokens_are_told_from_access_tokens_by_shape(token: str, is_jwt: bool) -> None:
     assert looks_like_id_token(token) is is_jwt
+
+
+@pytest.mark.parametrize(
+    ("aud", "azp", "code"),
+    [
+        (["someone-elses-app-key", APP_KEY], None, "TOKEN_FOR_ANOTHER_APP"),
+        ([APP_KEY, "someone-elses-app-key"], APP_KEY, "TOKEN_FOR_ANOTHER_APP"),
+        (APP_KEY, "someone-elses-app-key", "TOKEN_FOR_ANOTHER_APP"),
+        ([APP_KEY, "rest-key"], None, "INVALID_TOKEN"),
+        ([APP_KEY, 1], None, "INVALID_TOKEN"),
+        (7, None, "INVALID_TOKEN"),
+    ],
+)
+async def test_an_audience_naming_others_is_refused(aud: Any, azp: Any, code: str) -> None:
+    # issue 19 item 1: several audiences only when all are ours, and `azp` then names ours
+    verify = verifier(Jwks(jwk(KEY, KID)), audiences=("rest-key", APP_KEY))
+    assert await code_of(verify, sign(claims(aud=aud, azp=azp))) == code
+
+
+async def test_several_of_our_audiences_with_our_azp_are_accepted() -> None:
+    verify = verifier(Jwks(jwk(KEY, KID)), audiences=("rest-key", APP_KEY)).verify
+    assert (await verify(sign(claims(aud=[APP_KEY, "rest-key"], azp=APP_KEY)))).kakao_id
+    assert (await verify(sign(claims(aud=[APP_KEY])))).kakao_id
+
+
+def _signed_raw(header: str, payload: str) -> str:
+    signing_input = f"{b64(header.encode())}.{b64(payload.encode())}"
+    mac = KEY.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(mac)}"
+
+
+async def test_a_member_named_twice_is_an_invalid_token() -> None:
+    # issue 19 item 2: `{"sub": "1", "sub": "4000000001"}` must not be read as either
+    header = json.dumps({"alg": "RS256", "typ": "JWT", "kid": KID})
+    payload = json.dumps(claims())
+    twice_sub = '{"sub": "1", ' + payload[1:]
+    twice_kid = '{"kid": "x", ' + header[1:]
+    verify = verifier(Jwks(jwk(KEY, KID)))
+    assert (await verify.verify(_signed_raw(header, payload))).kakao_id == 4000000001
+    assert await code_of(verify, _signed_raw(header, twice_sub)) == "INVALID_TOKEN"
+    assert await code_of(verify, _signed_raw(twice_kid, payload)) == "INVALID_TOKEN"
+    assert looks_like_id_token(_signed_raw(twice_kid, payload))  # a JWT: never sent to kapi

@@ -151,3 +151,66 @@ async def test_a_user_added_to_the_fake(service: RunningService, mock_kakao: Any
         "email_verified": False,
         "missing_consents": [],
     }
+
+
+@pytest.mark.parametrize("service_overrides", [{"kakao_app_id": 10001}])
+async def test_with_kakao_app_id_another_apps_token_is_refused(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    # issue 19 item 3: as POST does; else `is_user` answers any other app's tokens
+    foreign = mock_kakao.issue_token(FULL_CONSENT_ID, app_id=20002)["access_token"]
+    assert (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).status == 201
+    mock_kakao.clear_requests()
+    answer = await service.look_up(foreign)
+    assert (answer.status, answer.body) == (401, {"message": "TOKEN_FOR_ANOTHER_APP"})
+    # the two questions are asked side by side, once each
+    assert sorted(r["path"] for r in mock_kakao.requests()) == [
+        "/v1/user/access_token_info",
+        "/v2/user/me",
+    ]
+    ours = await service.look_up(FULL_CONSENT_TOKEN)
+    assert ours.status == 200 and ours.body["result"]["is_user"] is True
+
+
+@pytest.mark.parametrize("service_overrides", [{"kakao_app_id": 10001}])
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ({"kind": "error", "status": 503, "code": -9798}, 502, "KAKAO_UNAVAILABLE"),
+        ({"kind": "error", "status": 401, "code": -401}, 401, "INVALID_TOKEN"),
+        ({"kind": "malformed"}, 502, "INVALID_RESPONSE"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/user/access_token_info", "/v2/user/me"])
+async def test_with_kakao_app_id_either_kakao_answer_failing_fails_the_lookup(
+    service: RunningService,
+    mock_kakao: Any,
+    fault: dict[str, Any],
+    status: int,
+    code: str,
+    path: str,
+) -> None:
+    mock_kakao.set_faults([{**fault, "path": path}])
+    answer = await service.look_up(FULL_CONSENT_TOKEN)
+    assert (answer.status, answer.body) == (status, {"message": code})
+
+
+async def test_without_kakao_app_id_only_the_profile_is_asked(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    foreign = mock_kakao.issue_token(FULL_CONSENT_ID, app_id=20002)["access_token"]
+    mock_kakao.clear_requests()
+    assert (await service.look_up(foreign)).status == 200
+    assert [r["path"] for r in mock_kakao.requests()] == ["/v2/user/me"]
+
+
+@pytest.mark.parametrize("service_overrides", [{"kakao_app_id": 10001, "kakao_timeout": 0.5}])
+async def test_with_kakao_app_id_both_questions_are_asked_at_once(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    # While the app check hangs (until the service gives up), the profile is already asked:
+    # asked one after the other, the lookup would wait for the two round trips in turn.
+    mock_kakao.set_faults([{"kind": "hang", "path": "/v1/user/access_token_info"}])
+    answer = await service.look_up(FULL_CONSENT_TOKEN)
+    assert (answer.status, answer.body) == (504, {"message": "KAKAO_TIMEOUT"})
+    assert [r["status"] for r in mock_kakao.requests(path="/v2/user/me")] == [200]
