@@ -123,6 +123,24 @@ def page_origins(ui_url: str) -> tuple[str, ...]:
     return tuple(sorted(twins))
 
 
+#: the page's paths a sign-in comes back to: its own callback and the example's
+PAGE_CALLBACK_PATHS = ("/callback", "/example/callback.html")
+
+
+def page_registrations(ui_url: str) -> dict[str, tuple[str, ...]]:
+    """What the fake's app registers for the page on whatever port it got (the default app's
+    lists name only run_all's default port): the JavaScript key's callbacks and web domains,
+    and the page itself as a logout redirect URI. Both sign-ins use the JavaScript key."""
+    origins = page_origins(ui_url)
+    return {
+        "javascript_redirect_uris": tuple(
+            origin + path for origin in origins for path in PAGE_CALLBACK_PATHS
+        ),
+        "web_domains": origins,
+        "logout_redirect_uris": tuple(origin + "/" for origin in origins),
+    }
+
+
 def check_host(config: StackConfig) -> None:
     """Refuse a non-loopback host unless asked for by name, as `python -m mock_kakao` does.
 
@@ -174,7 +192,11 @@ async def _serve_aiohttp(
 
 
 async def _start_kakao(
-    config: StackConfig, sockets: list[socket.socket], url: str, webhook_url: str
+    config: StackConfig,
+    sockets: list[socket.socket],
+    url: str,
+    webhook_url: str,
+    ui_url: str,
 ) -> tuple[Stopper, FakeKakao]:
     """The fake Kakao; its state says which app id and client_id (REST API key) it uses.
 
@@ -183,7 +205,8 @@ async def _start_kakao(
     issuer is pinned to `url`, the address the service is given, whatever name a page uses.
     Its unlink webhook calls the service at `webhook_url`; its admin key is `KAKAO_ADMIN_KEY`
     when that is set, else the users file's (default `mock-admin-key`), and the service gets
-    the same one.
+    the same one. Its OpenID Connect switch is on (a new Kakao app has it off; the page's
+    "Sign in with Kakao (OpenID Connect)" needs it), and it registers the page at `ui_url`.
     """
     try:
         app = KakaoApp(
@@ -191,6 +214,8 @@ async def _start_kakao(
             keys_file=config.kakao_keys_path,
             admin_key=os.environ.get("KAKAO_ADMIN_KEY") or None,
             unlink_webhook_url=webhook_url,
+            oidc=True,
+            **page_registrations(ui_url),
         )
         state = FakeKakao.from_file(config.users_file, app_id=config.app_id, app=app)
     except ControlError as error:  # a bad KAKAO_ADMIN_KEY
@@ -287,7 +312,11 @@ async def start_stack(config: StackConfig) -> RunningStack:
     stack._stoppers.append(close_unused)
     try:
         stop_kakao, state = await _start_kakao(
-            config, unused["kakao"], stack.kakao_url, stack.service_url + UNLINK_WEBHOOK_PATH
+            config,
+            unused["kakao"],
+            stack.kakao_url,
+            stack.service_url + UNLINK_WEBHOOK_PATH,
+            stack.ui_url,
         )
         stack._stoppers.append(stop_kakao)
         del unused["kakao"]  # from here on the server owns (and closes) its sockets

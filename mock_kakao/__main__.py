@@ -90,18 +90,34 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "--redirect-uri",
         action="append",
         dest="redirect_uris",
-        metavar="PREFIX",
-        help="allowed redirect_uri prefix, repeatable (env MOCK_KAKAO_REDIRECT_URIS, "
-        "comma-separated; default: any http://localhost:* or http://127.0.0.1:* URL)",
+        metavar="URI",
+        help="one more redirect URI of the REST API key, matched exactly, repeatable (env "
+        "MOCK_KAKAO_REDIRECT_URIS, comma-separated; added to the default app's list, README)",
+    )
+    parser.add_argument(
+        "--js-redirect-uri",
+        action="append",
+        dest="javascript_redirect_uris",
+        metavar="URI",
+        help="one more redirect URI of the JavaScript key, matched exactly, repeatable (env "
+        "MOCK_KAKAO_JS_REDIRECT_URIS, comma-separated; added to the default app's list)",
+    )
+    parser.add_argument(
+        "--logout-redirect-uri",
+        action="append",
+        dest="logout_redirect_uris",
+        metavar="URI",
+        help="one more logout redirect URI (GET /oauth/logout), matched exactly, repeatable "
+        "(env MOCK_KAKAO_LOGOUT_REDIRECT_URIS, comma-separated; added to the default list)",
     )
     parser.add_argument(
         "--web-domain",
         action="append",
         dest="web_domains",
         metavar="ORIGIN",
-        help="registered web domain (JavaScript SDK domain), e.g. https://app.example.com, "
-        "repeatable (env MOCK_KAKAO_WEB_DOMAINS, comma-separated; default: any "
-        "http://localhost:* or http://127.0.0.1:* page)",
+        help="one more web domain (JavaScript SDK domain) of the JavaScript key, e.g. "
+        "https://app.example.com, repeatable (env MOCK_KAKAO_WEB_DOMAINS, comma-separated; "
+        "added to the default app's list)",
     )
     parser.add_argument(
         "--keys-file",
@@ -129,8 +145,9 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         "--oidc",
         action=argparse.BooleanOptionalAction,
         default=_env_switch(env("MOCK_KAKAO_OIDC")),
-        help="the app's OpenID Connect switch: id_tokens without asking for scope openid "
-        "(env MOCK_KAKAO_OIDC=on|off; default: the users file's app.oidc, else on)",
+        help="the app's OpenID Connect switch: off, no id_token is issued whatever the scope "
+        "(env MOCK_KAKAO_OIDC=on|off; default: the users file's app.oidc, else off, as on a "
+        "new Kakao app)",
     )
     parser.add_argument(
         "--unlink-webhook-url",
@@ -177,6 +194,10 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
         parser.error("--max-connections must be a positive integer")
     if args.redirect_uris is None:
         args.redirect_uris = _env_list(env("MOCK_KAKAO_REDIRECT_URIS", ""))
+    if args.javascript_redirect_uris is None:
+        args.javascript_redirect_uris = _env_list(env("MOCK_KAKAO_JS_REDIRECT_URIS", ""))
+    if args.logout_redirect_uris is None:
+        args.logout_redirect_uris = _env_list(env("MOCK_KAKAO_LOGOUT_REDIRECT_URIS", ""))
     if args.state is not None and args.keys_file is None:
         args.keys_file = keys_file_for(args.state)
     if args.web_domains is None:
@@ -244,8 +265,10 @@ async def serve(args: argparse.Namespace) -> None:
         admin_key=args.admin_key,
         native_app_key=args.native_app_key,
         client_secret=args.client_secret,
-        redirect_uri_prefixes=args.redirect_uris,
+        rest_api_redirect_uris=args.redirect_uris,
+        javascript_redirect_uris=args.javascript_redirect_uris,
         web_domains=args.web_domains,
+        logout_redirect_uris=args.logout_redirect_uris,
         unlink_webhook_url=args.unlink_webhook_url,
         unlink_webhook_method=args.unlink_webhook_method,
     )

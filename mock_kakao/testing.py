@@ -50,10 +50,12 @@ class MockKakao:
 
     ``app``: the app's settings, as :class:`~mock_kakao.world.kakaoapp.KakaoApp` takes them
     (``rest_api_key``, ``javascript_key``, ``admin_key``, ``native_app_key``,
-    ``client_secret``, ``redirect_uri_prefixes``, ``web_domains``, ``oidc``, ``issuer``,
-    ``keys_file``). Those not given follow the users file's ``app`` section, then the defaults
-    (``mock-rest-api-key``, ``mock-javascript-key``, ``mock-admin-key``, no native key, no
-    client secret, loopback pages and redirect URIs, OIDC on).
+    ``client_secret``, ``rest_api_redirect_uris``, ``javascript_redirect_uris``,
+    ``web_domains``, ``logout_redirect_uris``, ``oidc``, ``issuer``, ``keys_file``). Those not
+    given follow the users file's ``app`` section, then the defaults (``mock-rest-api-key``,
+    ``mock-javascript-key``, ``mock-admin-key``, no native key, no client secret, the short
+    registered lists of :mod:`mock_kakao.world.registered` (the URL lists given are added to
+    them), OIDC off as on a new Kakao app).
     """
 
     def __init__(

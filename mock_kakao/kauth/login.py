@@ -131,11 +131,19 @@ def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
     redirect_uri = params.get("redirect_uri", "")
     if "#" in redirect_uri:  # RFC 6749 3.1.2: the code would land in the fragment
         raise PageError("KOE006", f"redirect_uri must not contain a fragment: {redirect_uri!r}")
-    if not state.app.redirect_uri_allowed(redirect_uri):
-        raise PageError("KOE006", f"redirect_uri not registered for this app: {redirect_uri!r}")
-    if params.get("response_type") != "code":
-        raise PageError("KOE001", "response_type must be 'code'")
+    if not state.app.redirect_uri_allowed(params.get("client_id"), redirect_uri):
+        raise PageError("KOE006", f"redirect_uri not registered for this app key: {redirect_uri!r}")
+    check_response_type(params.get("response_type", ""))
     check_scope(state, params)
+
+
+def check_response_type(response_type: str) -> None:
+    """Kakao issues codes only: ``token`` (the implicit grant) is KOE202, anything else KOE201
+    (kakao-api.md, "Authorize", errors)."""
+    if response_type == "token":
+        raise PageError("KOE202", "Unsupported response type: token (use response_type=code)")
+    if response_type != "code":
+        raise PageError("KOE201", f"Unsupported response type: {response_type}")
 
 
 def check_scope(state: FakeKakao, params: Mapping[str, str]) -> None:
@@ -373,14 +381,14 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """Logout with the Kakao account: this browser's Kakao session ends, no token is revoked
     (that is ``/v1/user/logout``), and the browser goes back to ``logout_redirect_uri``.
 
-    The fake registers logout redirect URIs as it registers redirect URIs (the same prefixes,
-    or any loopback URL); anything else is Kakao's KOE007 page, never a redirect.
+    ``logout_redirect_uri`` must equal one of the app's logout redirect URIs, a list of its own
+    (not the login's redirect URIs); anything else is Kakao's KOE007 page, never a redirect.
     """
     state = request.app[STATE]
     if request.query.get("client_id") != state.app.settings.rest_api_key:
         raise PageError("KOE101", f"invalid client_id: {request.query.get('client_id', '')!r}")
     target = request.query.get("logout_redirect_uri", "")
-    if not target or "#" in target or not state.app.redirect_uri_allowed(target):
+    if not state.app.logout_redirect_uri_allowed(target):
         raise PageError("KOE007", f"logout_redirect_uri not registered for this app: {target!r}")
     found = redirect_back({"redirect_uri": target, "state": request.query.get("state", "")}, {})
     found.del_cookie(SESSION_COOKIE, path=LOGIN_PAGES)

@@ -74,7 +74,9 @@ def foreign_app_key(app_id: int) -> str:
 def control_login(
     state: FakeKakao, spec: TokenSpec, scope: str | None, nonce: str | None
 ) -> idtoken.OidcLogin | None:
-    """The login behind an admin-issued token: an id_token only when ``scope`` is ``openid``.
+    """The login behind an admin-issued token: an id_token only when ``scope`` is ``openid``
+    (the control API's own choice, whatever the app's OpenID Connect switch: it mints tokens
+    for tests, it is no Kakao endpoint).
 
     Its ``aud`` is the REST API key; for a token of another app (``app_id``), that app's key,
     so a relying party can be tested against a token minted for someone else.
@@ -83,7 +85,11 @@ def control_login(
     if spec.app_id is not None and spec.app_id != state.app_id:
         aud = foreign_app_key(spec.app_id)
     return idtoken.requested_login(
-        app_oidc=False, scope=scope, nonce=nonce, aud=aud, now=state.clock.now()
+        app_oidc=idtoken.OPENID in idtoken.scope_items(scope),
+        scope=scope,
+        nonce=nonce,
+        aud=aud,
+        now=state.clock.now(),
     )
 
 

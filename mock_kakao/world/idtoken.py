@@ -38,11 +38,12 @@ def requested_login(
 ) -> OidcLogin | None:
     """The login an id_token will describe, or None when Kakao would give no id_token.
 
-    Kakao gives one when the app has OpenID Connect on, or the authorize scope asked for
-    ``openid``.
+    Kakao gives one only when the app has OpenID Connect on: with it off, no id_token is
+    issued whatever the scope, ``openid`` included (kakao-api.md, "When id_token is returned",
+    corrected in round 3 from Kakao's prerequisite page and devtalk 121888).
     """
     openid = OPENID in scope_items(scope)
-    if not (app_oidc or openid):
+    if not app_oidc:
         return None
     return OidcLogin(aud=aud, auth_time=int(now), nonce=nonce or None, openid_scope=openid)
 

@@ -12,6 +12,13 @@ any of them until the next reset.
 The unlink webhook (kakao-api.md, "Unlink webhook") is a setting too: its URL (None: no
 webhook) and method, GET or POST.
 
+Registered URLs (kakao-api.md, "Redirect URIs, web domains, keys"; see
+:mod:`mock_kakao.world.registered`): redirect URIs per REST API key and per JavaScript key, the
+JavaScript key's web domains and the logout redirect URIs, each matched exactly. The default
+app registers short lists; a flag or the users file *adds* to them (a URI in use is never
+lost by registering another), ``PATCH /_mock/app`` and an imported state *set* them.
+OpenID Connect is off by default, as on a newly created Kakao app.
+
 Which key an endpoint takes is Kakao's rule (kakao-api.md, "App keys"): ``/oauth/authorize``
 takes the REST API, JavaScript or native app key (the admin key is KOE008), ``/oauth/token``
 the REST API key; a token lives 2 h when its login used the JavaScript key, 6 h the REST API
@@ -94,30 +101,47 @@ SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
 #: the fields whose null is a value: no native app key, no client secret, no webhook
 NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
+#: the registered URL lists, and what each one's entries must be
+URL_LISTS = {
+    "rest_api_redirect_uris": registered.parse_redirect_uri,
+    "javascript_redirect_uris": registered.parse_redirect_uri,
+    "web_domains": registered.parse_web_domain,
+    "logout_redirect_uris": registered.parse_redirect_uri,
+}
 APP_FIELDS = (
     "oidc",
     *SECRET_FIELDS,
-    "redirect_uri_prefixes",
-    "web_domains",
+    *URL_LISTS,
     *WEBHOOK_FIELDS,
     "consent_items",
     "admin_key_apis",
     "user_properties",
 )
+#: a field of the prefix-matching days: refused by name, since its meaning is gone
+RETIRED_FIELDS = {
+    "redirect_uri_prefixes": "redirect URIs now match exactly and per key: use "
+    "rest_api_redirect_uris and javascript_redirect_uris",
+}
 
 
 @dataclass(frozen=True)
 class AppSettings:
     """The console's settings of the app, checked: what ``GET /_mock/app`` shows."""
 
-    oidc: bool = True
+    oidc: bool = False  # a newly created Kakao app has OpenID Connect off
     rest_api_key: str = DEFAULT_REST_API_KEY
     javascript_key: str = DEFAULT_JAVASCRIPT_KEY
     admin_key: str = DEFAULT_ADMIN_KEY
     native_app_key: str | None = None
     client_secret: str | None = None  # None: the console's Client Secret switch is off
-    redirect_uri_prefixes: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* URL
-    web_domains: tuple[str, ...] = ()  # empty: any http://localhost:* or 127.0.0.1:* page
+    #: the REST API key's redirect URIs, matched exactly
+    rest_api_redirect_uris: tuple[str, ...] = registered.DEFAULT_REST_API_REDIRECT_URIS
+    #: the JavaScript key's redirect URIs, matched exactly
+    javascript_redirect_uris: tuple[str, ...] = registered.DEFAULT_JAVASCRIPT_REDIRECT_URIS
+    #: the JavaScript key's web domains (JavaScript SDK domains)
+    web_domains: tuple[str, ...] = registered.DEFAULT_WEB_DOMAINS
+    #: [로그아웃 리다이렉트 URI]: where /oauth/logout may send the browser (else KOE007)
+    logout_redirect_uris: tuple[str, ...] = registered.DEFAULT_LOGOUT_REDIRECT_URIS
     unlink_webhook_url: str | None = None  # None: no webhook is called
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
     #: the consent items the app asks for (see mock_kakao.world.consentitems)
@@ -146,13 +170,11 @@ class AppSettings:
         return tuple(key for key in keys if key is not None)
 
     def to_json(self) -> dict[str, Any]:
-        """Every setting, the unconfigured lists shown as the loopback rule they mean."""
+        """Every setting, each registered list in full (defaults included)."""
         body = asdict(self)
         body["client_secret_required"] = self.client_secret is not None
-        body["redirect_uri_prefixes"] = list(
-            self.redirect_uri_prefixes or registered.LOOPBACK_DEFAULT
-        )
-        body["web_domains"] = list(self.web_domains or registered.LOOPBACK_DEFAULT)
+        for name in URL_LISTS:
+            body[name] = list(getattr(self, name))
         body["consent_items"] = [item.to_json() for item in self.consent_items]
         return body
 
@@ -269,6 +291,9 @@ def _user_properties(data: Mapping[str, Any]) -> tuple[str, ...]:
 def parse_app_section(data: Any) -> dict[str, Any]:
     """The users file's ``app`` object (and ``PATCH /_mock/app``'s body): the fields it sets."""
     data = v.expect_object(data, "app")
+    for name, why in RETIRED_FIELDS.items():
+        if name in data:
+            raise InvalidInput("INVALID_FIELD", f"app: {name} is no longer taken: {why}")
     v.reject_unknown(data, APP_FIELDS, "app")
     # null is "left out" for every field but those where it means "off" or "none" (rule 10)
     data = {key: val for key, val in data.items() if val is not None or key in NULL_MEANS_OFF}
@@ -278,12 +303,9 @@ def parse_app_section(data: Any) -> dict[str, Any]:
     for key in SECRET_FIELDS:
         if key in data:
             settings[key] = _secret(data, key)
-    if "redirect_uri_prefixes" in data:
-        settings["redirect_uri_prefixes"] = _url_list(
-            data, "redirect_uri_prefixes", registered.parse_redirect_uri
-        )
-    if "web_domains" in data:
-        settings["web_domains"] = _url_list(data, "web_domains", registered.parse_web_domain)
+    for name, parse in URL_LISTS.items():
+        if name in data:
+            settings[name] = _url_list(data, name, lambda item, name=name, p=parse: p(item, name))
     if "unlink_webhook_url" in data:
         url = v.get_str(data, "unlink_webhook_url", nullable=True)
         normalised = None if url is None else normalised_webhook_url(url)
@@ -307,14 +329,28 @@ def parse_app_section(data: Any) -> dict[str, Any]:
     return settings
 
 
+def with_additions(settings: AppSettings, changes: Mapping[str, Any]) -> AppSettings:
+    """``settings`` changed as a flag or the users file changes them: a setting is replaced,
+    a registered list gains the entries it lacks (in order, after the ones it has)."""
+    fields = dict(changes)
+    for name in URL_LISTS:
+        if name in fields:
+            have = getattr(settings, name)
+            fields[name] = (*have, *(item for item in fields[name] if item not in have))
+    return replace(settings, **fields).checked()
+
+
 class KakaoApp:
     """The fake's one app: its settings (keys, registered URLs, OIDC switch), issuer, signing keys.
 
     Every setting argument left None follows the users file's ``app`` section (then the
-    default); a value pins it, as a flag does. ``issuer``: None means "the base URL the request
-    reached" (see :meth:`issuer_for`). ``keys_file``: where the signing keys are kept; None
-    keeps them in memory, generated on first use so a fake that never signs pays nothing for
-    RSA key generation. Bad settings raise ValueError.
+    default); a value pins it, as a flag does. The URL lists (``rest_api_redirect_uris``,
+    ``javascript_redirect_uris``, ``web_domains``, ``logout_redirect_uris``) add to the
+    registered ones instead: a pinned entry stays registered whatever the file or a state
+    says. ``issuer``: None means "the base URL the request reached" (see :meth:`issuer_for`).
+    ``keys_file``: where the signing keys are kept; None keeps them in memory, generated on
+    first use so a fake that never signs pays nothing for RSA key generation. Bad settings
+    raise ValueError.
     """
 
     def __init__(
@@ -329,8 +365,10 @@ class KakaoApp:
         admin_key: str | None = None,
         native_app_key: str | None = None,
         client_secret: str | None = None,
-        redirect_uri_prefixes: Iterable[str] | None = None,
+        rest_api_redirect_uris: Iterable[str] | None = None,
+        javascript_redirect_uris: Iterable[str] | None = None,
         web_domains: Iterable[str] | None = None,
+        logout_redirect_uris: Iterable[str] | None = None,
         unlink_webhook_url: str | None = None,
         unlink_webhook_method: str | None = None,
     ) -> None:
@@ -341,14 +379,16 @@ class KakaoApp:
             "admin_key": admin_key,
             "native_app_key": native_app_key,
             "client_secret": client_secret,
-            "redirect_uri_prefixes": list(redirect_uri_prefixes or ()) or None,
+            "rest_api_redirect_uris": list(rest_api_redirect_uris or ()) or None,
+            "javascript_redirect_uris": list(javascript_redirect_uris or ()) or None,
             "web_domains": list(web_domains or ()) or None,
+            "logout_redirect_uris": list(logout_redirect_uris or ()) or None,
             "unlink_webhook_url": unlink_webhook_url,
             "unlink_webhook_method": unlink_webhook_method,
         }
         try:
             self.pinned = parse_app_section({k: val for k, val in given.items() if val is not None})
-            self.settings = replace(AppSettings(), **self.pinned).checked()
+            self.settings = with_additions(AppSettings(), self.pinned)
         except ControlError as exc:
             raise ValueError(exc.detail) from None
         self.issuer = issuer.rstrip("/") if issuer else None
@@ -386,13 +426,13 @@ class KakaoApp:
     def reset(self, section: Mapping[str, Any], *, forget_keys: bool = True) -> None:
         """Back to the users file's ``app`` section (under the pins); replaced signing keys
         leave the JWKS (``forget_keys``)."""
-        self.settings = AppSettings(**{**section, **self.pinned}).checked()
+        self.settings = with_additions(with_additions(AppSettings(), section), self.pinned)
         if forget_keys and self._keys is not None:
             self._keys.forget_retired()
 
     def under_pins(self, settings: AppSettings) -> AppSettings:
         """``settings`` with the flags' values over them (a flag beats a saved state too)."""
-        return replace(settings, **self.pinned).checked()
+        return with_additions(settings, self.pinned)
 
     def pins_overridden(self, settings: AppSettings) -> tuple[str, ...]:
         """The pinned settings ``settings`` would change, in APP_FIELDS order: what an import
@@ -400,7 +440,12 @@ class KakaoApp:
         return tuple(
             name
             for name in APP_FIELDS
-            if name in self.pinned and getattr(settings, name) != self.pinned[name]
+            if name in self.pinned
+            and (
+                not set(self.pinned[name]) <= set(getattr(settings, name))
+                if name in URL_LISTS
+                else getattr(settings, name) != self.pinned[name]
+            )
         )
 
     def update(self, changes: Mapping[str, Any]) -> None:
@@ -433,10 +478,29 @@ class KakaoApp:
             return True
         return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
 
-    def redirect_uri_allowed(self, uri: str) -> bool:
-        return registered.redirect_uri_allowed(uri, self.settings.redirect_uri_prefixes)
+    def redirect_uris_of(self, kind: KeyKind) -> tuple[str, ...]:
+        """The redirect URIs registered for the key of type ``kind`` (none for the admin key)."""
+        if kind is KeyKind.REST:
+            return self.settings.rest_api_redirect_uris
+        if kind is KeyKind.JAVASCRIPT:
+            return self.settings.javascript_redirect_uris
+        if kind is KeyKind.NATIVE and self.settings.native_app_key is not None:
+            return (registered.native_redirect_uri(self.settings.native_app_key),)
+        return ()
+
+    def redirect_uri_allowed(self, client_id: str | None, uri: str) -> bool:
+        """Whether a login with the key ``client_id`` may come back to ``uri`` (else KOE006)."""
+        kind = self.key_kind(client_id)
+        return kind is not None and registered.redirect_uri_registered(
+            uri, self.redirect_uris_of(kind)
+        )
+
+    def logout_redirect_uri_allowed(self, uri: str) -> bool:
+        """Whether ``/oauth/logout`` may send the browser to ``uri`` (else KOE007)."""
+        return registered.redirect_uri_registered(uri, self.settings.logout_redirect_uris)
 
     def origin_registered(self, origin: str) -> bool:
+        """Whether a page at ``origin`` is one of the JavaScript key's web domains."""
         return registered.origin_registered(origin, self.settings.web_domains)
 
     def issuer_for(self, base_url: str) -> str:

@@ -1,32 +1,61 @@
 """What an app registers in Kakao's console, and how a request's URL is matched against it.
 
-Two lists, one rule: compare by parts (scheme, host, port), never as strings, because
-``http://localhost:3000.evil.com`` and ``http://localhost:3000@evil.com`` both *start with*
-``http://localhost:3000`` and both belong to evil.com.
+Since 2025-12-03 Kakao's console registers redirect URIs and web domains per app key
+([앱] > [플랫폼 키] > [REST API 키] or [JavaScript 키]), and a ``redirect_uri`` must *equal* a
+registered value (kakao-api.md, "Redirect URIs, web domains, keys"): no prefix, no "any
+loopback URL". Logout redirect URIs are a list of their own (KOE007).
 
-* **Redirect URIs**: a registered prefix covers a ``redirect_uri`` with the same scheme, host
-  and port and a path under the prefix's.
-* **Web domains** (the console's "JavaScript SDK domains"): a registered origin covers a
-  browser's ``Origin`` header with the same scheme, host and port. An ``Origin`` header is a
+* **Redirect URIs** (per REST API key and per JavaScript key, and the logout list): the
+  string sent equals a registered one, character for character. A native app key's login
+  comes back to ``kakao<native app key>://oauth``, the scheme Kakao's SDKs register for it.
+* **Web domains** (the JavaScript key's "JavaScript SDK domains"): a browser's ``Origin``
+  header has the same scheme, host and port as a registered origin. An ``Origin`` header is a
   bare ``scheme://host[:port]``; anything else (``null``, a trailing slash, a path) is no
   origin a browser sends for a page, so it matches nothing.
 
-Unconfigured, both lists mean "any ``http://localhost:<port>`` or ``http://127.0.0.1:<port>``",
-so a frontend on a desk works without setup.
+The default app registers the short lists below, as a person setting up a new app would:
+the harness page's and the example's callbacks on run_all's default page port, and the
+``http://localhost:3000`` callbacks of the common frameworks. Anything else is registered by a
+flag, the users file's ``app`` section or ``PATCH /_mock/app``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import NamedTuple, TypeVar
+from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from mock_kakao.web.errors import InvalidInput
 
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 DEFAULT_PORTS = {"http": 80, "https": 443}
-#: what ``GET /_mock/config`` shows for an unconfigured list
-LOOPBACK_DEFAULT = tuple(f"http://{host}:*" for host in LOOPBACK_HOSTS)
+#: run_all's default harness page (harness_ui/config.py, ``--ui-port``), by both loopback names
+_PAGES = ("http://127.0.0.1:8002", "http://localhost:8002")
+#: the callbacks frameworks document for a local app on port 3000 (next-auth, passport-kakao,
+#: django-allauth, fastapi-sso, @logto, a plain OAuth client)
+FRAMEWORK_CALLBACKS = (
+    "http://localhost:3000/oauth/callback",
+    "http://localhost:3000/auth/kakao/callback",
+    "http://localhost:3000/api/auth/callback/kakao",
+    "http://localhost:3000/callback/kakao",
+    "http://localhost:3000/kakao/callback",
+    "http://localhost:3000/accounts/kakao/login/callback/",
+)
+#: the harness page's sign-in callback and the example's (both log in with the JavaScript key)
+PAGE_CALLBACKS = tuple(
+    f"{page}{path}" for page in _PAGES for path in ("/callback", "/example/callback.html")
+)
+#: what the default app's REST API key registers: server-side framework logins
+DEFAULT_REST_API_REDIRECT_URIS = FRAMEWORK_CALLBACKS
+#: what its JavaScript key registers: the page, the example, and frontends on port 3000
+DEFAULT_JAVASCRIPT_REDIRECT_URIS = (*PAGE_CALLBACKS, *FRAMEWORK_CALLBACKS)
+#: its JavaScript SDK domains: the pages above
+DEFAULT_WEB_DOMAINS = (*_PAGES, "http://localhost:3000")
+#: its logout redirect URIs ([카카오 로그인] > [로그아웃 리다이렉트 URI])
+DEFAULT_LOGOUT_REDIRECT_URIS = (
+    *(f"{page}/" for page in _PAGES),
+    "http://localhost:3000/",
+    "http://localhost:3000/logout",
+)
 
 
 def split_url(uri: str) -> SplitResult | None:
@@ -47,55 +76,27 @@ class Origin(NamedTuple):
     port: int
 
 
-T = TypeVar("T", SplitResult, Origin)
-
-
-def is_loopback_default(parts: SplitResult | Origin) -> bool:
-    """The unconfigured lists' rule: plain http on localhost or 127.0.0.1, any port."""
-    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-
-
-def is_registered(
-    candidate: T | None, entries: Iterable[str], covers: Callable[[str, T], bool]
-) -> bool:
-    """``candidate`` is covered by one of the registered ``entries``, or by the loopback
-    default when none are registered; a candidate that did not parse (None) never is."""
-    if candidate is None:
-        return False
-    entries = tuple(entries)
-    if entries:
-        return any(covers(entry, candidate) for entry in entries)
-    return is_loopback_default(candidate)
-
-
 # -- redirect URIs -------------------------------------------------------------------------
 
 
-def prefix_covers(prefix: SplitResult | None, candidate: SplitResult) -> bool:
-    """Same scheme, host and port as a registered prefix, and a path under the prefix's."""
-    return (
-        prefix is not None
-        and candidate.scheme == prefix.scheme
-        and candidate.hostname == prefix.hostname
-        and candidate.port == prefix.port
-        and candidate.path.startswith(prefix.path)
-    )
+def redirect_uri_registered(uri: str, registered_uris: Iterable[str]) -> bool:
+    """Whether Kakao would redirect to ``uri``: it equals a registered URI exactly."""
+    return bool(uri) and uri in tuple(registered_uris)
 
 
-def redirect_uri_allowed(uri: str, prefixes: Iterable[str]) -> bool:
-    """Whether Kakao would redirect to ``uri``: a registered prefix, else any loopback URL."""
-    return is_registered(
-        split_url(uri),
-        prefixes,
-        lambda prefix, candidate: prefix_covers(split_url(prefix), candidate),
-    )
+def native_redirect_uri(native_app_key: str) -> str:
+    """Where a native app key's login comes back: the custom scheme its SDK registers."""
+    return f"kakao{native_app_key}://oauth"
 
 
-def parse_redirect_uri(value: str) -> str:
-    """A registered redirect URI prefix: an http(s) URL with a host."""
+def parse_redirect_uri(value: str, field: str = "redirect_uris") -> str:
+    """A registered redirect URI: an http(s) URL with a host and no fragment, kept as given
+    (it is compared character for character)."""
     parts = split_url(value)
-    if parts is None or parts.scheme not in DEFAULT_PORTS:
-        raise InvalidInput("INVALID_FIELD", f"redirect_uri_prefixes: not an http(s) URL: {value!r}")
+    if parts is None or parts.scheme not in DEFAULT_PORTS or "#" in value:
+        raise InvalidInput(
+            "INVALID_FIELD", f"{field}: not an http(s) URL without a fragment: {value!r}"
+        )
     return value
 
 
@@ -121,20 +122,19 @@ def parse_origin(value: str) -> Origin | None:
     return _origin(parts)
 
 
-def parse_web_domain(value: str) -> str:
+def parse_web_domain(value: str, field: str = "web_domains") -> str:
     """A registered domain as the console takes it: an origin, a trailing slash forgiven."""
     candidate = value[:-1] if value.endswith("/") else value
     if parse_origin(candidate) is None:
         raise InvalidInput(
             "INVALID_FIELD",
-            f"web_domains: not an origin like http://localhost:3000 or https://app.example.com:"
+            f"{field}: not an origin like http://localhost:3000 or https://app.example.com:"
             f" {value!r}",
         )
     return candidate.lower()
 
 
 def origin_registered(origin: str, domains: Iterable[str]) -> bool:
-    """Whether a page at ``origin`` may use the app's keys: a registered domain, else loopback."""
-    return is_registered(
-        parse_origin(origin), domains, lambda domain, caller: parse_origin(domain) == caller
-    )
+    """Whether a page at ``origin`` may use the app's JavaScript key: a registered domain."""
+    caller = parse_origin(origin)
+    return caller is not None and any(parse_origin(domain) == caller for domain in domains)

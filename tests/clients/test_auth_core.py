@@ -26,12 +26,6 @@ def log_in(kakao: MockKakao) -> dict:
     return run_node_client(kakao, "auth-core.mjs", APP_ORIGIN=ORIGIN, KAKAO_CLIENT_SECRET=SECRET)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 rule 2: a new Kakao app has OpenID Connect off and issues no id_token; "
-    "the fake's default app sends one and oauth4webapi rejects it "
-    "('unexpected JWT \"iss\" (issuer) claim value')",
-)
 def test_auth_core_logs_in_against_the_fakes_defaults(kakao: MockKakao):
     result = log_in(kakao)
     assert result["ok"], result["error"]

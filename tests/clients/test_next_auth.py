@@ -23,12 +23,6 @@ def log_in(kakao: MockKakao) -> dict:
     return run_node_client(kakao, "next-auth.mjs", APP_ORIGIN=ORIGIN, KAKAO_CLIENT_SECRET="")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20 rule 2: a new Kakao app has OpenID Connect off and issues no id_token; "
-    "the fake's default app has it on, and openid-client's oauthCallback refuses the token "
-    "response ('id_token detected in the response, you must use client.callback()')",
-)
 def test_next_auth_logs_in_against_the_fakes_defaults(kakao: MockKakao):
     result = log_in(kakao)
     assert result["ok"], result["error"]

@@ -30,7 +30,9 @@ async def test_a_restart_keeps_the_fakes_users_tokens_and_settings(tmp_path: Pat
                 assert answer.status == 201
             async with http.post(f"{running.kakao_url}/_mock/users/4321/tokens", json={}) as answer:
                 token = (await answer.json())["access_token"]
-            async with http.patch(running.kakao_url + "/_mock/app", json={"oidc": False}) as answer:
+            # a setting run_all does not pin (it pins oidc on, for the page's OIDC sign-in)
+            patch = {"client_secret": "kept-secret"}
+            async with http.patch(running.kakao_url + "/_mock/app", json=patch) as answer:
                 assert answer.status == 200
         assert (tmp_path / "mock_kakao_state.json").is_file()
         async with await start_stack(local_config(tmp_path)) as running:
@@ -38,7 +40,7 @@ async def test_a_restart_keeps_the_fakes_users_tokens_and_settings(tmp_path: Pat
             async with http.get(running.service_url + "/auth/kakao", headers=headers) as answer:
                 assert (answer.status, (await answer.json())["result"]["is_user"]) == (200, False)
             async with http.get(running.kakao_url + "/_mock/app") as answer:
-                assert (await answer.json())["oidc"] is False
+                assert (await answer.json())["client_secret"] == "kept-secret"
 
 
 async def test_a_bad_state_file_is_one_line_naming_it(tmp_path: Path) -> None:

@@ -78,8 +78,8 @@ def blank_page(browser: Browser) -> Iterator[tuple[Page, str]]:
 
 
 def test_a_registered_page_reads_kapi_and_the_token_endpoint(blank_page) -> None:
-    page, _ = blank_page
-    with MockKakao() as kakao:  # by default any http://127.0.0.1:<port> page is registered
+    page, origin = blank_page
+    with MockKakao(web_domains=[origin]) as kakao:  # its port is free, so it registers it
         status, body = page.evaluate(CALL_KAPI, [kakao.url, TOKEN])
         assert (status, body["id"]) == (200, 4000000001)
         assert page.evaluate(CALL_TOKEN, kakao.url) == "400"  # KOE322, readable

@@ -272,13 +272,17 @@ async def test_an_import_does_not_replace_a_pinned_admin_key(
             url = running.kakao_url
             async with http.get(url + "/_mock/state") as answer:
                 exported = await answer.json()
-            doc = {**exported, "app": {**exported["app"], "admin_key": IMPORTED_KEY, "oidc": False}}
+            # (run_all pins oidc on for the page's OpenID Connect sign-in; the client secret
+            # is not pinned)
+            changed = {"admin_key": IMPORTED_KEY, "client_secret": "imported-secret"}
+            doc = {**exported, "app": {**exported["app"], **changed}}
             async with http.put(url + "/_mock/state", json=doc) as answer:
                 assert answer.status == 200
                 assert answer.headers["Mock-Kakao-Pinned"] == "admin_key"
                 body = await answer.json()
             assert body["app"]["admin_key"] == PINNED_KEY
-            assert body["app"]["oidc"] is False  # what is not pinned is imported
+            # what is not pinned is imported
+            assert body["app"]["client_secret"] == "imported-secret"
             assert await admin_ids_status(http, url, PINNED_KEY) == 200
             assert await admin_ids_status(http, url, IMPORTED_KEY) == 401
             # An import that leaves the pinned value as it is says nothing.
@@ -289,7 +293,7 @@ async def test_an_import_does_not_replace_a_pinned_admin_key(
             assert await admin_ids_status(http, running.kakao_url, PINNED_KEY) == 200
             assert await admin_ids_status(http, running.kakao_url, IMPORTED_KEY) == 401
             async with http.get(running.kakao_url + "/_mock/app") as answer:
-                assert (await answer.json())["oidc"] is False
+                assert (await answer.json())["client_secret"] == "imported-secret"
 
 
 def test_only_pinned_settings_that_would_change_are_named() -> None:

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from mock_kakao.testing import MockKakao, MockKakaoError
+from mock_kakao.world import registered
 from mock_kakao.world.consentitems import CATALOGUE
 from mock_kakao.world.kakaoapp import ADMIN_KEY_APIS
 from mock_kakao.world.state import FakeKakao
@@ -19,10 +20,21 @@ from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, bearer, exchange_cod
 from tests.mock_kakao.test_cli import get_json, running
 
 NATIVE = "mock-native-app-key"
+#: a native app key's login comes back to its own scheme (kakao<key>://oauth)
+NATIVE_REDIRECT_URI = registered.native_redirect_uri(NATIVE)
+
+
+def redirect_uri_of(client_id: str) -> str:
+    """A redirect URI the default app registers for ``client_id``'s key."""
+    return NATIVE_REDIRECT_URI if client_id == NATIVE else REDIRECT_URI
 
 
 async def authorize_page(http, kakao: MockKakao, client_id: str) -> tuple[int, str]:
-    query = {"client_id": client_id, "redirect_uri": REDIRECT_URI, "response_type": "code"}
+    query = {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri_of(client_id),
+        "response_type": "code",
+    }
     async with http.get(
         f"{kakao.url}/oauth/authorize?{urlencode(query)}", allow_redirects=False
     ) as response:
@@ -180,9 +192,12 @@ async def test_a_sent_redirect_uri_must_still_match(http, kakao):
     [("mock-javascript-key", 7199), ("mock-rest-api-key", 21599), (NATIVE, 43199)],
 )
 async def test_token_lifetime_follows_the_key_of_the_login(http, key, lifetime):
-    with MockKakao(native_app_key=NATIVE) as kakao:
-        redirect = await pick_user(http, kakao, FULL_ID, client_id=key, scope="openid")
-        status, body = await exchange_code(http, kakao, redirect.query["code"])
+    with MockKakao(native_app_key=NATIVE, oidc=True) as kakao:
+        uri = redirect_uri_of(key)
+        redirect = await pick_user(
+            http, kakao, FULL_ID, client_id=key, scope="openid", redirect_uri=uri
+        )
+        status, body = await exchange_code(http, kakao, redirect.query["code"], redirect_uri=uri)
         assert status == 200 and body["expires_in"] == lifetime
         claims = claims_of(body["id_token"])
         assert claims["exp"] - claims["iat"] == lifetime and claims["aud"] == key
@@ -208,18 +223,43 @@ async def test_an_admin_issued_token_lives_like_a_rest_one(kakao):
 # -- configuration ----------------------------------------------------------------------------
 
 
-async def test_config_shows_every_key_and_the_loopback_defaults(kakao):
+async def test_config_shows_every_key_and_the_registered_defaults(kakao):
     config = kakao.config()
     assert {k: config[k] for k in config if k not in ("now", "app_id")} == {
-        "oidc": True,
+        "oidc": False,  # as on a newly created Kakao app
         "rest_api_key": "mock-rest-api-key",
         "javascript_key": "mock-javascript-key",
         "admin_key": "mock-admin-key",
         "native_app_key": None,
         "client_secret": None,
         "client_secret_required": False,
-        "redirect_uri_prefixes": ["http://localhost:*", "http://127.0.0.1:*"],
-        "web_domains": ["http://localhost:*", "http://127.0.0.1:*"],
+        "rest_api_redirect_uris": [
+            "http://localhost:3000/oauth/callback",
+            "http://localhost:3000/auth/kakao/callback",
+            "http://localhost:3000/api/auth/callback/kakao",
+            "http://localhost:3000/callback/kakao",
+            "http://localhost:3000/kakao/callback",
+            "http://localhost:3000/accounts/kakao/login/callback/",
+        ],
+        "javascript_redirect_uris": [
+            "http://127.0.0.1:8002/callback",
+            "http://127.0.0.1:8002/example/callback.html",
+            "http://localhost:8002/callback",
+            "http://localhost:8002/example/callback.html",
+            "http://localhost:3000/oauth/callback",
+            "http://localhost:3000/auth/kakao/callback",
+            "http://localhost:3000/api/auth/callback/kakao",
+            "http://localhost:3000/callback/kakao",
+            "http://localhost:3000/kakao/callback",
+            "http://localhost:3000/accounts/kakao/login/callback/",
+        ],
+        "web_domains": ["http://127.0.0.1:8002", "http://localhost:8002", "http://localhost:3000"],
+        "logout_redirect_uris": [
+            "http://127.0.0.1:8002/",
+            "http://localhost:8002/",
+            "http://localhost:3000/",
+            "http://localhost:3000/logout",
+        ],
         "unlink_webhook_url": None,
         "unlink_webhook_method": "POST",
         "admin_key_apis": list(ADMIN_KEY_APIS),
@@ -256,13 +296,19 @@ def test_the_users_file_app_section_sets_the_keys_and_arguments_beat_it(tmp_path
         config = kakao.config()
         assert {k: config[k] for k in APP_SECTION} == {
             **APP_SECTION,
-            "web_domains": ["https://app.example.com", "http://localhost:3000"],
+            # added to the default list (http://localhost:3000 is on it already)
+            "web_domains": [*registered.DEFAULT_WEB_DOMAINS, "https://app.example.com"],
         }
         assert config["client_secret_required"] is True
     with MockKakao(users, javascript_key="arg-js", web_domains=["https://b.example"]) as kakao:
         config = kakao.config()
         assert (config["javascript_key"], config["rest_api_key"]) == ("arg-js", "file-rest")
-        assert config["web_domains"] == ["https://b.example"]
+        # an argument adds to the list too: the file's, the default's and its own
+        assert config["web_domains"] == [
+            *registered.DEFAULT_WEB_DOMAINS,
+            "https://app.example.com",
+            "https://b.example",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -276,7 +322,10 @@ def test_the_users_file_app_section_sets_the_keys_and_arguments_beat_it(tmp_path
         ({"web_domains": ["https://app.example.com/path"]}, "web_domains: not an origin"),
         ({"web_domains": ["null"]}, "web_domains: not an origin"),
         ({"web_domains": "http://localhost:3000"}, "web_domains must be a JSON list"),
-        ({"redirect_uri_prefixes": ["/cb"]}, "redirect_uri_prefixes: not an http(s) URL"),
+        ({"rest_api_redirect_uris": ["/cb"]}, "rest_api_redirect_uris: not an http(s) URL"),
+        ({"javascript_redirect_uris": ["http://a/#x"]}, "javascript_redirect_uris: not an"),
+        ({"logout_redirect_uris": ["ftp://a/"]}, "logout_redirect_uris: not an http(s) URL"),
+        ({"redirect_uri_prefixes": ["http://a/"]}, "redirect_uri_prefixes is no longer taken"),
         ({"secret": "x"}, "unknown field(s) secret"),
     ],
 )
@@ -327,7 +376,11 @@ def test_flags_and_environment_set_every_key_and_the_web_domains():
         config = get_json(url + "/_mock/config")
         assert (config["javascript_key"], config["admin_key"]) == ("flag-js", "flag-admin")
         assert (config["native_app_key"], config["client_secret"]) == ("flag-native", "flag-secret")
-        assert config["web_domains"] == ["https://a.example", "https://b.example:8443"]
+        assert config["web_domains"] == [
+            *registered.DEFAULT_WEB_DOMAINS,
+            "https://a.example",
+            "https://b.example:8443",
+        ]
     environment = {
         "MOCK_KAKAO_PORT": "0",
         "MOCK_KAKAO_JAVASCRIPT_KEY": "env-js",
@@ -340,4 +393,4 @@ def test_flags_and_environment_set_every_key_and_the_web_domains():
         config = get_json(url + "/_mock/config")
         assert (config["javascript_key"], config["admin_key"]) == ("env-js", "env-admin")
         assert (config["native_app_key"], config["client_secret"]) == ("env-native", "env-secret")
-        assert config["web_domains"] == ["https://a.example", "http://localhost:3000"]
+        assert config["web_domains"] == [*registered.DEFAULT_WEB_DOMAINS, "https://a.example"]

@@ -15,6 +15,7 @@ from mock_kakao.world.state import FakeKakao
 from mock_kakao.world.users import render_me
 from tests.mock_kakao.helpers import (
     FULL_ID,
+    REDIRECT_URI,
     bearer,
     consent_page,
     exchange_code,
@@ -272,7 +273,7 @@ async def test_required_items_cannot_be_unticked(http):
 
 @pytest.mark.parametrize("scope", ["friends", "account_email,talk_calendar"])
 async def test_a_scope_the_app_did_not_configure_is_koe205(http, kakao, scope):
-    url = kakao.authorize_url("http://localhost:3000/cb", state="s", scope=scope)
+    url = kakao.authorize_url(REDIRECT_URI, state="s", scope=scope)
     async with http.get(url) as response:
         page = await response.text()
     assert response.status == 400
@@ -281,9 +282,7 @@ async def test_a_scope_the_app_did_not_configure_is_koe205(http, kakao, scope):
 
 async def test_prompt_none_needs_the_scope_agreed(http, kakao):
     await login(http, kakao, LATER_ID, consent=("nickname",))  # the browser's session
-    url = kakao.authorize_url(
-        "http://localhost:3000/cb", state="s", prompt="none", scope="account_email"
-    )
+    url = kakao.authorize_url(REDIRECT_URI, state="s", prompt="none", scope="account_email")
     async with http.get(url, allow_redirects=False) as response:
         assert "error=consent_required" in response.headers["Location"]
 
@@ -401,6 +400,7 @@ async def test_userinfo_has_every_consented_oidc_claim(http, kakao):
 
 
 async def test_id_token_follows_additional_consent(http, kakao):
+    kakao.set_oidc(True)  # an id_token needs the app's OpenID Connect switch on
     tokens = await login(http, kakao, LATER_ID, scope="openid,account_email", consent=None)
     async with http.post(
         f"{kakao.url}/oauth/tokeninfo", data={"id_token": tokens["id_token"]}

@@ -17,7 +17,7 @@ from mock_kakao.kauth.login import (
     session_user_id,
 )
 from mock_kakao.testing import MockKakao
-from mock_kakao.world.registered import redirect_uri_allowed
+from mock_kakao.world.registered import redirect_uri_registered
 from mock_kakao.world.state import FakeKakao
 from tests.mock_kakao.helpers import (
     FULL_ID,
@@ -135,6 +135,7 @@ async def test_cancel_redirects_with_access_denied(http, kakao):
 
 async def test_redirect_uri_with_its_own_query_keeps_it(http, kakao):
     uri = "http://127.0.0.1:5173/cb?next=%2Fhome"
+    kakao.update_app(rest_api_redirect_uris=[uri])  # registered with its query, as sent
     redirect = await pick_user(http, kakao, FULL_ID, redirect_uri=uri)
     assert redirect.query["next"] == "/home" and redirect.query["code"]
 
@@ -164,13 +165,13 @@ async def test_bad_client_or_redirect_shows_an_error_page_not_a_redirect(
     assert "Location" not in response.headers
 
 
-async def test_configured_redirect_prefixes_replace_the_loopback_default(http):
-    with MockKakao(redirect_uri_prefixes=["https://app.example.com/"]) as kakao:
-        ok = kakao.authorize_url("https://app.example.com/cb")
-        async with http.get(ok) as response:
-            assert response.status == 200
-        async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
-            assert response.status == 400 and "KOE006" in await response.text()
+async def test_a_patched_redirect_uri_list_replaces_the_default_one(http, kakao):
+    kakao.update_app(rest_api_redirect_uris=["https://app.example.com/cb"])
+    ok = kakao.authorize_url("https://app.example.com/cb")
+    async with http.get(ok) as response:
+        assert response.status == 200
+    async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+        assert response.status == 400 and "KOE006" in await response.text()
 
 
 async def test_custom_rest_api_key(http):
@@ -368,19 +369,21 @@ async def test_token_endpoint_answers_cors_preflight(http, kakao):
         assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:8002"
 
 
-# -- redirect_uri: compared by parts, never as a string prefix -------------------------------
+# -- redirect_uri: equal to a registered one, never a prefix or a lookalike -----------------
 
 
-LOCAL_3000 = "http://localhost:3000"
-APP_OAUTH = "https://app.example.com/oauth/"
+LOCAL_3000 = "http://localhost:3000/cb"
+APP_OAUTH = "https://app.example.com/oauth/cb"
 
 
 @pytest.mark.parametrize(
-    ("prefix", "uri", "allowed"),
+    ("entry", "uri", "allowed"),
     [
         (LOCAL_3000, "http://localhost:3000/cb", True),
-        (LOCAL_3000, "http://localhost:3000", True),
-        (LOCAL_3000, "http://localhost:3000/cb?next=1", True),
+        (LOCAL_3000, "http://localhost:3000", False),
+        (LOCAL_3000, "http://localhost:3000/cb?next=1", False),
+        (LOCAL_3000, "http://localhost:3000/cb/", False),
+        (LOCAL_3000, "http://localhost:3000/cbx", False),
         (LOCAL_3000, "http://localhost:3000.evil.com/cb", False),
         (LOCAL_3000, "http://localhost:3000@evil.com/cb", False),
         (LOCAL_3000, "http://localhost:3000\\@evil.com/cb", False),
@@ -395,8 +398,8 @@ APP_OAUTH = "https://app.example.com/oauth/"
         (APP_OAUTH, "https://app.example.com:8443/oauth/cb", False),
     ],
 )
-def test_registered_prefix_needs_the_same_scheme_host_port_and_leading_path(prefix, uri, allowed):
-    assert redirect_uri_allowed(uri, [prefix]) is allowed
+def test_a_redirect_uri_must_equal_a_registered_one(entry, uri, allowed):
+    assert redirect_uri_registered(uri, [entry]) is allowed
 
 
 @pytest.mark.parametrize(
@@ -409,17 +412,16 @@ def test_registered_prefix_needs_the_same_scheme_host_port_and_leading_path(pref
         "http://localhost:3000.evil.com/cb",
     ],
 )
-def test_default_loopback_rule_refuses_userinfo_and_lookalikes(uri):
-    assert not redirect_uri_allowed(uri, [])
+def test_nothing_is_registered_by_default_beyond_the_list(uri):
+    assert not redirect_uri_registered(uri, [])
 
 
-async def test_a_lookalike_of_a_registered_prefix_gets_the_error_page(http):
-    with MockKakao(redirect_uri_prefixes=["http://localhost:3000"]) as kakao:
-        url = kakao.authorize_url("http://localhost:3000@evil.com/cb")
-        async with http.get(url, allow_redirects=False) as response:
-            assert response.status == 400 and "KOE006" in await response.text()
-        async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
-            assert response.status == 200
+async def test_a_lookalike_of_a_registered_uri_gets_the_error_page(http, kakao):
+    url = kakao.authorize_url("http://localhost:3000@evil.com/oauth/callback")
+    async with http.get(url, allow_redirects=False) as response:
+        assert response.status == 400 and "KOE006" in await response.text()
+    async with http.get(kakao.authorize_url(REDIRECT_URI)) as response:
+        assert response.status == 200
 
 
 # -- the prompt=none session cookie is signed ------------------------------------------------
@@ -529,7 +531,8 @@ async def test_another_browsers_form_token_is_refused(http, other_browser, kakao
         {FORM_TOKEN: "0" * 64},
         {FORM_TOKEN: "é"},
         {"state": "attackers-state"},
-        {"redirect_uri": "http://127.0.0.1:9999/elsewhere"},
+        # registered too (the default list): only the form token refuses it
+        {"redirect_uri": "http://localhost:3000/kakao/callback"},
     ],
 )
 async def test_a_token_for_other_parameters_is_refused(http, kakao, change):
@@ -617,6 +620,7 @@ async def test_a_fragment_at_the_token_endpoint_never_matches(http, kakao):
 
 async def test_an_escaped_hash_is_part_of_the_path_and_the_code_goes_in_the_query(http, kakao):
     uri = "http://localhost:3000/cb%23frag"
+    kakao.update_app(rest_api_redirect_uris=[uri])
     redirect = await pick_user(http, kakao, FULL_ID, redirect_uri=uri)
     assert redirect.location.startswith(uri + "?") and redirect.query["code"]
 

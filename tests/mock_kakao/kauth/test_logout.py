@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
+
 from mock_kakao.testing import MockKakao
-from tests.mock_kakao.helpers import FULL_ID, bearer, pick_user
+from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, bearer, pick_user
 
 BACK = "http://localhost:3000/logged-out"
 
 
+@pytest.fixture
+def kakao(kakao: MockKakao) -> MockKakao:
+    """The fake with ``BACK`` registered as a logout redirect URI (its own list, KOE007)."""
+    kakao.update_app(logout_redirect_uris=[BACK])
+    return kakao
+
+
 async def authorize_silently(http, kakao: MockKakao) -> str:
-    url = kakao.authorize_url("http://localhost:3000/cb", state="s", prompt="none")
+    url = kakao.authorize_url(REDIRECT_URI, state="s", prompt="none")
     async with http.get(url, allow_redirects=False) as response:
         return response.headers["Location"]
 
@@ -59,11 +68,11 @@ async def test_logout_with_a_wrong_client_id_is_koe101(http, kakao):
 
 async def test_prompt_login_shows_the_picker_without_the_sessions_account_preselected(http, kakao):
     await pick_user(http, kakao, FULL_ID)
-    plain = kakao.authorize_url("http://localhost:3000/cb", state="s")
+    plain = kakao.authorize_url(REDIRECT_URI, state="s")
     async with http.get(plain) as response:
         page = await response.text()
     assert f'data-testid="pick-user-{FULL_ID}" autofocus' in page
-    again = kakao.authorize_url("http://localhost:3000/cb", state="s", prompt="login")
+    again = kakao.authorize_url(REDIRECT_URI, state="s", prompt="login")
     async with http.get(again) as response:
         page = await response.text()
     assert response.status == 200 and 'data-testid="pick-user-' in page

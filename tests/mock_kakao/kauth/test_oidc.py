@@ -16,6 +16,15 @@ from mock_kakao.testing import MockKakao, MockKakaoError
 from mock_kakao.world.pkce import s256
 from tests.mock_kakao.helpers import FULL_ID, bearer, exchange_code, pick_user
 
+
+@pytest.fixture
+def kakao(kakao: MockKakao) -> MockKakao:
+    """The fake with the app's OpenID Connect switch on: these tests are about OIDC (a new
+    Kakao app, and the fake's default app, have it off)."""
+    kakao.set_oidc(True)
+    return kakao
+
+
 KAKAO_DISCOVERY_KEYS = [
     "issuer",
     "authorization_endpoint",
@@ -260,22 +269,33 @@ async def test_app_with_oidc_on_gives_an_id_token_without_openid_in_scope(http, 
     assert "email" not in claims and claims["nickname"] == "김카카오"
 
 
-async def test_app_with_oidc_off_gives_one_only_for_scope_openid(http, kakao):
+@pytest.mark.parametrize("scope", [None, "openid", "openid,account_email"])
+async def test_app_with_oidc_off_gives_no_id_token_whatever_the_scope(http, kakao, scope):
+    """Issue 20 rule 2: Kakao's prerequisite page and devtalk 121888 (kakao-api.md, "When
+    id_token is returned", corrected in round 3)."""
     kakao.set_oidc(False)
-    redirect = await pick_user(http, kakao, FULL_ID)
-    _, plain = await exchange_code(http, kakao, redirect.query["code"])
-    assert "id_token" not in plain
-    assert "id_token" not in await refresh(http, kakao, plain["refresh_token"])
+    redirect = await pick_user(http, kakao, FULL_ID, **({"scope": scope} if scope else {}))
+    _, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    assert tokens["access_token"] and "id_token" not in tokens
+    assert "openid" not in tokens["scope"].split()
+    assert "id_token" not in await refresh(http, kakao, tokens["refresh_token"])
 
+
+async def test_the_default_app_has_oidc_off_as_a_new_kakao_app(http, kakao):
+    kakao.reset()  # the switch goes back to the users file's (default: off)
+    assert kakao.app()["oidc"] is False
     redirect = await pick_user(http, kakao, FULL_ID, scope="openid")
     _, tokens = await exchange_code(http, kakao, redirect.query["code"])
-    assert "openid" in tokens["scope"].split()
-    assert (await verify(http, kakao, tokens["id_token"]))["sub"] == str(FULL_ID)
+    assert "id_token" not in tokens
 
-    kakao.reset()  # the switch goes back to the users file's (default: on)
-    redirect = await pick_user(http, kakao, FULL_ID)
-    _, tokens = await exchange_code(http, kakao, redirect.query["code"])
-    assert "id_token" in tokens
+
+async def test_users_file_app_section_turns_oidc_on(http, tmp_path):
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"app": {"oidc": True}, "users": [{"id": 5}]}))
+    with MockKakao(users_file=users) as kakao:
+        redirect = await pick_user(http, kakao, 5)
+        _, tokens = await exchange_code(http, kakao, redirect.query["code"])
+    assert tokens["id_token"]
 
 
 async def test_users_file_app_section_turns_oidc_off(http, tmp_path):

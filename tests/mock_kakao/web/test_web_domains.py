@@ -44,12 +44,24 @@ async def preflight(http, url: str, origin: str, method: str = "GET"):
 
 
 @pytest.mark.parametrize(
-    "origin", ["http://localhost:3000", "http://127.0.0.1:5173", "http://localhost"]
+    "origin", ["http://localhost:3000", "http://127.0.0.1:8002", "http://localhost:8002"]
 )
-async def test_loopback_pages_are_registered_by_default(http, kakao, origin):
+async def test_the_default_apps_web_domains_are_registered(http, kakao, origin):
     status, body, headers = await me(http, kakao, origin)
     assert (status, body["id"]) == (200, FULL_ID)
     assert headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:5173", "http://localhost", "http://127.0.0.1:3000"]
+)
+async def test_other_loopback_pages_are_not_registered(http, kakao, origin):
+    """Issue 20 rule 1: no "any loopback page" default; a page registers its domain."""
+    status, body, _ = await me(http, kakao, origin)
+    assert (status, body["code"]) == (401, -401)
+    assert body["msg"].startswith(f"domain mismatched! caller={origin}")
+    kakao.update_app(web_domains=[origin])
+    assert (await me(http, kakao, origin))[0] == 200
 
 
 @pytest.mark.parametrize(
