@@ -4,7 +4,9 @@ The code they redirect with is exchanged at ``/oauth/token`` (:mod:`mock_kakao.k
 
 The flow's parameters travel through the pages as hidden form fields, so the fake keeps no
 per-login session; every step re-checks ``client_id`` and ``redirect_uri`` because a form can be
-tampered with. A cookie remembers who last logged in, which is what ``prompt=none`` needs; it
+tampered with. ``prompt=none`` is auto-login, which Kakao offers only in KakaoTalk's in-app
+browser (its User-Agent says ``KAKAOTALK``): elsewhere it never logs anyone in. A cookie
+remembers who last logged in, which is what ``prompt=none`` needs there; it
 is signed (HMAC-SHA256, a random key per process), since a bare user id would let anyone log in
 silently as any linked user. ``login_hint`` never logs anyone in: it narrows the picker, and
 with ``prompt=none`` it can only refuse a session that belongs to someone else.
@@ -31,7 +33,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mock_kakao.files.validation import MAX_USER_ID, parse_id
 from mock_kakao.kauth import pages
@@ -262,7 +264,8 @@ def spend_form_token(
 def login_silently(
     state: FakeKakao, request: web.Request, params: Mapping[str, str]
 ) -> web.HTTPFound:
-    """``prompt=none``: a code from this browser's session only, else Kakao's error redirect.
+    """``prompt=none`` in KakaoTalk's in-app browser: a code for a member (this browser's
+    session) only, else Kakao's error redirect (``consent_required`` for a non-member).
 
     A ``login_hint`` naming someone other than the session's user is ``login_required`` too.
     """
@@ -286,12 +289,36 @@ def login_silently(
     return redirect_back(params, {"code": code.value})
 
 
+#: what KakaoTalk's in-app browser puts in its User-Agent (kakao-api.md, "Authorize")
+KAKAOTALK_MARK = "KAKAOTALK"
+
+
+def in_kakaotalk(user_agent: str) -> bool:
+    """Whether the browser is KakaoTalk's in-app one: the only place Kakao logs in silently."""
+    return KAKAOTALK_MARK in user_agent
+
+
+def auto_login_refusal(*, js_sdk: bool, user_agent: str) -> Mapping[str, str] | None:
+    """What ``prompt=none`` answers outside KakaoTalk's in-app browser, or None inside it.
+
+    Kakao offers auto-login only there (kakao-api.md, "Authorize", CONFIRMED); the JavaScript
+    SDK then refuses with ``auto_login``/``NOT_SUPPORTED_BROWSER`` (CONFIRMED). What a REST
+    ``prompt=none`` gets elsewhere is unconfirmed: the fake answers ``login_required``, the
+    stricter answer (never a code, never a page a test could walk to a code) and one of the
+    errors Kakao documents for the authorize redirect.
+    """
+    if in_kakaotalk(user_agent):
+        return None
+    return AUTO_LOGIN_UNSUPPORTED if js_sdk else LOGIN_REQUIRED
+
+
 def from_js_sdk(query: Mapping[str, str]) -> bool:
     """Whether the fake's JavaScript SDK sent this login (its ``ka`` says ``sdk_type/javascript``).
 
     The real SDK refuses ``prompts: 'none'`` outside KakaoTalk's in-app browser; the fake's
     sends it here instead of answering itself, so that refusal comes after kauth's own checks
-    (an unregistered redirect URI is the KOE006 page, never a redirect).
+    (an unregistered redirect URI is the KOE006 page, never a redirect), and kauth tells
+    KakaoTalk's browser (its User-Agent) from the others (:func:`auto_login_refusal`).
     """
     ka = query.get("ka", "")
     return ka.startswith("sdk/") and " sdk_type/javascript " in ka
@@ -306,9 +333,13 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     params = flow_params(request.query)
     check_client(state, params)
-    if params.get("prompt") == "none" and from_js_sdk(request.query):
-        raise redirect_back(params, AUTO_LOGIN_UNSUPPORTED)
     if params.get("prompt") == "none":
+        refusal = auto_login_refusal(
+            js_sdk=from_js_sdk(request.query),
+            user_agent=request.headers.get(hdrs.USER_AGENT, ""),
+        )
+        if refusal is not None:
+            raise redirect_back(params, refusal)
         raise login_silently(state, request, params)
     hinted = hinted_user(state, request.query.get("login_hint"))
     users = [hinted] if hinted else list(state.users.values())

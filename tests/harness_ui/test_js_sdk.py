@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from harness_ui.stack import RunningStack
 from tests.harness_ui.support import admin, other_site
+from tests.mock_kakao.helpers import KAKAOTALK_UA
 
 pytestmark = pytest.mark.browser
 
@@ -257,6 +258,25 @@ def test_prompts_none_is_refused_outside_kakaotalk_after_kauths_checks(
         "state": "s2",
     }
     expect(page.get_by_test_id("error")).to_contain_text("NOT_SUPPORTED_BROWSER")
+
+
+def test_prompts_none_in_kakaotalks_in_app_browser_is_kauths_auto_login(
+    blank_page: Page, browser: Browser, harness: RunningStack
+) -> None:
+    """Issue 20 rule 3: in KakaoTalk (its User-Agent) the SDK's ``prompts: 'none'`` is Kakao's
+    auto-login, not ``auto_login``; a browser that never logged in gets ``login_required``."""
+    context = browser.new_context(user_agent=KAKAOTALK_UA)
+    try:
+        page = open_example(context.new_page(), harness)
+        callback = f"{harness.ui_url}/example/callback.html"
+        settings = {"redirectUri": callback, "prompts": "none", "state": "s4"}
+        assert authorize(page, f"{callback}?*", settings) == {
+            "error": "login_required",
+            "error_description": "user authentication required.",
+            "state": "s4",
+        }
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("prompts", ["none", "login"])

@@ -20,6 +20,13 @@ T = TypeVar("T")
 #: How long :func:`eventually` waits for the fake to catch up: generous for a loaded CI machine.
 DEADLINE_SECONDS = 5.0
 
+#: KakaoTalk's in-app browser (Android): the only place Kakao answers ``prompt=none`` silently
+KAKAOTALK_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S918N Build/UP1A.231005.007; wv) AppleWebKit/537.36"
+    " (KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.82 Mobile Safari/537.36;KAKAOTALK 2410200"
+)
+IN_KAKAOTALK = {"User-Agent": KAKAOTALK_UA}
+
 FULL = "mock-token-full-consent"
 FULL_ID = 4000000001
 REDIRECT_URI = "http://localhost:3000/oauth/callback"

@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 
 from mock_kakao.world.tokens import MAX_ACCESS_TOKENS_PER_GRANT, MAX_CODES_PER_USER
-from tests.mock_kakao.helpers import hidden_fields, query_of
+from tests.mock_kakao.helpers import IN_KAKAOTALK, REDIRECT_URI, hidden_fields, query_of
 from tests.mock_kakao.test_cli import environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,12 +120,14 @@ async def refresh_many(url: str, count: int) -> str:
 
 async def silent_logins(url: str, count: int) -> list[str]:
     """``count`` codes from one browser's session with ``prompt=none`` (512-character nonces),
-    none redeemed, after its decision form was replayed (refused); the codes, oldest first."""
+    none redeemed, after its decision form was replayed (refused); the codes, oldest first.
+    The browser is KakaoTalk's in-app one: the only place ``prompt=none`` mints a code."""
     codes = []
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar, headers=IN_KAKAOTALK) as browser:
         query = {
             "client_id": "mock-rest-api-key",
-            "redirect_uri": "http://localhost:3000/cb",
+            "redirect_uri": REDIRECT_URI,  # registered: redirect URIs match exactly (rule 1)
             "response_type": "code",
         }
         async with browser.get(f"{url}/oauth/authorize", params=query) as picker:

@@ -15,6 +15,7 @@ from mock_kakao.world.state import FakeKakao
 from mock_kakao.world.users import render_me
 from tests.mock_kakao.helpers import (
     FULL_ID,
+    IN_KAKAOTALK,
     REDIRECT_URI,
     bearer,
     consent_page,
@@ -283,7 +284,7 @@ async def test_a_scope_the_app_did_not_configure_is_koe205(http, kakao, scope):
 async def test_prompt_none_needs_the_scope_agreed(http, kakao):
     await login(http, kakao, LATER_ID, consent=("nickname",))  # the browser's session
     url = kakao.authorize_url(REDIRECT_URI, state="s", prompt="none", scope="account_email")
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert "error=consent_required" in response.headers["Location"]
 
 

@@ -21,6 +21,7 @@ from mock_kakao.world.registered import redirect_uri_registered
 from mock_kakao.world.state import FakeKakao
 from tests.mock_kakao.helpers import (
     FULL_ID,
+    IN_KAKAOTALK,
     REDIRECT_URI,
     bearer,
     consent_page,
@@ -200,7 +201,7 @@ def default_user_hints() -> list[str]:
 async def test_prompt_none_without_a_login_is_login_required_whatever_the_hint(http, kakao, hint):
     hinted = {"login_hint": hint} if hint else {}
     url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q", **hinted)
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert response.status == 302
         assert query_of(response.headers["Location"]) == {
             "error": "login_required",
@@ -229,11 +230,52 @@ async def test_prompt_none_from_the_js_sdk_is_auto_login_unsupported_after_kauth
         assert response.status == 400 and "KOE006" in await response.text()
 
 
+#: browsers that are not KakaoTalk's: desktop Chrome, mobile Safari, a plain HTTP client
+OUTSIDE_KAKAOTALK = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like"
+    " Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "python-requests/2.32.3",
+    "",
+]
+
+
+@pytest.mark.parametrize("agent", OUTSIDE_KAKAOTALK)
+async def test_prompt_none_outside_kakaotalk_never_logs_in_silently(http, kakao, agent):
+    """Issue 20 rule 3: Kakao's auto-login is KakaoTalk's in-app browser's only; elsewhere even
+    a member with a session gets no code (the fake's choice: ``login_required``)."""
+    await pick_user(http, kakao, FULL_ID)  # a member with a session: in KakaoTalk, a code
+    url = kakao.authorize_url(REDIRECT_URI, prompt="none", state="q")
+    async with http.get(url, headers={"User-Agent": agent}, allow_redirects=False) as response:
+        assert response.status == 302
+        assert query_of(response.headers["Location"]) == {
+            "error": "login_required",
+            "error_description": "user authentication required.",
+            "state": "q",
+        }
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
+        assert "code" in query_of(response.headers["Location"])  # the same browser, in-app
+
+
+async def test_prompt_none_from_the_js_sdk_inside_kakaotalk_is_the_in_app_auto_login(http, kakao):
+    """The SDK refuses only outside KakaoTalk: in its in-app browser kauth answers as for REST."""
+    url = kakao.authorize_url(
+        REDIRECT_URI, client_id=kakao.javascript_key, prompt="none", state="q", ka=SDK_KA
+    )
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
+        assert query_of(response.headers["Location"])["error"] == "login_required"  # no session
+    await pick_user(http, kakao, FULL_ID)
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
+        code = query_of(response.headers["Location"])["code"]
+    assert (await exchange_code(http, kakao, code))[0] == 200
+
+
 async def test_prompt_none_after_a_login_issues_a_code_silently(http, kakao):
     login = await pick_user(http, kakao, FULL_ID, consent=("nickname",))
     _, first = await exchange_code(http, kakao, login.query["code"])
     url = kakao.authorize_url(REDIRECT_URI, prompt="none")
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         code = query_of(response.headers["Location"])["code"]
     status, tokens = await exchange_code(http, kakao, code)
     assert status == 200
@@ -247,7 +289,7 @@ async def test_prompt_none_after_unlink_is_consent_required(http, kakao):
     ) as response:
         assert response.status == 200
     url = kakao.authorize_url(REDIRECT_URI, prompt="none")
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert query_of(response.headers["Location"]) == {
             "error": "consent_required",
             "error_description": "user consent required.",
@@ -432,7 +474,7 @@ async def test_the_session_cookie_is_signed_and_still_logs_in_silently(http, kak
     [cookie] = [c for c in http.cookie_jar if c.key == SESSION_COOKIE]
     assert cookie.value != str(FULL_ID) and session_user_id(cookie.value) == FULL_ID
     url = kakao.authorize_url(REDIRECT_URI, prompt="none")
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert "code" in query_of(response.headers["Location"])
 
 
@@ -449,7 +491,7 @@ async def test_the_session_cookie_is_signed_and_still_logs_in_silently(http, kak
 )
 async def test_a_forged_session_cookie_is_no_login(http, kakao, forged):
     url = kakao.authorize_url(REDIRECT_URI, prompt="none")
-    headers = {"Cookie": f"{SESSION_COOKIE}={forged}"}
+    headers = {**IN_KAKAOTALK, "Cookie": f"{SESSION_COOKIE}={forged}"}
     async with http.get(url, headers=headers, allow_redirects=False) as response:
         assert query_of(response.headers["Location"])["error"] == "login_required"
 
@@ -460,10 +502,10 @@ async def test_a_forged_session_cookie_is_no_login(http, kakao, forged):
 async def test_a_login_hint_naming_someone_else_than_the_session_is_login_required(http, kakao):
     await pick_user(http, kakao, FULL_ID)
     other = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="4000000002")
-    async with http.get(other, allow_redirects=False) as response:
+    async with http.get(other, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert query_of(response.headers["Location"])["error"] == "login_required"
     same = kakao.authorize_url(REDIRECT_URI, prompt="none", login_hint="KIM.KAKAO@example.com")
-    async with http.get(same, allow_redirects=False) as response:
+    async with http.get(same, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert "code" in query_of(response.headers["Location"])
 
 
@@ -597,7 +639,7 @@ FRAGMENTS = [
 async def test_a_redirect_uri_with_a_fragment_gets_koe006_at_authorize(http, kakao, uri, prompt):
     await pick_user(http, kakao, FULL_ID)  # a session: prompt=none would answer silently
     url = kakao.authorize_url(uri, **({"prompt": prompt} if prompt else {}))
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         assert response.status == 400 and "Location" not in response.headers
         assert 'data-testid="error-code">KOE006<' in await response.text()
 

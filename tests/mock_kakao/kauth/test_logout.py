@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from mock_kakao.testing import MockKakao
-from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, bearer, pick_user
+from tests.mock_kakao.helpers import FULL_ID, IN_KAKAOTALK, REDIRECT_URI, bearer, pick_user
 
 BACK = "http://localhost:3000/logged-out"
 
@@ -20,8 +20,9 @@ def kakao(kakao: MockKakao) -> MockKakao:
 
 
 async def authorize_silently(http, kakao: MockKakao) -> str:
+    """``prompt=none`` in KakaoTalk's in-app browser, where it can log in silently."""
     url = kakao.authorize_url(REDIRECT_URI, state="s", prompt="none")
-    async with http.get(url, allow_redirects=False) as response:
+    async with http.get(url, headers=IN_KAKAOTALK, allow_redirects=False) as response:
         return response.headers["Location"]
 
 

@@ -23,7 +23,13 @@ import requests
 from mock_kakao.world import persist
 from mock_kakao.world.persist import keys_file_for, read_state
 from mock_kakao.world.state import FakeKakao
-from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, exchange_code, pick_user
+from tests.mock_kakao.helpers import (
+    FULL_ID,
+    IN_KAKAOTALK,
+    REDIRECT_URI,
+    exchange_code,
+    pick_user,
+)
 from tests.mock_kakao.test_cli import environment
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,8 +147,9 @@ async def test_a_restart_keeps_users_tokens_consents_settings_clock_faults_and_k
         assert linked["kakao_account"]["email_needs_agreement"] is True
         app = admin(http, fake, "GET", "/_mock/app")
         assert app["web_domains"] == ["https://app.example.com"]
-        # the browser's session cookie is signed per process: prompt=none logs in again
-        async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        # the browser's session cookie is signed per process: in KakaoTalk, where prompt=none
+        # could log in silently, the browser must log in again
+        async with aiohttp.ClientSession(cookie_jar=jar, headers=IN_KAKAOTALK) as browser:
             url = fake.authorize_url(REDIRECT_URI, prompt="none")
             async with browser.get(url, allow_redirects=False) as answer:
                 assert "error=login_required" in answer.headers["Location"]
