@@ -43,19 +43,26 @@ async def token_params(request: web.Request) -> dict[str, str]:
 
 
 def check_token_client(state: FakeKakao, params: Mapping[str, str]) -> None:
-    """The token endpoint's client: the REST API key, and the client secret when it is on.
+    """The token endpoint's client: the REST API key (and the client secret when it is on), or
+    the JavaScript or native app key with the platform Kakao's SDKs send for it.
 
     An unknown ``client_id`` is KOE101 ``Not exist client_id [<value>]`` (``[null]`` when
-    none is sent). Another key *of this app* (JavaScript, native, admin) is KOE010 "Bad client
-    credentials": the app exists, so "not exist" would be false, but this endpoint takes only
-    the REST API key (kakao-api.md, "App keys"). Both are 401, as ``invalid_client`` is in
-    RFC 6749 5.2 and in the one Kakao fixture seen.
+    none is sent); the admin key is KOE010 "Bad client credentials": the app exists, so "not
+    exist" would be false. Both are 401, as ``invalid_client`` is in RFC 6749 5.2 and in the
+    one Kakao fixture seen. The JavaScript key without a registered ``client_origin``, or the
+    native app key without a registered ``android_key_hash``/``ios_bundle_id``, is KOE009
+    ``misconfigured`` (kakao-api.md, "Redirect URIs, web domains, keys"). The client secret is
+    the REST API key's: Kakao's SDKs never send one.
     """
     client_id = params.get("client_id")
     kind = state.app.key_kind(client_id)
     if kind is None:
         shown = "null" if client_id is None else client_id
         raise KauthError(401, "invalid_client", f"Not exist client_id [{shown}]", "KOE101")
+    if kind in (KeyKind.JAVASCRIPT, KeyKind.NATIVE):
+        if not state.app.token_platform_ok(kind, params):
+            raise misconfigured()
+        return
     if kind is not KeyKind.REST or not state.app.client_secret_ok(params.get("client_secret")):
         raise KauthError(401, "invalid_client", "Bad client credentials", "KOE010")
 

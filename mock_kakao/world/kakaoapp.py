@@ -19,10 +19,14 @@ app registers short lists; a flag or the users file *adds* to them (a URI in use
 lost by registering another), ``PATCH /_mock/app`` and an imported state *set* them.
 OpenID Connect is off by default, as on a newly created Kakao app.
 
-Which key an endpoint takes is Kakao's rule (kakao-api.md, "App keys"): ``/oauth/authorize``
-takes the REST API, JavaScript or native app key (the admin key is KOE008), ``/oauth/token``
-the REST API key; a token lives 2 h when its login used the JavaScript key, 6 h the REST API
-key, 12 h the native app key.
+Which key an endpoint takes is Kakao's rule (kakao-api.md, "App keys"; "Redirect URIs, web
+domains, keys"): ``/oauth/authorize`` takes the REST API, JavaScript or native app key (the
+admin key is KOE008), ``/oauth/token`` the REST API key (with the client secret when it is on),
+the JavaScript key with a registered ``client_origin`` and the native app key with a
+registered ``android_key_hash`` or ``ios_bundle_id``, as Kakao's SDKs send them (the native
+key's platforms are the ``android_key_hashes`` and ``ios_bundle_ids`` lists, empty on a new
+app); a token lives 2 h when its login used the JavaScript key, 6 h the REST API key, 12 h the
+native app key.
 """
 
 from __future__ import annotations
@@ -101,12 +105,15 @@ SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
 #: the fields whose null is a value: no native app key, no client secret, no webhook
 NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
-#: the registered URL lists, and what each one's entries must be
+#: the registered lists (URLs, and the native app key's platforms), and what each one's entries
+#: must be
 URL_LISTS = {
     "rest_api_redirect_uris": registered.parse_redirect_uri,
     "javascript_redirect_uris": registered.parse_redirect_uri,
     "web_domains": registered.parse_web_domain,
     "logout_redirect_uris": registered.parse_redirect_uri,
+    "android_key_hashes": registered.parse_android_key_hash,
+    "ios_bundle_ids": registered.parse_ios_bundle_id,
 }
 APP_FIELDS = (
     "oidc",
@@ -142,6 +149,10 @@ class AppSettings:
     web_domains: tuple[str, ...] = registered.DEFAULT_WEB_DOMAINS
     #: [로그아웃 리다이렉트 URI]: where /oauth/logout may send the browser (else KOE007)
     logout_redirect_uris: tuple[str, ...] = registered.DEFAULT_LOGOUT_REDIRECT_URIS
+    #: the native app key's Android platform: its key hashes (a new app: none)
+    android_key_hashes: tuple[str, ...] = ()
+    #: the native app key's iOS platform: its bundle ids (a new app: none)
+    ios_bundle_ids: tuple[str, ...] = ()
     unlink_webhook_url: str | None = None  # None: no webhook is called
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
     #: the consent items the app asks for (see mock_kakao.world.consentitems)
@@ -498,6 +509,29 @@ class KakaoApp:
     def logout_redirect_uri_allowed(self, uri: str) -> bool:
         """Whether ``/oauth/logout`` may send the browser to ``uri`` (else KOE007)."""
         return registered.redirect_uri_registered(uri, self.settings.logout_redirect_uris)
+
+    def token_platform_ok(self, kind: KeyKind, params: Mapping[str, str]) -> bool:
+        """Whether a ``/oauth/token`` request with a key of type ``kind`` names a platform the
+        app registered for it (else KOE009 ``misconfigured``; kakao-api.md, CONFIRMED [FLT]).
+
+        The JavaScript key needs ``client_origin`` among the web domains; the native app key an
+        ``android_key_hash`` or ``ios_bundle_id`` among the registered ones, and every one of
+        the two that is sent must be (one wrong value is a wrong platform, not a spare). Other
+        keys name no platform here.
+        """
+        if kind is KeyKind.JAVASCRIPT:
+            return self.origin_registered(params.get("client_origin", ""))
+        if kind is KeyKind.NATIVE:
+            sent = [
+                (params[name], registered_values)
+                for name, registered_values in (
+                    ("android_key_hash", self.settings.android_key_hashes),
+                    ("ios_bundle_id", self.settings.ios_bundle_ids),
+                )
+                if name in params
+            ]
+            return bool(sent) and all(value in values for value, values in sent)
+        return True
 
     def origin_registered(self, origin: str) -> bool:
         """Whether a page at ``origin`` is one of the JavaScript key's web domains."""

@@ -9,9 +9,13 @@ loopback URL". Logout redirect URIs are a list of their own (KOE007).
   string sent equals a registered one, character for character. A native app key's login
   comes back to ``kakao<native app key>://oauth``, the scheme Kakao's SDKs register for it.
 * **Web domains** (the JavaScript key's "JavaScript SDK domains"): a browser's ``Origin``
-  header has the same scheme, host and port as a registered origin. An ``Origin`` header is a
-  bare ``scheme://host[:port]``; anything else (``null``, a trailing slash, a path) is no
-  origin a browser sends for a page, so it matches nothing.
+  header (or the ``client_origin`` Kakao's SDKs send to ``/oauth/token``) has the same scheme,
+  host and port as a registered origin. An ``Origin`` header is a bare ``scheme://host[:port]``;
+  anything else (``null``, a trailing slash, a path) is no origin a browser sends for a page,
+  so it matches nothing.
+* **Android key hashes and iOS bundle ids** (the native app key's platforms): what Kakao's
+  SDKs send to ``/oauth/token`` as ``android_key_hash`` or ``ios_bundle_id`` equals a
+  registered one exactly. A new app registers neither (no Android or iOS platform yet).
 
 The default app registers the short lists below, as a person setting up a new app would:
 the harness page's and the example's callbacks on run_all's default page port, and the
@@ -21,6 +25,9 @@ flag, the users file's ``app`` section or ``PATCH /_mock/app``.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import SplitResult, urlsplit
@@ -28,6 +35,11 @@ from urllib.parse import SplitResult, urlsplit
 from mock_kakao.web.errors import InvalidInput
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: an Android key hash is the base64 (standard alphabet, padded) of a SHA-1: 20 bytes
+KEY_HASH_BYTES = 20
+#: Apple's bundle id characters (letters, digits, hyphen, period), within its 155-character limit
+_BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+MAX_BUNDLE_ID_CHARS = 155
 #: run_all's default harness page (harness_ui/config.py, ``--ui-port``), by both loopback names
 _PAGES = ("http://127.0.0.1:8002", "http://localhost:8002")
 #: the callbacks frameworks document for a local app on port 3000 (next-auth, passport-kakao,
@@ -138,3 +150,32 @@ def origin_registered(origin: str, domains: Iterable[str]) -> bool:
     """Whether a page at ``origin`` may use the app's JavaScript key: a registered domain."""
     caller = parse_origin(origin)
     return caller is not None and any(parse_origin(domain) == caller for domain in domains)
+
+
+# -- the native app key's platforms --------------------------------------------------------
+
+
+def parse_android_key_hash(value: str, field: str = "android_key_hashes") -> str:
+    """A registered Android key hash: base64 of a SHA-1 (``keytool ... | openssl sha1 -binary |
+    openssl base64``), kept as given since Kakao's SDKs send it the same way."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != KEY_HASH_BYTES or base64.b64encode(raw).decode() != value:
+        raise InvalidInput(
+            "INVALID_FIELD",
+            f"{field}: not a key hash (base64 of a SHA-1, 28 characters): {value!r}",
+        )
+    return value
+
+
+def parse_ios_bundle_id(value: str, field: str = "ios_bundle_ids") -> str:
+    """A registered iOS bundle id: dot-separated letters, digits and hyphens, as Apple's."""
+    if len(value) > MAX_BUNDLE_ID_CHARS or not _BUNDLE_ID.fullmatch(value):
+        raise InvalidInput(
+            "INVALID_FIELD",
+            f"{field}: not a bundle id (letters, digits, '-' and '.', e.g. com.example.app):"
+            f" {value!r}",
+        )
+    return value

@@ -72,7 +72,7 @@ async def test_the_admin_key_is_the_wrong_key_type_and_an_unknown_key_koe101(
     assert kakao.admin_key not in page  # an error page never shows the admin key
 
 
-# -- /oauth/token: the REST API key only ------------------------------------------------------
+# -- /oauth/token: the REST API key; the JavaScript and native keys with their platforms -------
 
 
 @pytest.mark.parametrize(
@@ -81,11 +81,10 @@ async def test_the_admin_key_is_the_wrong_key_type_and_an_unknown_key_koe101(
         (None, "Not exist client_id [null]", "KOE101"),
         ("", "Not exist client_id []", "KOE101"),
         ("someone-elses-key", "Not exist client_id [someone-elses-key]", "KOE101"),
-        ("mock-javascript-key", "Bad client credentials", "KOE010"),
         ("mock-admin-key", "Bad client credentials", "KOE010"),
     ],
 )
-async def test_the_token_endpoint_takes_only_the_rest_api_key(
+async def test_the_token_endpoint_refuses_unknown_keys_and_the_admin_key(
     http, kakao, client_id, description, code
 ):
     form = {"grant_type": "refresh_token", "refresh_token": "mock-refresh-full-consent"}
@@ -98,11 +97,14 @@ async def test_the_token_endpoint_takes_only_the_rest_api_key(
     )
 
 
-async def test_the_native_key_is_no_token_endpoint_credential_either(http):
+@pytest.mark.parametrize("key", ["mock-javascript-key", NATIVE])
+async def test_the_javascript_and_native_keys_without_their_platform_are_misconfigured(http, key):
+    """Issue 20 rule 5: they are taken only with ``client_origin`` or ``android_key_hash`` /
+    ``ios_bundle_id`` (tests/mock_kakao/kauth/test_token.py has the rest)."""
     with MockKakao(native_app_key=NATIVE) as kakao:
-        form = {"grant_type": "refresh_token", "client_id": NATIVE, "refresh_token": "x"}
+        form = {"grant_type": "refresh_token", "client_id": key, "refresh_token": "x"}
         status, body = await post_token(http, kakao, form=form)
-        assert (status, body["error_code"]) == (401, "KOE010")
+        assert (status, body["error"], body["error_code"]) == (401, "misconfigured", "KOE009")
 
 
 async def test_the_client_secret_when_on_is_needed_by_both_grants(http):
@@ -260,6 +262,8 @@ async def test_config_shows_every_key_and_the_registered_defaults(kakao):
             "http://localhost:3000/",
             "http://localhost:3000/logout",
         ],
+        "android_key_hashes": [],  # a new app has no Android or iOS platform
+        "ios_bundle_ids": [],
         "unlink_webhook_url": None,
         "unlink_webhook_method": "POST",
         "admin_key_apis": list(ADMIN_KEY_APIS),
