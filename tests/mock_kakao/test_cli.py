@@ -90,7 +90,8 @@ def test_environment_variables_configure_it():
     ) as (url, _):
         config = get_json(url + "/_mock/config")
         assert config["app_id"] == 888
-        assert config["redirect_uri_prefixes"] == ["https://a.example/", "https://b.example/"]
+        # added to the default app's exact list, in the order given, after the defaults
+        assert config["rest_api_redirect_uris"][-2:] == ["https://a.example/", "https://b.example/"]
 
 
 def test_refuses_a_non_loopback_host_without_allow_remote():

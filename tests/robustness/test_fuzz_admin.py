@@ -115,7 +115,9 @@ def the_fake_still_works(http: requests.Session, url: str) -> None:
     assert all(a.status_code < 500 for a in answers), failed
     assert [a.status_code for a in (me, info, answers[-2], app)] == [200] * 4, failed
     assert (info.json()["sub"], info.json()["nonce"]) == (str(PROBE_ID), PROBE_NONCE)
-    assert app.json()["oidc"] is True  # the users file's switch, whatever PATCH set
+    assert (
+        app.json()["oidc"] is False
+    )  # the users file's switch (off, as a new app), whatever PATCH set
     assert [key["current"] for key in app.json()["keys"]] == [True]  # replaced keys gone
 
 

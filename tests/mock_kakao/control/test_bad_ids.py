@@ -15,7 +15,7 @@ import pytest
 
 from mock_kakao.files.validation import MAX_USER_ID, parse_id
 from mock_kakao.testing import MockKakao
-from tests.mock_kakao.helpers import FULL_ID, hidden_fields
+from tests.mock_kakao.helpers import FULL_ID, REDIRECT_URI, hidden_fields
 from tests.support.rawhttp import raw_get
 
 ARABIC_INDIC = "٤٠٠٠٠٠٠٠٠١"  # 4000000001, the bundled full-consent user
@@ -83,7 +83,7 @@ async def test_the_admin_keys_target_id_in_other_digits_is_kakaos_bad_parameter(
 
 @pytest.mark.parametrize("spelling", OTHER_SPELLINGS)
 async def test_the_picker_does_not_take_a_user_id_in_other_digits(http, kakao, spelling):
-    async with http.get(kakao.authorize_url("http://localhost:3000/cb", state="s")) as response:
+    async with http.get(kakao.authorize_url(REDIRECT_URI, state="s")) as response:
         fields = {**hidden_fields(await response.text()), "user_id": spelling}
     async with http.get(f"{kakao.url}/oauth/authorize/consent", params=fields) as response:
         assert response.status == 400
