@@ -16,23 +16,37 @@
     module.exports = factory();
   } else {
     root.Kakao = factory();
-    if (typeof root.kakaoAsyncInit === "function") root.kakaoAsyncInit();
+    // After this script, not during it (the real SDK's setTimeout(…, 0)): a page's later code
+    // runs first. Whether a kakaoAsyncInit defined after this script is called is not known;
+    // the fake calls only one defined before it (the stricter reading).
+    var asyncInit = root.kakaoAsyncInit;
+    if (typeof asyncInit === "function") setTimeout(function () { asyncInit(); }, 0);
   }
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  // Where this copy came from, read once while it runs: the fake it talks to, and the version
-  // in the CDN-style path (/kakao_js_sdk/<version>/kakao.min.js). /kakao.js reports the default.
-  var DEFAULT_VERSION = "2.7.2";
+  // The version in the script's URL (/kakao_js_sdk/<version>/kakao.min.js), written in by the
+  // fake as it serves the file (mock_kakao/sdk/routes.py); /kakao.js is served as the default.
+  var VERSION = "__MOCK_KAKAO_SDK_VERSION__";
+  // Where this copy came from, read once while it runs: the fake it talks to.
   var served = (function () {
     var script = typeof document !== "undefined" ? document.currentScript : null;
     var src = script && script.src ? new URL(script.src, location.href) : null;
-    var match = src ? /\/kakao_js_sdk\/(2\.[0-9]+\.[0-9]+)\//.exec(src.pathname) : null;
-    return {
-      origin: src ? src.origin : location.origin,
-      version: match ? match[1] : DEFAULT_VERSION,
-    };
+    return { origin: src ? src.origin : location.origin, version: VERSION };
   })();
+
+  /** Whether version text "a.b.c" is at least [a, b, c], compared as numbers (2.10 > 2.3). */
+  function atLeast(version, wanted) {
+    var parts = version.split(".").map(Number);
+    for (var i = 0; i < wanted.length; i++) {
+      if ((parts[i] || 0) !== wanted[i]) return (parts[i] || 0) > wanted[i];
+    }
+    return true;
+  }
+  // 2.3.0 renamed authorize's `prompts` to `prompt`; each version takes only its own name and
+  // throws on the other, as any unknown key (whether 2.3+ still takes `prompts` is unconfirmed:
+  // refusing it is the stricter answer).
+  var PROMPT_KEY = atLeast(VERSION, [2, 3, 0]) ? "prompt" : "prompts";
 
   // The user APIs Kakao.API.request accepts (the login ones of the real SDK's list), each with
   // its HTTP method and the data keys it takes; any other url is refused before a request.
@@ -63,20 +77,18 @@
       isPopup: isBoolean,
       state: isString,
       deviceType: oneOf(["watch", "tv"]),
-      prompts: isString,
-      prompt: isString,
       throughSyncplugin: isBoolean,
       loginHint: isString,
       nonce: isString,
       settleId: isString,
     },
   };
+  AUTHORIZE_SETTINGS.optional[PROMPT_KEY] = isString;
   // settings key → authorize query parameter, in the order the query is built
   var AUTHORIZE_QUERY = [
     ["approvalType", "approval_type"],
     ["scope", "scope"],
-    ["prompts", "prompt"],
-    ["prompt", "prompt"],
+    [PROMPT_KEY, "prompt"],
     ["state", "state"],
     ["nonce", "nonce"],
     ["loginHint", "login_hint"],
@@ -102,20 +114,21 @@
   function isObject(value) { return value !== null && typeof value === "object"; }
   function oneOf(values) { return function (value) { return values.indexOf(value) !== -1; }; }
 
-  /** Kakao's parameter check: unknown keys, then missing ones, then each value's type. */
+  /** Kakao's parameter check, in the real SDK's order: missing keys, then unknown ones, then
+   * each value's type. ``caller`` ends each message (``API.request - <url>`` for its data). */
   function validate(params, rules, caller) {
     if (!isObject(params)) throw new KakaoError("Illegal argument for \"settings\" in " + caller);
     var required = rules.required || {};
     var optional = rules.optional || {};
+    var missing = Object.keys(required).filter(function (key) { return params[key] === undefined; });
+    if (missing.length) {
+      throw new KakaoError("Missing required keys: " + missing.join(",") + " at " + caller);
+    }
     var unknown = Object.keys(params).filter(function (key) {
       return !(key in required) && !(key in optional);
     });
     if (unknown.length) {
       throw new KakaoError("Invalid parameter keys: " + unknown.join(",") + " at " + caller);
-    }
-    var missing = Object.keys(required).filter(function (key) { return params[key] === undefined; });
-    if (missing.length) {
-      throw new KakaoError("Missing required keys: " + missing.join(",") + " at " + caller);
     }
     Object.keys(params).forEach(function (key) {
       var check = required[key] || optional[key];
@@ -183,11 +196,14 @@
     return url + (url.indexOf("?") === -1 ? "?" : "&") + query;
   }
 
+  // The token lives in memory, for the whole page: Kakao.cleanup() and a new init() keep it,
+  // as the real SDK's do; unless persist is false it is also in sessionStorage.
+  var memory = null;
+
   function makeAuth(app) {
-    // The token lives in memory and, unless persist is false, in sessionStorage under a key of
-    // this SDK's own (plain text: see the README's "deliberately not copied").
+    // sessionStorage, under a key of this SDK's own (plain text: see the README's
+    // "deliberately not copied").
     var storageKey = "mock_kakao_sdk.access_token." + app.key;
-    var memory = null;
 
     function setAccessToken(token, persist) {
       memory = token;
@@ -210,7 +226,7 @@
       if (settings.redirectUri !== undefined && !httpUrl(settings.redirectUri)) {
         throw new KakaoError("Illegal argument for \"redirectUri\" in Auth.authorize");
       }
-      // prompts: 'none' goes to kauth like any login: it checks the key and the redirect URI
+      // prompt(s): 'none' goes to kauth like any login: it checks the key and the redirect URI
       // (KOE006 for an unregistered one) before it answers (kauth/login.py, from_js_sdk).
       if (settings.isPopup) {
         console.warn("mock_kakao SDK: isPopup is not supported; signing in in this window");
@@ -251,7 +267,7 @@
       getAppKey: function () { return app.key; },
       logout: logout,
       getStatusInfo: getStatusInfo,
-      cleanup: function () { memory = null; },
+      cleanup: function () {},  // nothing of a login to undo: no popup, no polling
     };
   }
 
@@ -264,7 +280,7 @@
       if (settings.files !== undefined || settings.file !== undefined) {
         throw new KakaoError("Illegal argument for \"files\" in API.request");  // no login API takes one
       }
-      var data = validate(settings.data || {}, api, "API.request");
+      var data = validate(settings.data || {}, api, "API.request - " + settings.url);
       var body = formEncode(data);
       var url = served.origin + settings.url;
       if (api.method === "GET" && body) url += "?" + body;
@@ -293,7 +309,8 @@
 
   Kakao.init = function (appKey) {
     if (app.key !== null) throw new KakaoError("Kakao.init: Already initialized");
-    if (typeof appKey !== "string" || appKey === "") {
+    // Only a non-string is refused: an empty or wrong key fails later, at Kakao, as in the real SDK.
+    if (typeof appKey !== "string") {
       throw new KakaoError("Kakao.init: App key must be provided");
     }
     app.key = appKey;

@@ -183,7 +183,7 @@ def test_the_token_is_kept_in_session_storage_unless_persist_is_false(
         ("Kakao.API.request({data: {}})", "Missing required keys: url at API.request"),
         (
             "Kakao.API.request({url: '/v2/user/revoke/scopes'})",
-            "Missing required keys: scopes at API.request",
+            "Missing required keys: scopes at API.request - /v2/user/revoke/scopes",
         ),
     ],
 )
@@ -224,7 +224,7 @@ def test_authorize_maps_its_settings_to_the_fakes_authorize(
         "redirectUri": f"{harness.ui_url}/example/callback.html",
         "state": "s1",
         "scope": "account_email",
-        "prompts": "login",
+        "prompt": "login",  # `prompts` up to 2.2.x: tests/harness_ui/test_js_sdk_versions.py
         "loginHint": "kim.kakao@example.com",
         "nonce": "n1",
         "throughTalk": False,
@@ -246,12 +246,12 @@ def test_authorize_maps_its_settings_to_the_fakes_authorize(
     expect(page.locator("[data-testid^=pick-user-]")).to_have_count(1)
 
 
-def test_prompts_none_is_refused_outside_kakaotalk_after_kauths_checks(
+def test_prompt_none_is_refused_outside_kakaotalk_after_kauths_checks(
     blank_page: Page, harness: RunningStack
 ) -> None:
     page = open_example(blank_page, harness)
     callback = f"{harness.ui_url}/example/callback.html"
-    settings = {"redirectUri": callback, "prompts": "none", "state": "s2"}
+    settings = {"redirectUri": callback, "prompt": "none", "state": "s2"}
     assert authorize(page, f"{callback}?*", settings) == {
         "error": "auto_login",
         "error_description": "NOT_SUPPORTED_BROWSER",
@@ -263,13 +263,13 @@ def test_prompts_none_is_refused_outside_kakaotalk_after_kauths_checks(
 def test_prompts_none_in_kakaotalks_in_app_browser_is_kauths_auto_login(
     blank_page: Page, browser: Browser, harness: RunningStack
 ) -> None:
-    """Issue 20 rule 3: in KakaoTalk (its User-Agent) the SDK's ``prompts: 'none'`` is Kakao's
+    """Issue 20 rule 3: in KakaoTalk (its User-Agent) the SDK's ``prompt: 'none'`` is Kakao's
     auto-login, not ``auto_login``; a browser that never logged in gets ``login_required``."""
     context = browser.new_context(user_agent=KAKAOTALK_UA)
     try:
         page = open_example(context.new_page(), harness)
         callback = f"{harness.ui_url}/example/callback.html"
-        settings = {"redirectUri": callback, "prompts": "none", "state": "s4"}
+        settings = {"redirectUri": callback, "prompt": "none", "state": "s4"}
         assert authorize(page, f"{callback}?*", settings) == {
             "error": "login_required",
             "error_description": "user authentication required.",
@@ -279,7 +279,7 @@ def test_prompts_none_in_kakaotalks_in_app_browser_is_kauths_auto_login(
         context.close()
 
 
-@pytest.mark.parametrize("prompts", ["none", "login"])
+@pytest.mark.parametrize("prompt", ["none", "login"])
 @pytest.mark.parametrize(
     "redirect_uri",
     [
@@ -291,12 +291,12 @@ def test_prompts_none_in_kakaotalks_in_app_browser_is_kauths_auto_login(
     ],
 )
 def test_authorize_never_navigates_to_a_non_http_redirect_uri(
-    blank_page: Page, harness: RunningStack, redirect_uri: str, prompts: str
+    blank_page: Page, harness: RunningStack, redirect_uri: str, prompt: str
 ) -> None:
     """A ``javascript:`` redirectUri would run in the caller's page (issue 19 item 9)."""
     page = open_example(blank_page, harness)
     page.evaluate("window.ran = false")
-    settings = {"redirectUri": redirect_uri, "prompts": prompts}
+    settings = {"redirectUri": redirect_uri, "prompt": prompt}
     outcome = page.evaluate(
         "(s) => { try { Kakao.Auth.authorize(s).catch(() => {}); return null; }"
         " catch (e) { return { name: e.name, message: e.message }; } }",
@@ -310,14 +310,14 @@ def test_authorize_never_navigates_to_a_non_http_redirect_uri(
     assert page.url == f"{harness.ui_url}/example/"
 
 
-def test_prompts_none_with_an_unregistered_redirect_uri_gets_kauths_koe006_page(
+def test_prompt_none_with_an_unregistered_redirect_uri_gets_kauths_koe006_page(
     blank_page: Page, harness: RunningStack
 ) -> None:
     """Never a navigation to the unregistered URI with error=auto_login (issue 19 item 9)."""
     page = open_example(blank_page, harness)
     visited: list[str] = []
     page.on("request", lambda request: visited.append(request.url))
-    settings = {"redirectUri": "https://evil.example/steal", "prompts": "none", "state": "s3"}
+    settings = {"redirectUri": "https://evil.example/steal", "prompt": "none", "state": "s3"}
     query = authorize(page, f"{harness.kakao_url}/oauth/authorize?*", settings)
     assert (query["prompt"], query["redirect_uri"]) == ("none", "https://evil.example/steal")
     expect(page.get_by_test_id("error-code")).to_have_text("KOE006")

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from mock_kakao.sdk.routes import SDK_FILE
+from mock_kakao.sdk.routes import DEFAULT_VERSION
 
 REGISTERED_ORIGIN = "http://localhost:3000"
 
@@ -26,7 +26,17 @@ async def fetch(http, url: str, **kwargs) -> tuple[int, str, bytes]:
 async def test_the_sdk_is_served_at_kakaos_cdn_path_for_any_2x_and_at_kakao_js(http, kakao, path):
     status, content_type, body = await fetch(http, kakao.url + path)
     assert (status, content_type) == (200, "text/javascript")
-    assert body == SDK_FILE.read_bytes()
+    assert body.startswith(b"/*!\n * mock_kakao's stand-in for Kakao's JavaScript SDK v2")
+
+
+async def test_the_script_carries_the_version_of_its_url(http, kakao):
+    """Served into the script, so the SDK knows its version however a page loads it."""
+    _, _, old = await fetch(http, f"{kakao.url}/kakao_js_sdk/2.2.0/kakao.min.js")
+    _, _, new = await fetch(http, f"{kakao.url}/kakao_js_sdk/2.3.0/kakao.min.js")
+    _, _, plain = await fetch(http, f"{kakao.url}/kakao.js")
+    assert b'"2.2.0"' in old and old != new
+    assert old.replace(b'"2.2.0"', b'"2.3.0"') == new
+    assert old.replace(b'"2.2.0"', f'"{DEFAULT_VERSION}"'.encode()) == plain
 
 
 @pytest.mark.parametrize("version", ["1.43.0", "3.0.0", "latest", "2.7", "2.7.2-beta"])
