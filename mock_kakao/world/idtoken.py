@@ -74,10 +74,11 @@ def shared_nickname(user: FakeUser, consent: Consent) -> str | None:
 
 
 def shared_picture(user: FakeUser, consent: Consent) -> str | None:
-    """The thumbnail (Kakao's ``picture`` is the 110px one), when the image is shared."""
-    if not consent.has("profile_image") or user.profile_image_url is None:
+    """The thumbnail (Kakao's ``picture`` is the 110px one), when the image is shared: Kakao's
+    default one for a person who set none, as ``/v2/user/me`` shows it."""
+    if not consent.has("profile_image"):
         return None
-    return user.thumbnail_image_url or user.profile_image_url
+    return user.image.thumbnail_image_url
 
 
 def birthdate(user: FakeUser, consent: Consent) -> str | None:

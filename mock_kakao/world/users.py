@@ -36,10 +36,13 @@ _BIRTHYEAR = re.compile(r"\d{4}")
 _BIRTHDAY = re.compile(r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")  # MMDD
 #: the items whose agreement is set by their own old flag rather than ``consents``
 FLAG_ITEMS = {"profile_nickname": "nickname_consent", "account_email": "email_consent"}
-#: the user field an item shares; a user without it has nothing to share for that item, and
-#: the fake neither asks for nor renders the item (nickname and email always are)
+#: the user field an item shares; a person without it has nothing to share for that item:
+#: Kakao never asks for it, and ``/v2/user/me`` shows ``<item>_needs_agreement: false`` with no
+#: value (kakao-api.md, "Profile details", [IOSLEG]). ``profile_image`` is not here: a person
+#: without a custom picture shares Kakao's default one.
 ITEM_VALUE = {
-    "profile_image": "profile_image_url",
+    "profile_nickname": "nickname",
+    "account_email": "email",
     "name": "name",
     "gender": "gender",
     "age_range": "age_range",
@@ -60,6 +63,15 @@ PLAIN_ITEMS = (
     ("account_ci", "ci", ("ci", "ci_authenticated_at")),
 )
 DEFAULT_ITEM_IDS = tuple(item.id for item in DEFAULT_ITEMS)
+#: Kakao's default profile picture, what a person who set none shows with ``is_default_image:
+#: true`` (kakao-api.md, [DT115259]). The URLs are LIKELY: seen in third-party captures of
+#: ``/v2/user/me`` and of id_tokens (2023-2024), not in Kakao's docs.
+DEFAULT_PROFILE_IMAGE_URL = (
+    "http://k.kakaocdn.net/dn/1G9kp/btsAot8liOn/8CWudi3uy07rvFNUkk3ER0/img_640x640.jpg"
+)
+DEFAULT_THUMBNAIL_IMAGE_URL = (
+    "http://k.kakaocdn.net/dn/1G9kp/btsAot8liOn/8CWudi3uy07rvFNUkk3ER0/img_110x110.jpg"
+)
 
 # Keys of the user object that are plain profile fields (shared by the file, POST and PATCH).
 PROFILE_FIELDS = (
@@ -124,6 +136,15 @@ class Consent:
 
 
 @dataclass(frozen=True)
+class ProfileImage:
+    """The picture a person shares: their own, or Kakao's default one."""
+
+    profile_image_url: str
+    thumbnail_image_url: str
+    is_default_image: bool
+
+
+@dataclass(frozen=True)
 class FakeUser:
     """One fake Kakao account, as the users file and the admin API describe it."""
 
@@ -136,10 +157,10 @@ class FakeUser:
     is_email_valid: bool = True
     is_email_verified: bool = True
     nickname_source: NicknameSource = "both"
-    profile_image_url: str | None = None
+    profile_image_url: str | None = None  # None: Kakao's default picture
     connected_at: str = "2024-01-01T00:00:00Z"
     thumbnail_image_url: str | None = None  # None: the profile image's URL
-    is_default_image: bool = False
+    is_default_image: bool = False  # true anyway without profile_image_url
     is_default_nickname: bool = False
     name: str | None = None
     age_range: str | None = None
@@ -163,6 +184,16 @@ class FakeUser:
         """Whether this person has something to share for ``item`` (see ``ITEM_VALUE``)."""
         value_field = ITEM_VALUE.get(item)
         return value_field is None or getattr(self, value_field) is not None
+
+    @property
+    def image(self) -> ProfileImage:
+        """The picture ``/v2/user/me`` and the id_token show: Kakao's default one (with
+        ``is_default_image: true``) for a person who set none."""
+        if self.profile_image_url is None:
+            thumbnail = self.thumbnail_image_url or DEFAULT_THUMBNAIL_IMAGE_URL
+            return ProfileImage(DEFAULT_PROFILE_IMAGE_URL, thumbnail, True)
+        thumbnail = self.thumbnail_image_url or self.profile_image_url
+        return ProfileImage(self.profile_image_url, thumbnail, self.is_default_image)
 
     def agrees_by_default(self, item: str) -> bool:
         flag = FLAG_ITEMS.get(item)
@@ -320,7 +351,8 @@ def render_me(
     asking for the ``configured`` items.
 
     Mirrors Kakao: an item the person did not agree to has no value fields and
-    ``<item>_needs_agreement: true``; an item the app does not ask for is not there at all;
+    ``<item>_needs_agreement: true``; one the person has no value for has none either, and
+    ``false``; an item the app does not ask for is not there at all;
     ``properties`` is the deprecated twin of ``kakao_account.profile`` that many apps still
     read, with the person's custom properties whose keys the app added (``custom``).
     """
@@ -328,26 +360,31 @@ def render_me(
     def shown(item: str) -> bool:
         return item in configured and user.has_item(item)
 
+    def needs_agreement(item: str) -> bool:
+        """Kakao asks only for what the person has: nothing to share, nothing to agree."""
+        return user.has_item(item) and not consent.has(item)
+
     account: dict[str, Any] = {}
     properties: dict[str, Any] = {}
     profile: dict[str, Any] = {}
     if "profile_nickname" in configured:
-        account["profile_nickname_needs_agreement"] = not consent.nickname
+        account["profile_nickname_needs_agreement"] = needs_agreement("profile_nickname")
         if consent.nickname and user.nickname is not None:
             if user.nickname_source in ("both", "properties"):
                 properties["nickname"] = user.nickname
             if user.nickname_source in ("both", "profile"):
                 profile.update(nickname=user.nickname, is_default_nickname=user.is_default_nickname)
-    if shown("profile_image") and user.profile_image_url is not None:
+    if "profile_image" in configured:
         agreed = consent.has("profile_image")
         account["profile_image_needs_agreement"] = not agreed
         if agreed:
-            image = _image(user.profile_image_url, secure)
-            thumbnail = _image(user.thumbnail_image_url or user.profile_image_url, secure)
+            picture = user.image
+            image = _image(picture.profile_image_url, secure)
+            thumbnail = _image(picture.thumbnail_image_url, secure)
             profile.update(
                 thumbnail_image_url=thumbnail,
                 profile_image_url=image,
-                is_default_image=user.is_default_image,
+                is_default_image=picture.is_default_image,
             )
             properties.update(profile_image=image, thumbnail_image=thumbnail)
     if profile:
@@ -355,17 +392,17 @@ def render_me(
     properties.update((key, user.properties[key]) for key in custom if key in user.properties)
 
     if "account_email" in configured:
-        account["has_email"] = user.email is not None
-        account["email_needs_agreement"] = not consent.email
+        account["has_email"] = user.email is not None  # deprecated, still sent (kakao-api.md)
+        account["email_needs_agreement"] = needs_agreement("account_email")
         if consent.email and user.email is not None:
             account["is_email_valid"] = user.is_email_valid
             account["is_email_verified"] = user.is_email_verified
             account["email"] = user.email
 
     for item, prefix, fields in PLAIN_ITEMS:
-        if shown(item):
-            account[f"{prefix}_needs_agreement"] = not consent.has(item)
-            if consent.has(item):
+        if item in configured:
+            account[f"{prefix}_needs_agreement"] = needs_agreement(item)
+            if shown(item) and consent.has(item):
                 account.update(
                     (name, getattr(user, name))
                     for name in fields

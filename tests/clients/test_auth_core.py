@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from mock_kakao.testing import MockKakao
+from mock_kakao.world.users import DEFAULT_PROFILE_IMAGE_URL
 from tests.clients.support import run_node_client
 
 pytestmark = pytest.mark.usefixtures("node_clients")
@@ -37,6 +38,10 @@ def test_auth_core_logs_in_when_openid_connect_is_off(kakao: MockKakao):
     result = log_in(kakao)
     assert result["ok"], result["error"]
     assert "code_challenge_method=S256" in result["authorize_url"]
-    assert result["session"]["user"] == {"name": "김카카오", "email": "kim.kakao@example.com"}
+    assert result["session"]["user"] == {
+        "name": "김카카오",
+        "email": "kim.kakao@example.com",
+        "image": DEFAULT_PROFILE_IMAGE_URL,  # no picture of their own: Kakao's (rule 7)
+    }
     kakao.assert_requested(method="POST", path="/oauth/token", status=200, times=1)
     kakao.assert_requested(method="GET", path="/v2/user/me", status=200, times=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from mock_kakao.testing import MockKakao
+from mock_kakao.world.users import DEFAULT_PROFILE_IMAGE_URL
 from tests.clients.support import run_node_client
 
 pytestmark = pytest.mark.usefixtures("node_clients")
@@ -35,6 +36,10 @@ def test_next_auth_logs_in_when_openid_connect_is_off(kakao: MockKakao):
     assert result["ok"], result["error"]
     assert "scope=&" in result["authorize_url"]  # next-auth's empty scope is accepted
     assert result["redirect"] == ORIGIN + "/"
-    assert result["session"]["user"] == {"name": "김카카오", "email": "kim.kakao@example.com"}
+    assert result["session"]["user"] == {
+        "name": "김카카오",
+        "email": "kim.kakao@example.com",
+        "image": DEFAULT_PROFILE_IMAGE_URL,  # no picture of their own: Kakao's (rule 7)
+    }
     kakao.assert_requested(method="POST", path="/oauth/token", status=200, times=1)
     kakao.assert_requested(method="GET", path="/v2/user/me", status=200, times=1)

@@ -127,6 +127,7 @@ def test_render_me_omits_unconsented_items():
         "connected_at": "2024-01-01T00:00:00Z",
         "kakao_account": {
             "profile_nickname_needs_agreement": True,
+            "profile_image_needs_agreement": True,  # Kakao's default picture, not agreed
             "has_email": True,
             "email_needs_agreement": True,
         },

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from mock_kakao.testing import MockKakao
+from mock_kakao.world.users import DEFAULT_PROFILE_IMAGE_URL, DEFAULT_THUMBNAIL_IMAGE_URL
 from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
 
 EXPIRED = {"msg": "this access token is already expired", "code": -401}
@@ -33,15 +34,34 @@ async def test_user_me_full_consent_has_kakaos_shape(http, kakao, method):
     assert body == {
         "id": FULL_ID,
         "connected_at": "2024-01-01T00:00:00Z",
-        "properties": {"nickname": "김카카오"},
+        "properties": {
+            "nickname": "김카카오",
+            "profile_image": DEFAULT_PROFILE_IMAGE_URL,  # no picture of their own: Kakao's
+            "thumbnail_image": DEFAULT_THUMBNAIL_IMAGE_URL,
+        },
         "kakao_account": {
             "profile_nickname_needs_agreement": False,
-            "profile": {"nickname": "김카카오", "is_default_nickname": False},
+            "profile_image_needs_agreement": False,
+            "profile": {
+                "nickname": "김카카오",
+                "is_default_nickname": False,
+                "thumbnail_image_url": DEFAULT_THUMBNAIL_IMAGE_URL,
+                "profile_image_url": DEFAULT_PROFILE_IMAGE_URL,
+                "is_default_image": True,
+            },
             "has_email": True,
             "email_needs_agreement": False,
             "is_email_valid": True,
             "is_email_verified": True,
             "email": "kim.kakao@example.com",
+            # The app asks for these; the account has no value: false, and no value (rule 7).
+            "name_needs_agreement": False,
+            "age_range_needs_agreement": False,
+            "birthyear_needs_agreement": False,
+            "birthday_needs_agreement": False,
+            "gender_needs_agreement": False,
+            "phone_number_needs_agreement": False,
+            "ci_needs_agreement": False,
         },
     }
 
@@ -84,14 +104,15 @@ async def test_invalid_and_unverified_emails(http, kakao):
 
 async def test_nickname_only_in_properties(http, kakao):
     _, body = await me(http, kakao, "mock-token-properties-nickname")
-    assert body["properties"] == {"nickname": "정하늘"}
-    assert "profile" not in body["kakao_account"]
+    assert body["properties"]["nickname"] == "정하늘"
+    assert "nickname" not in body["kakao_account"]["profile"]
 
 
 async def test_no_nickname_consent_has_no_nickname_anywhere(http, kakao):
     _, body = await me(http, kakao, "mock-token-no-nickname")
     assert body["kakao_account"]["profile_nickname_needs_agreement"] is True
-    assert "profile" not in body["kakao_account"] and "properties" not in body
+    assert "nickname" not in body["kakao_account"]["profile"]
+    assert "nickname" not in body["properties"]
     assert body["kakao_account"]["email"]
 
 
@@ -290,6 +311,7 @@ def test_custom_user_properties_from_the_users_file_are_read_with_property_keys(
                         "id": 77,
                         "nickname": "칠칠",
                         "properties": {"level": "3", "tier": "gold"},
+                        "consents": {"profile_image": False},  # properties: no picture
                         "tokens": [{"access_token": "tok-77"}],
                     }
                 ],

@@ -248,7 +248,7 @@ async def test_consent_is_remembered_per_user(http, kakao):
 
 async def test_declining_the_additional_item_keeps_the_old_consent(http, kakao):
     tokens = await login(http, kakao, LATER_ID, scope="account_email", consent=())
-    assert tokens["scope"] == "profile_nickname"
+    assert tokens["scope"] == "profile_nickname profile_image"
 
 
 async def test_required_items_cannot_be_unticked(http):

@@ -107,7 +107,7 @@ async def test_consent_page_defaults_follow_the_users_flags(http, kakao):
     # User 4000000002 did not consent to email: the page leaves it unticked.
     redirect = await pick_user(http, kakao, 4000000002, consent=None)
     _, tokens = await exchange_code(http, kakao, redirect.query["code"])
-    assert tokens["scope"] == "profile_nickname"
+    assert tokens["scope"] == "profile_nickname profile_image"  # Kakao's default picture
 
 
 async def test_picker_page_renders_korean_and_stable_selectors(http, kakao):

@@ -14,6 +14,7 @@ import pytest
 
 from mock_kakao.testing import MockKakao, MockKakaoError
 from mock_kakao.world.pkce import s256
+from mock_kakao.world.users import DEFAULT_THUMBNAIL_IMAGE_URL
 from tests.mock_kakao.helpers import FULL_ID, bearer, exchange_code, pick_user
 
 
@@ -156,7 +157,8 @@ async def test_admin_issued_id_token_is_kakaos_shape_and_verifies_with_the_jwks(
     kid = kakao.signing_keys()[0]["kid"]
     assert segment(token, 0) == f'{{"kid":"{kid}","typ":"JWT","alg":"RS256"}}'.encode()
     payload = json.loads(segment(token, 1))
-    assert list(payload) == [c for c in CLAIM_ORDER if c != "picture"]
+    assert list(payload) == CLAIM_ORDER
+    assert payload["picture"] == DEFAULT_THUMBNAIL_IMAGE_URL  # no picture of their own
     assert b": " not in segment(token, 1)  # compact JSON, as Kakao's
 
     claims = await verify(http, kakao, token)
@@ -395,23 +397,33 @@ async def test_tokeninfo_refuses_missing_and_expired_tokens(http, kakao):
             {
                 "sub": "4000000001",
                 "nickname": "김카카오",
+                "picture": DEFAULT_THUMBNAIL_IMAGE_URL,  # Kakao's default picture
                 "email": "kim.kakao@example.com",
                 "email_verified": True,
             },
         ),
-        ("mock-token-no-email", {"sub": "4000000002", "nickname": "이서연"}),
+        (
+            "mock-token-no-email",
+            {"sub": "4000000002", "nickname": "이서연", "picture": DEFAULT_THUMBNAIL_IMAGE_URL},
+        ),
         (
             "mock-token-unverified-email",
             {
                 "sub": "4000000004",
                 "nickname": "최지우",
+                "picture": DEFAULT_THUMBNAIL_IMAGE_URL,
                 "email": "choi.jiwoo@example.com",
                 "email_verified": False,
             },
         ),
         (
             "mock-token-no-nickname",
-            {"sub": "4000000006", "email": "kang.doyun@example.com", "email_verified": True},
+            {
+                "sub": "4000000006",
+                "picture": DEFAULT_THUMBNAIL_IMAGE_URL,
+                "email": "kang.doyun@example.com",
+                "email_verified": True,
+            },
         ),
     ],
 )

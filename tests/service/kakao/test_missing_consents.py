@@ -49,3 +49,17 @@ async def test_missing_email_consent_then_additional_consent(
     after = await service.look_up(tokens["access_token"])
     assert after.body["result"]["email"] == "oh.later@example.com"
     assert after.body["result"]["missing_consents"] == []
+
+
+async def test_an_account_without_an_email_is_not_asked_for_one(
+    service: RunningService, mock_kakao: Any
+) -> None:
+    """Issue 20 rule 7: Kakao never asks for an item the account has no value for
+    (``email_needs_agreement: false``, no email), so the service offers no additional consent
+    that could not help, even for a person who would decline it."""
+    mock_kakao.add_user(4000000077, nickname="메일없음", email=None, email_consent=False)
+    token = mock_kakao.issue_token(4000000077)["access_token"]
+    looked_up = await service.look_up(token)
+    assert looked_up.status == 200
+    assert looked_up.body["result"]["email"] is None
+    assert looked_up.body["result"]["missing_consents"] == []
