@@ -31,6 +31,7 @@ from mock_kakao.world.tokens import (
     AUTH_CODE_TTL,
     MAX_ACCESS_TOKENS_PER_GRANT,
     MAX_CODES_PER_USER,
+    MAX_GRANTS_PER_USER,
     PURGE_INTERVAL,
     REFRESH_ROTATION_WINDOW,
     REFRESH_TOKEN_TTL,
@@ -42,6 +43,7 @@ from mock_kakao.world.tokens import (
     forgettable,
     new_secret,
     parse_token_spec,
+    surplus_grants,
 )
 from mock_kakao.world.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
 from mock_kakao.world.webhook import WebhookLog
@@ -237,6 +239,7 @@ class FakeKakao:
                 if not token.fixed:
                     grant.minted.append(token.access_token)
             self._cap_minted(grant)
+        self._cap_grants()  # a state saved before the cap, or written by hand
         self._next_purge = 0.0
         self.faults.replace(dataclasses.replace(fault) for fault in snapshot.faults)
 
@@ -326,7 +329,9 @@ class FakeKakao:
         self._grants[grant.refresh_token] = grant
         if grant.app_id == self.app_id:
             self._linked[user_id] = consent
-        return self._mint(grant, spec.access_token, spec.expires_in)
+        token = self._mint(grant, spec.access_token, spec.expires_in)
+        self._cap_grants(user_id)
+        return token
 
     def _refuse_taken(self, specs: Iterable[TokenSpec]) -> None:
         """409 if a fixed token value is already in use, as an access or a refresh token.
@@ -365,6 +370,20 @@ class FakeKakao:
     def _cap_minted(self, grant: Grant) -> None:
         while len(grant.minted) > MAX_ACCESS_TOKENS_PER_GRANT:
             self._access.pop(grant.minted.popleft(), None)
+
+    def _cap_grants(self, user_id: int | None = None) -> None:
+        """Revoke the grants past MAX_GRANTS_PER_USER (of ``user_id``, default everyone's),
+        oldest first: their tokens then answer as tokens that do not exist. A loop of logins
+        and code exchanges would otherwise keep a two-month refresh token per round."""
+        mine = [g for g in self._grants.values() if user_id is None or g.user_id == user_id]
+        if len(mine) <= MAX_GRANTS_PER_USER:
+            return  # the common case: no need to look for fixed access tokens
+        pinned = {id(token.grant) for token in self._access.values() if token.fixed}
+        for grant in surplus_grants(mine, pinned):
+            # not pinned, so every access token it has is a minted one, listed in `minted`
+            for value in grant.minted:
+                self._access.pop(value, None)
+            del self._grants[grant.refresh_token]
 
     # -- forgetting ----------------------------------------------------------------------
 

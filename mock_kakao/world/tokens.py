@@ -13,7 +13,7 @@ import hmac
 import math
 import secrets
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,10 @@ EXPIRED_TOKEN_GRACE = 3600
 MAX_ACCESS_TOKENS_PER_GRANT = 10
 #: authorization codes in flight per user; a login past it drops that user's oldest code
 MAX_CODES_PER_USER = 20
+#: minted grants one user keeps per app (each holds a refresh token living two months); a code
+#: exchange or token issue past it revokes that user's oldest such grant. Grants holding a
+#: fixed token are neither counted nor dropped.
+MAX_GRANTS_PER_USER = 20
 #: how often (fake's clock) a mint looks for what has run out: the sweep is O(state)
 PURGE_INTERVAL = 60
 
@@ -202,6 +206,24 @@ def _nonempty(data: Mapping[str, Any], key: str) -> str | None:
     if value is not None and (not value or any(c.isspace() for c in value)):
         raise InvalidInput("INVALID_FIELD", f"{key} must be a non-empty string without spaces")
     return value
+
+
+def surplus_grants(grants: Iterable[Grant], pinned: Collection[int]) -> list[Grant]:
+    """The grants past MAX_GRANTS_PER_USER for their user and app, oldest first.
+
+    ``grants`` come oldest first (the order the fake stores them in); fixed grants and those
+    whose ``id`` is in ``pinned`` (they hold a fixed access token) are neither counted nor
+    returned, so a value a test pinned keeps working however many logins follow.
+    """
+    by_owner: dict[tuple[int, int], list[Grant]] = {}
+    for grant in grants:
+        if not grant.fixed and id(grant) not in pinned:
+            by_owner.setdefault((grant.user_id, grant.app_id), []).append(grant)
+    return [
+        grant
+        for mine in by_owner.values()
+        for grant in mine[: max(0, len(mine) - MAX_GRANTS_PER_USER)]
+    ]
 
 
 def forgettable(expires_at: float, now: float) -> bool:
