@@ -112,6 +112,9 @@ class FakeKakao:
         self.users: dict[int, FakeUser] = {}
         self._access: dict[str, AccessToken] = {}
         self._grants: dict[str, Grant] = {}  # by refresh token
+        #: the same grants by (user id, app id), oldest first: what the per-user cap counts,
+        #: without a scan of everyone's grants per login (kept in step by _reindex)
+        self._owned: dict[tuple[int, int], list[Grant]] = {}
         self._codes: dict[str, AuthCode] = {}
         # Who has let the app in, and with what consent (None: the user's own flags). It is
         # what ``prompt=none`` needs to know; unlink forgets it.
@@ -160,6 +163,7 @@ class FakeKakao:
         self.users.clear()
         self._access.clear()
         self._grants.clear()
+        self._owned.clear()
         self._codes.clear()
         self._linked.clear()
         self.faults.replace(global_faults)
@@ -236,10 +240,14 @@ class FakeKakao:
                 self._access[token.access_token] = AccessToken(
                     token.access_token, grant, token.expires_at, fixed=token.fixed
                 )
-                if not token.fixed:
+                if token.fixed:
+                    grant.holds_fixed = True
+                else:
                     grant.minted.append(token.access_token)
             self._cap_minted(grant)
-        self._cap_grants()  # a state saved before the cap, or written by hand
+        self._reindex()
+        for owner in list(self._owned):  # a state saved before the cap, or written by hand
+            self._cap_grants(owner)
         self._next_purge = 0.0
         self.faults.replace(dataclasses.replace(fault) for fault in snapshot.faults)
 
@@ -330,7 +338,9 @@ class FakeKakao:
         if grant.app_id == self.app_id:
             self._linked[user_id] = consent
         token = self._mint(grant, spec.access_token, spec.expires_in)
-        self._cap_grants(user_id)
+        owner = (grant.user_id, grant.app_id)
+        self._owned.setdefault(owner, []).append(grant)
+        self._cap_grants(owner)
         return token
 
     def _refuse_taken(self, specs: Iterable[TokenSpec]) -> None:
@@ -362,7 +372,9 @@ class FakeKakao:
         fixed = value is not None
         token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl, fixed=fixed)
         self._access[token.value] = token
-        if not fixed:
+        if fixed:
+            grant.holds_fixed = True  # a pinned value: the per-user cap never drops its grant
+        else:
             grant.minted.append(token.value)
             self._cap_minted(grant)
         return token
@@ -371,19 +383,27 @@ class FakeKakao:
         while len(grant.minted) > MAX_ACCESS_TOKENS_PER_GRANT:
             self._access.pop(grant.minted.popleft(), None)
 
-    def _cap_grants(self, user_id: int | None = None) -> None:
-        """Revoke the grants past MAX_GRANTS_PER_USER (of ``user_id``, default everyone's),
-        oldest first: their tokens then answer as tokens that do not exist. A loop of logins
-        and code exchanges would otherwise keep a two-month refresh token per round."""
-        mine = [g for g in self._grants.values() if user_id is None or g.user_id == user_id]
+    def _cap_grants(self, owner: tuple[int, int]) -> None:
+        """Revoke the grants of ``owner`` (user id, app id) past MAX_GRANTS_PER_USER, oldest
+        first: their tokens then answer as tokens that do not exist. A loop of logins and code
+        exchanges would otherwise keep a two-month refresh token per round."""
+        mine = self._owned.get(owner, [])
         if len(mine) <= MAX_GRANTS_PER_USER:
-            return  # the common case: no need to look for fixed access tokens
-        pinned = {id(token.grant) for token in self._access.values() if token.fixed}
-        for grant in surplus_grants(mine, pinned):
-            # not pinned, so every access token it has is a minted one, listed in `minted`
+            return
+        doomed = surplus_grants(mine)
+        for grant in doomed:
+            # neither fixed nor holding a fixed token: its access tokens are all in `minted`
             for value in grant.minted:
                 self._access.pop(value, None)
             del self._grants[grant.refresh_token]
+        gone = {id(grant) for grant in doomed}
+        self._owned[owner] = [grant for grant in mine if id(grant) not in gone]
+
+    def _reindex(self) -> None:
+        """Rebuild :attr:`_owned` from :attr:`_grants` (after a sweep, a revoke, a restore)."""
+        self._owned = {}
+        for grant in self._grants.values():
+            self._owned.setdefault((grant.user_id, grant.app_id), []).append(grant)
 
     # -- forgetting ----------------------------------------------------------------------
 
@@ -406,6 +426,7 @@ class FakeKakao:
         for grant in self._grants.values():
             if any(value not in self._access for value in grant.minted):
                 grant.minted = deque(value for value in grant.minted if value in self._access)
+        self._reindex()
         self._codes = {value: code for value, code in self._codes.items() if code.expires_at > now}
         self._spent.purge(now)
         self._next_purge = now + PURGE_INTERVAL
@@ -478,6 +499,9 @@ class FakeKakao:
             grant.fixed = False  # the pinned value stops working, so nothing pins the grant
             grant.refresh_expires_at = now + REFRESH_TOKEN_TTL
             self._grants[grant.refresh_token] = grant
+            # renewed: now the newest of its owner's, in step with the order of _grants
+            owner = (grant.user_id, grant.app_id)
+            self._owned[owner] = [g for g in self._owned[owner] if g is not grant] + [grant]
         return self._mint(grant), renewed
 
     def logout(self, token: AccessToken) -> None:
@@ -511,6 +535,7 @@ class FakeKakao:
     def _revoke(self, doomed: Callable[[Grant], bool]) -> None:
         self._access = {k: t for k, t in self._access.items() if not doomed(t.grant)}
         self._grants = {k: g for k, g in self._grants.items() if not doomed(g)}
+        self._reindex()
 
     # -- authorization codes -------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import hmac
 import math
 import secrets
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,8 @@ class Grant:
     # The refresh token's value was given (users file, admin API): never purged, as a test
     # that pinned a value must keep finding it. A renewal replaces the value, and the mark.
     fixed: bool = False
+    # One of its access tokens has a given value (fixed): the per-user cap never drops it.
+    holds_fixed: bool = False
     # Minted access token values, oldest first: what the per-grant cap drops.
     minted: deque[str] = field(default_factory=deque, repr=False, compare=False)
 
@@ -208,22 +210,15 @@ def _nonempty(data: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def surplus_grants(grants: Iterable[Grant], pinned: Collection[int]) -> list[Grant]:
-    """The grants past MAX_GRANTS_PER_USER for their user and app, oldest first.
+def surplus_grants(grants: list[Grant]) -> list[Grant]:
+    """The grants of one user and app past MAX_GRANTS_PER_USER, oldest first.
 
-    ``grants`` come oldest first (the order the fake stores them in); fixed grants and those
-    whose ``id`` is in ``pinned`` (they hold a fixed access token) are neither counted nor
-    returned, so a value a test pinned keeps working however many logins follow.
+    ``grants`` come oldest first; fixed grants and those holding a fixed access token are
+    neither counted nor returned, so a value a test pinned keeps working however many logins
+    follow.
     """
-    by_owner: dict[tuple[int, int], list[Grant]] = {}
-    for grant in grants:
-        if not grant.fixed and id(grant) not in pinned:
-            by_owner.setdefault((grant.user_id, grant.app_id), []).append(grant)
-    return [
-        grant
-        for mine in by_owner.values()
-        for grant in mine[: max(0, len(mine) - MAX_GRANTS_PER_USER)]
-    ]
+    countable = [grant for grant in grants if not (grant.fixed or grant.holds_fixed)]
+    return countable[: max(0, len(countable) - MAX_GRANTS_PER_USER)]
 
 
 def forgettable(expires_at: float, now: float) -> bool:

@@ -205,3 +205,14 @@ def test_a_restored_state_over_the_grant_cap_keeps_the_newest(fake):
     assert len(kept) == before + MAX_GRANTS_PER_USER
     assert "saved-refresh-0" not in kept and f"saved-refresh-{MAX_GRANTS_PER_USER + 3}" in kept
     assert FIXED_REFRESH in kept
+
+
+def test_a_renewed_grant_counts_as_the_newest(fake):
+    tokens = [fake.issue_token(FULL_ID) for _ in range(MAX_GRANTS_PER_USER)]
+    fake.clock.advance(31 * 24 * 3600)  # under a month left: a refresh renews the refresh token
+    renewed, was_renewed = fake.refresh(tokens[0].grant.refresh_token)
+    assert was_renewed
+    fake.issue_token(FULL_ID)
+    fake.authenticate(renewed.value)  # the first grant, renewed, outlived the second one
+    with pytest.raises(KauthError):
+        fake.refresh(tokens[1].grant.refresh_token)
