@@ -71,7 +71,7 @@ async def get_config(request: web.Request) -> web.Response:
 @routes.get("/_mock/users")
 async def list_users(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    return json_response({"users": [state.user_json(user) for user in state.users.values()]})
+    return json_response({"users": state.users_json()})
 
 
 @routes.post("/_mock/users")

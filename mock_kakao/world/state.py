@@ -31,6 +31,7 @@ from mock_kakao.world.tokens import (
     AUTH_CODE_TTL,
     MAX_ACCESS_TOKENS_PER_GRANT,
     MAX_CODES_PER_USER,
+    MAX_GRANTS_PER_USER,
     PURGE_INTERVAL,
     REFRESH_ROTATION_WINDOW,
     REFRESH_TOKEN_TTL,
@@ -42,6 +43,7 @@ from mock_kakao.world.tokens import (
     forgettable,
     new_secret,
     parse_token_spec,
+    surplus_grants,
 )
 from mock_kakao.world.users import PROFILE_FIELDS, Consent, FakeUser, new_user, patched
 from mock_kakao.world.webhook import WebhookLog
@@ -110,6 +112,9 @@ class FakeKakao:
         self.users: dict[int, FakeUser] = {}
         self._access: dict[str, AccessToken] = {}
         self._grants: dict[str, Grant] = {}  # by refresh token
+        #: the same grants by (user id, app id), oldest first: what the per-user cap counts,
+        #: without a scan of everyone's grants per login (kept in step by _reindex)
+        self._owned: dict[tuple[int, int], list[Grant]] = {}
         self._codes: dict[str, AuthCode] = {}
         # Who has let the app in, and with what consent (None: the user's own flags). It is
         # what ``prompt=none`` needs to know; unlink forgets it.
@@ -158,6 +163,7 @@ class FakeKakao:
         self.users.clear()
         self._access.clear()
         self._grants.clear()
+        self._owned.clear()
         self._codes.clear()
         self._linked.clear()
         self.faults.replace(global_faults)
@@ -234,9 +240,14 @@ class FakeKakao:
                 self._access[token.access_token] = AccessToken(
                     token.access_token, grant, token.expires_at, fixed=token.fixed
                 )
-                if not token.fixed:
+                if token.fixed:
+                    grant.holds_fixed = True
+                else:
                     grant.minted.append(token.access_token)
             self._cap_minted(grant)
+        self._reindex()
+        for owner in list(self._owned):  # a state saved before the cap, or written by hand
+            self._cap_grants(owner)
         self._next_purge = 0.0
         self.faults.replace(dataclasses.replace(fault) for fault in snapshot.faults)
 
@@ -293,6 +304,17 @@ class FakeKakao:
         tokens = [t.to_control_json(now) for t in self._access.values() if t.user_id == user.id]
         return {**user.to_json(), "tokens": tokens}
 
+    def users_json(self) -> list[dict[str, Any]]:
+        """Every user as :meth:`user_json` shows one, the tokens grouped in one pass: a user
+        at a time would walk every token per user, and run_all's start (which lists the
+        users) then timed out on a state of 11,000 users."""
+        now = self.clock.now()
+        tokens: dict[int, list[dict[str, Any]]] = {user_id: [] for user_id in self.users}
+        for token in self._access.values():
+            if token.user_id in tokens:
+                tokens[token.user_id].append(token.to_control_json(now))
+        return [{**user.to_json(), "tokens": tokens[user.id]} for user in self.users.values()]
+
     # -- tokens --------------------------------------------------------------------------
 
     def issue_token(
@@ -326,7 +348,11 @@ class FakeKakao:
         self._grants[grant.refresh_token] = grant
         if grant.app_id == self.app_id:
             self._linked[user_id] = consent
-        return self._mint(grant, spec.access_token, spec.expires_in)
+        token = self._mint(grant, spec.access_token, spec.expires_in)
+        owner = (grant.user_id, grant.app_id)
+        self._owned.setdefault(owner, []).append(grant)
+        self._cap_grants(owner)
+        return token
 
     def _refuse_taken(self, specs: Iterable[TokenSpec]) -> None:
         """409 if a fixed token value is already in use, as an access or a refresh token.
@@ -357,7 +383,9 @@ class FakeKakao:
         fixed = value is not None
         token = AccessToken(value or new_secret(), grant, self.clock.now() + ttl, fixed=fixed)
         self._access[token.value] = token
-        if not fixed:
+        if fixed:
+            grant.holds_fixed = True  # a pinned value: the per-user cap never drops its grant
+        else:
             grant.minted.append(token.value)
             self._cap_minted(grant)
         return token
@@ -365,6 +393,28 @@ class FakeKakao:
     def _cap_minted(self, grant: Grant) -> None:
         while len(grant.minted) > MAX_ACCESS_TOKENS_PER_GRANT:
             self._access.pop(grant.minted.popleft(), None)
+
+    def _cap_grants(self, owner: tuple[int, int]) -> None:
+        """Revoke the grants of ``owner`` (user id, app id) past MAX_GRANTS_PER_USER, oldest
+        first: their tokens then answer as tokens that do not exist. A loop of logins and code
+        exchanges would otherwise keep a two-month refresh token per round."""
+        mine = self._owned.get(owner, [])
+        if len(mine) <= MAX_GRANTS_PER_USER:
+            return
+        doomed = surplus_grants(mine)
+        for grant in doomed:
+            # neither fixed nor holding a fixed token: its access tokens are all in `minted`
+            for value in grant.minted:
+                self._access.pop(value, None)
+            del self._grants[grant.refresh_token]
+        gone = {id(grant) for grant in doomed}
+        self._owned[owner] = [grant for grant in mine if id(grant) not in gone]
+
+    def _reindex(self) -> None:
+        """Rebuild :attr:`_owned` from :attr:`_grants` (after a sweep, a revoke, a restore)."""
+        self._owned = {}
+        for grant in self._grants.values():
+            self._owned.setdefault((grant.user_id, grant.app_id), []).append(grant)
 
     # -- forgetting ----------------------------------------------------------------------
 
@@ -387,6 +437,7 @@ class FakeKakao:
         for grant in self._grants.values():
             if any(value not in self._access for value in grant.minted):
                 grant.minted = deque(value for value in grant.minted if value in self._access)
+        self._reindex()
         self._codes = {value: code for value, code in self._codes.items() if code.expires_at > now}
         self._spent.purge(now)
         self._next_purge = now + PURGE_INTERVAL
@@ -459,6 +510,9 @@ class FakeKakao:
             grant.fixed = False  # the pinned value stops working, so nothing pins the grant
             grant.refresh_expires_at = now + REFRESH_TOKEN_TTL
             self._grants[grant.refresh_token] = grant
+            # renewed: now the newest of its owner's, in step with the order of _grants
+            owner = (grant.user_id, grant.app_id)
+            self._owned[owner] = [g for g in self._owned[owner] if g is not grant] + [grant]
         return self._mint(grant), renewed
 
     def logout(self, token: AccessToken) -> None:
@@ -492,6 +546,7 @@ class FakeKakao:
     def _revoke(self, doomed: Callable[[Grant], bool]) -> None:
         self._access = {k: t for k, t in self._access.items() if not doomed(t.grant)}
         self._grants = {k: g for k, g in self._grants.items() if not doomed(g)}
+        self._reindex()
 
     # -- authorization codes -------------------------------------------------------------
 

@@ -38,6 +38,10 @@ EXPIRED_TOKEN_GRACE = 3600
 MAX_ACCESS_TOKENS_PER_GRANT = 10
 #: authorization codes in flight per user; a login past it drops that user's oldest code
 MAX_CODES_PER_USER = 20
+#: minted grants one user keeps per app (each holds a refresh token living two months); a code
+#: exchange or token issue past it revokes that user's oldest such grant. Grants holding a
+#: fixed token are neither counted nor dropped.
+MAX_GRANTS_PER_USER = 20
 #: how often (fake's clock) a mint looks for what has run out: the sweep is O(state)
 PURGE_INTERVAL = 60
 
@@ -127,6 +131,8 @@ class Grant:
     # The refresh token's value was given (users file, admin API): never purged, as a test
     # that pinned a value must keep finding it. A renewal replaces the value, and the mark.
     fixed: bool = False
+    # One of its access tokens has a given value (fixed): the per-user cap never drops it.
+    holds_fixed: bool = False
     # Minted access token values, oldest first: what the per-grant cap drops.
     minted: deque[str] = field(default_factory=deque, repr=False, compare=False)
 
@@ -202,6 +208,17 @@ def _nonempty(data: Mapping[str, Any], key: str) -> str | None:
     if value is not None and (not value or any(c.isspace() for c in value)):
         raise InvalidInput("INVALID_FIELD", f"{key} must be a non-empty string without spaces")
     return value
+
+
+def surplus_grants(grants: list[Grant]) -> list[Grant]:
+    """The grants of one user and app past MAX_GRANTS_PER_USER, oldest first.
+
+    ``grants`` come oldest first; fixed grants and those holding a fixed access token are
+    neither counted nor returned, so a value a test pinned keeps working however many logins
+    follow.
+    """
+    countable = [grant for grant in grants if not (grant.fixed or grant.holds_fixed)]
+    return countable[: max(0, len(countable) - MAX_GRANTS_PER_USER)]
 
 
 def forgettable(expires_at: float, now: float) -> bool:

@@ -1,9 +1,10 @@
 """Resource exhaustion (issue 19 item 11): what the fake mints is bounded and forgotten.
 
 The real fake in a child process (``python -m mock_kakao --state FILE``), driven over sockets:
-many refreshes of a bundled refresh token, many silent logins and replayed decision forms, then
-the fake's clock moved 25 h. Measured: the child's RSS and the state file's size and contents.
-Asserted: bounds (tokens and codes stored, the file's growth), never timings. RSS is printed
+many refreshes of a bundled refresh token, many silent logins and replayed decision forms, many
+login + code exchange rounds (each a new grant), then the fake's clock moved 25 h. Measured:
+the child's RSS and the state file's size and contents. Asserted: bounds (tokens, grants and
+codes stored, the file's growth), never timings. RSS is printed
 (``-s``) rather than asserted tightly: the allocator keeps freed memory.
 
 The 100k figures of the issue: ``python -m tests.robustness.test_exhaustion 100000``.
@@ -24,13 +25,19 @@ from pathlib import Path
 
 import aiohttp
 
-from mock_kakao.world.tokens import MAX_ACCESS_TOKENS_PER_GRANT, MAX_CODES_PER_USER
+from mock_kakao.world.tokens import (
+    MAX_ACCESS_TOKENS_PER_GRANT,
+    MAX_CODES_PER_USER,
+    MAX_GRANTS_PER_USER,
+)
 from tests.mock_kakao.helpers import IN_KAKAOTALK, REDIRECT_URI, hidden_fields, query_of
 from tests.mock_kakao.test_cli import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 REFRESHES = 10_000  # enough to show growth per request; the 100k run is the script
 SILENT_LOGINS = 2_000
+LOGIN_ROUNDS = 1_000  # login + code exchange, each a new grant with a two-month refresh token
+USER_ID = 4000000001
 CONCURRENCY = 8
 FULL_REFRESH = "mock-refresh-full-consent"
 #: how much the state file may grow, whatever the number of refreshes: the grant's capped
@@ -118,35 +125,57 @@ async def refresh_many(url: str, count: int) -> str:
     return last
 
 
+async def linked_browser(url: str, browser: aiohttp.ClientSession) -> dict[str, str]:
+    """Let the app in once through the picker (its decision form replayed, refused) and
+    answer the authorize query a ``prompt=none`` login then needs."""
+    query = {
+        "client_id": "mock-rest-api-key",
+        "redirect_uri": REDIRECT_URI,  # registered exactly (issue 20 rule 1)
+        "response_type": "code",
+    }
+    async with browser.get(f"{url}/oauth/authorize", params=query) as picker:
+        fields = hidden_fields(await picker.text())
+    decision = {**fields, "user_id": str(USER_ID), "decision": "approve"}
+    decision["consent"] = "nickname"
+    for attempt in range(3):  # the form mints once; replays are refused
+        async with browser.post(
+            f"{url}/oauth/authorize/decision", data=decision, allow_redirects=False
+        ) as answer:
+            assert answer.status == (302 if attempt == 0 else 400)
+    return {**query, "prompt": "none", "nonce": "n" * 512}
+
+
+async def silent_code(url: str, browser: aiohttp.ClientSession, silent: dict[str, str]) -> str:
+    async with browser.get(
+        f"{url}/oauth/authorize", params=silent, allow_redirects=False
+    ) as answer:
+        assert answer.status == 302 and "code=" in answer.headers["Location"]
+        return query_of(answer.headers["Location"])["code"]
+
+
 async def silent_logins(url: str, count: int) -> list[str]:
     """``count`` codes from one browser's session with ``prompt=none`` (512-character nonces),
     none redeemed, after its decision form was replayed (refused); the codes, oldest first.
     The browser is KakaoTalk's in-app one: the only place ``prompt=none`` mints a code."""
-    codes = []
-    jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar, headers=IN_KAKAOTALK) as browser:
-        query = {
-            "client_id": "mock-rest-api-key",
-            "redirect_uri": REDIRECT_URI,  # registered: redirect URIs match exactly (rule 1)
-            "response_type": "code",
-        }
-        async with browser.get(f"{url}/oauth/authorize", params=query) as picker:
-            fields = hidden_fields(await picker.text())
-        decision = {**fields, "user_id": "4000000001", "decision": "approve"}
-        decision["consent"] = "nickname"
-        for attempt in range(3):  # the form mints once; replays are refused
-            async with browser.post(
-                f"{url}/oauth/authorize/decision", data=decision, allow_redirects=False
-            ) as answer:
-                assert answer.status == (302 if attempt == 0 else 400)
-        silent = {**query, "prompt": "none", "nonce": "n" * 512}
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), headers=IN_KAKAOTALK
+    ) as browser:
+        silent = await linked_browser(url, browser)
+        return [await silent_code(url, browser, silent) for _ in range(count)]
+
+
+async def logins_and_exchanges(url: str, count: int) -> list[str]:
+    """``count`` rounds of a ``prompt=none`` login and its code exchange; the access tokens."""
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), headers=IN_KAKAOTALK
+    ) as browser:
+        silent = await linked_browser(url, browser)
+        tokens = []
         for _ in range(count):
-            async with browser.get(
-                f"{url}/oauth/authorize", params=silent, allow_redirects=False
-            ) as answer:
-                assert answer.status == 302 and "code=" in answer.headers["Location"]
-                codes.append(query_of(answer.headers["Location"])["code"])
-    return codes
+            status, body = await redeem(url, await silent_code(url, browser, silent))
+            assert status == 200, body
+            tokens.append(body["access_token"])
+        return tokens
 
 
 async def redeem(url: str, code: str) -> tuple[int, dict]:
@@ -154,6 +183,15 @@ async def redeem(url: str, code: str) -> tuple[int, dict]:
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{url}/oauth/token", data=form) as answer,
+    ):
+        return answer.status, await answer.json()
+
+
+async def me(url: str, access_token: str) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {access_token}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{url}/v2/user/me", headers=headers) as answer,
     ):
         return answer.status, await answer.json()
 
@@ -166,6 +204,22 @@ async def advance_clock(url: str, seconds: int) -> None:
         assert answer.status == 200
 
 
+def user_grants(state: dict) -> int:
+    return sum(grant["user_id"] == USER_ID for grant in state["grants"])
+
+
+def saved_with(fake: Fake, access_token: str) -> dict:
+    """The state file once the saver has written one holding ``access_token``."""
+    return saved_when(
+        fake,
+        lambda state: any(
+            token["access_token"] == access_token
+            for grant in state["grants"]
+            for token in grant["access_tokens"]
+        ),
+    )
+
+
 def measure(tmp_path: Path, refreshes: int) -> dict[str, int]:
     """Run the fake, refresh ``refreshes`` times, move the clock 25 h; the figures."""
     with running_fake(tmp_path / "state.json") as fake:
@@ -176,14 +230,7 @@ def measure(tmp_path: Path, refreshes: int) -> dict[str, int]:
             "tokens_before": stored_access_tokens(first),
         }
         last = asyncio.run(refresh_many(fake.url, refreshes))
-        after = saved_when(
-            fake,
-            lambda state: any(
-                token["access_token"] == last
-                for grant in state["grants"]
-                for token in grant["access_tokens"]
-            ),
-        )
+        after = saved_with(fake, last)
         figures.update(
             rss_after=fake.rss(),
             file_after=fake.state_file.stat().st_size,
@@ -222,6 +269,29 @@ def test_silent_logins_and_replayed_forms_keep_a_bounded_number_of_codes(tmp_pat
         assert asyncio.run(redeem(fake.url, codes[-MAX_CODES_PER_USER]))[0] == 200
     print(f"\n{SILENT_LOGINS} prompt=none codes, 512-char nonces: RSS +{grown // 1024} KB")
     assert grown <= RSS_GROWTH_BOUND
+
+
+def test_login_and_exchange_rounds_keep_a_bounded_number_of_grants(tmp_path):
+    with running_fake(tmp_path / "state.json") as fake:
+        fixed = sum(
+            g["user_id"] == USER_ID and g["fixed"] for g in saved_when(fake, bool)["grants"]
+        )
+        first = asyncio.run(logins_and_exchanges(fake.url, MAX_GRANTS_PER_USER + 5))
+        warm = saved_with(fake, first[-1])
+        file_warm, rss_warm = fake.state_file.stat().st_size, fake.rss()
+        tokens = asyncio.run(logins_and_exchanges(fake.url, LOGIN_ROUNDS))
+        after = saved_with(fake, tokens[-1])
+        file_after, rss_after = fake.state_file.stat().st_size, fake.rss()
+        status, body = asyncio.run(me(fake.url, tokens[-MAX_GRANTS_PER_USER - 1]))
+        assert (status, body.get("code")) == (401, -401), body  # the oldest grant went
+        assert asyncio.run(me(fake.url, tokens[-MAX_GRANTS_PER_USER]))[0] == 200
+    print(
+        f"\n{LOGIN_ROUNDS} login + exchange rounds: state file {file_warm} -> {file_after} bytes,"
+        f" RSS +{(rss_after - rss_warm) // 1024} KB"
+    )
+    assert user_grants(warm) == user_grants(after) == fixed + MAX_GRANTS_PER_USER
+    assert file_after - file_warm <= 1024  # the same number of grants, each the same size
+    assert rss_after - rss_warm <= RSS_GROWTH_BOUND
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Expired access and refresh tokens are purged an hour after their expiry on the fake's clock (a
 client still gets "expired" shortly after, then "does not exist"); authorization codes at
 expiry; a grant keeps at most ``MAX_ACCESS_TOKENS_PER_GRANT`` minted access tokens and a user
-at most ``MAX_CODES_PER_USER`` codes in flight. Fixed tokens (users file, admin API) are never
-purged. Plain objects, no HTTP: the rules themselves.
+at most ``MAX_CODES_PER_USER`` codes in flight and ``MAX_GRANTS_PER_USER`` grants per app.
+Fixed tokens (users file, admin API) are never purged nor dropped. Plain objects, no HTTP: the
+rules themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from mock_kakao.world.tokens import (
     EXPIRED_TOKEN_GRACE,
     MAX_ACCESS_TOKENS_PER_GRANT,
     MAX_CODES_PER_USER,
+    MAX_GRANTS_PER_USER,
     REFRESH_TOKEN_TTL,
+    TokenSpec,
 )
 
 FULL_ID = 4000000001
@@ -142,3 +145,74 @@ def test_a_single_use_mark_is_spent_once_and_forgotten_at_expiry(fake):
     fake.clock.advance(61)
     fake.purge()
     assert fake.spent_count() == 0
+
+
+def grants_of(fake: FakeKakao, user_id: int = FULL_ID) -> list[str]:
+    """The refresh tokens of the user's stored grants, as the state file would list them."""
+    return [g.refresh_token for g in fake.snapshot().grants if g.user_id == user_id]
+
+
+def test_a_user_keeps_only_their_newest_grants_per_app(fake):
+    before = len(grants_of(fake))  # the bundled (fixed) ones
+    tokens = [fake.issue_token(FULL_ID) for _ in range(MAX_GRANTS_PER_USER + 5)]
+    for dropped in tokens[:5]:  # answer as Kakao answers for a token that does not exist
+        assert "does not exist" in api_message(fake, dropped.value)
+        with pytest.raises(KauthError) as raised:
+            fake.refresh(dropped.grant.refresh_token)
+        assert raised.value.error_code == "KOE322"
+    for kept in tokens[5:]:
+        fake.authenticate(kept.value)
+    fake.authenticate(FIXED_ACCESS)  # the fixed grant does not count, and is never dropped
+    fake.refresh(FIXED_REFRESH)
+    assert len(grants_of(fake)) == before + MAX_GRANTS_PER_USER
+
+
+def test_the_grant_cap_is_per_user_and_app(fake):
+    other_app = fake.issue_token(FULL_ID, TokenSpec(app_id=fake.app_id + 1))
+    other_user = fake.issue_token(4000000002)
+    for _ in range(MAX_GRANTS_PER_USER + 1):
+        fake.issue_token(FULL_ID)
+    fake.authenticate(other_app.value)
+    fake.authenticate(other_user.value)
+
+
+def test_a_grant_with_a_fixed_access_token_is_never_dropped(fake):
+    pinned = fake.issue_token(FULL_ID, TokenSpec(access_token="pinned-access"))
+    assert not pinned.grant.fixed  # its refresh token was minted: only the access token is given
+    for _ in range(MAX_GRANTS_PER_USER + 3):
+        fake.issue_token(FULL_ID)
+    fake.authenticate("pinned-access")
+
+
+def test_login_and_exchange_loops_leave_a_bounded_number_of_grants(fake):
+    before = len(grants_of(fake))
+    for _ in range(300):
+        fake.redeem_code(code_for(fake), redirect_uri=None)
+    assert len(grants_of(fake)) == before + MAX_GRANTS_PER_USER
+
+
+def test_a_restored_state_over_the_grant_cap_keeps_the_newest(fake):
+    """A state saved before the cap (or written by hand) is trimmed as it is loaded."""
+    document = fake.snapshot().to_json()
+    template = next(g for g in document["grants"] if g["refresh_token"] == FIXED_REFRESH)
+    extra = [
+        {**template, "fixed": False, "refresh_token": f"saved-refresh-{i}", "access_tokens": []}
+        for i in range(MAX_GRANTS_PER_USER + 4)
+    ]
+    before = len(grants_of(fake))
+    fake.restore(parse_snapshot({**document, "grants": [*document["grants"], *extra]}))
+    kept = grants_of(fake)
+    assert len(kept) == before + MAX_GRANTS_PER_USER
+    assert "saved-refresh-0" not in kept and f"saved-refresh-{MAX_GRANTS_PER_USER + 3}" in kept
+    assert FIXED_REFRESH in kept
+
+
+def test_a_renewed_grant_counts_as_the_newest(fake):
+    tokens = [fake.issue_token(FULL_ID) for _ in range(MAX_GRANTS_PER_USER)]
+    fake.clock.advance(31 * 24 * 3600)  # under a month left: a refresh renews the refresh token
+    renewed, was_renewed = fake.refresh(tokens[0].grant.refresh_token)
+    assert was_renewed
+    fake.issue_token(FULL_ID)
+    fake.authenticate(renewed.value)  # the first grant, renewed, outlived the second one
+    with pytest.raises(KauthError):
+        fake.refresh(tokens[1].grant.refresh_token)
