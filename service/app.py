@@ -83,6 +83,7 @@ async def create_app(settings: Settings) -> tornado.web.Application:
             issuer=settings.kakao_issuer,
             audiences=settings.kakao_app_keys,
         ),
+        health=db.HealthProbe(engine),
     )
     routes: list[Any] = [
         (r"/auth/kakao", AuthKakaoHandler),

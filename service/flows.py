@@ -23,7 +23,7 @@ from service.kakao.profile import KakaoProfile
 from service.kakao.unlink_webhook import UnlinkNotice
 from service.settings import Settings
 from service.store import users
-from service.store.db import database_errors
+from service.store.db import HealthProbe, database_errors
 from service.store.models import User
 from service.web.admin import Page
 from service.web.validation import SignInRequest
@@ -70,6 +70,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     kakao: KakaoClient
     id_tokens: IdTokenVerifier
+    health: HealthProbe
     in_flight: InFlight = field(default_factory=InFlight)
 
 

@@ -217,6 +217,34 @@ async def ping(engine: AsyncEngine) -> None:
                 await _write_health_check(connection)
 
 
+class HealthProbe:
+    """`ping` shared by the `/healthz` requests that arrive while one is running.
+
+    Each check commits a write, and on SQLite writes take turns: ten probes at once (a load
+    balancer, wrk) queued ten fsync'd writes, and the last waited for all of them (p99 about
+    1.2 s against a 6 ms median). Requests that arrive during a check wait for that one check
+    instead; none is answered from an older result, so a database that has just gone away is
+    a 503 on the next request.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._running: asyncio.Future[None] | None = None
+
+    async def check(self) -> None:
+        """Raise ApiError(DATABASE_UNAVAILABLE) unless the database answers and takes writes."""
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._ping())
+        # shielded: one request going away must not cancel the check the others wait for
+        await asyncio.shield(self._running)
+
+    async def _ping(self) -> None:
+        try:
+            await ping(self.engine)
+        finally:
+            self._running = None
+
+
 async def _write_health_check(connection: AsyncConnection) -> None:
     await connection.execute(HEALTH_CHECK_WRITE)
     await connection.commit()

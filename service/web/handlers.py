@@ -18,7 +18,6 @@ from logsafe import escape
 from service import flows
 from service.errors import ApiError, code_for_status
 from service.kakao.unlink_webhook import check_admin_key, parse_notice
-from service.store.db import ping
 from service.web import admin
 from service.web.validation import bearer_token, jwt_bearer_token, parse_sign_in, single_header
 
@@ -285,7 +284,7 @@ class HealthHandler(BaseHandler):
     """`GET /healthz`: 200 when the database answers and takes writes, else 503."""
 
     async def get(self) -> None:
-        await ping(self.services.engine)
+        await self.services.health.check()
         self.send_json(200, {"status": "ok"})
 
 

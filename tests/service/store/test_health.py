@@ -7,11 +7,12 @@ real server) as 503 DATABASE_UNAVAILABLE, and SQLite's free-space reserve.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.errors import ApiError
@@ -79,5 +80,48 @@ async def test_sqlite_below_the_free_space_reserve_is_503(
         with pytest.raises(ApiError) as raised:
             await db.ping(engine)
         assert raised.value.code == "DATABASE_UNAVAILABLE"
+    finally:
+        await engine.dispose()
+
+
+# -- the probe: concurrent /healthz requests share one write ---------------------------------
+
+
+def count_health_writes(engine: AsyncEngine) -> list[str]:
+    """The statements that write the health row, as the engine runs them."""
+    writes: list[str] = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany) -> None:
+        if "health_checks" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    return writes
+
+
+async def test_concurrent_checks_share_one_write_and_a_later_one_writes_again(
+    engine: AsyncEngine,
+) -> None:
+    writes = count_health_writes(engine)
+    probe = db.HealthProbe(engine)
+    await asyncio.gather(*(probe.check() for _ in range(20)))
+    assert len(writes) == 1
+    await probe.check()  # never answered from an older result
+    assert len(writes) == 2
+
+
+async def test_a_failing_check_fails_every_request_sharing_it_and_the_next_asks_again(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(SQLite: its free-space reserve is a failure a test can switch off and on.)"""
+    engine = db.create_engine(sqlite_url)
+    try:
+        await db.migrate(engine)
+        probe = db.HealthProbe(engine)
+        monkeypatch.setattr(db, "HEALTH_MIN_FREE_BYTES", 2**62)  # more than any disk has
+        answers = await asyncio.gather(*(probe.check() for _ in range(5)), return_exceptions=True)
+        assert [getattr(a, "code", a) for a in answers] == ["DATABASE_UNAVAILABLE"] * 5
+        monkeypatch.setattr(db, "HEALTH_MIN_FREE_BYTES", 1024 * 1024)
+        await probe.check()  # healthy again at once
     finally:
         await engine.dispose()
