@@ -112,6 +112,9 @@ export function makeUserEditor(onSubmit) {
   const message = byTestId("user-form-message");
   const submit = byTestId("user-form-submit");
   buildAccountFields(form);
+  // Bumped by every open(): a save that finishes after the form was opened again (its user's
+  // new card was clicked while the list refreshed) must not close or clear that newer form.
+  let generation = 0;
 
   function setMode(user) {
     form.reset();
@@ -147,7 +150,9 @@ export function makeUserEditor(onSubmit) {
     if (!form.reportValidity()) return;
     const id = integerFrom(form.elements.id.value);
     const editing = form.elements.mode.value === "edit";
+    const submitted = generation;
     const result = await onSubmit(id, fields(), editing);
+    if (generation !== submitted) return;  // reopened meanwhile: that form is the user's now
     if (result.ok) {
       setMode(null);
       details.open = false;
@@ -169,6 +174,7 @@ export function makeUserEditor(onSubmit) {
 
   return {
     open(user = null) {
+      generation += 1;
       setMode(user);
       details.open = true;
       form.elements[user ? "nickname" : "id"].focus();

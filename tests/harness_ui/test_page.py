@@ -187,6 +187,34 @@ def test_the_log_records_every_request(page: Page, harness: RunningStack) -> Non
     expect(page.get_by_test_id("log-empty")).to_be_visible()
 
 
+def test_a_save_finishing_late_leaves_a_form_opened_meanwhile(
+    page: Page, harness: RunningStack
+) -> None:
+    """A save that answers after the editor was opened again (another user's Edit clicked
+    while it was in flight) must not close or clear that newer form. It used to: clicking a
+    new card's Edit just as the list refreshed lost the form, a race the page tests hit under
+    load."""
+    held = []
+    page.route("**/_mock/users/4000000002", lambda route: held.append(route))
+    page.get_by_test_id("edit-user-4000000002").click()
+    page.get_by_test_id("user-form-nickname").fill("늦은저장")
+    page.get_by_test_id("user-form-submit").click()
+    for _ in range(200):  # until the PATCH is held (wait_for_timeout lets routes run)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "the save never reached the fake"
+    page.get_by_test_id("edit-user-4000000001").click()  # the form, opened again
+    expect(page.get_by_test_id("user-form-id")).to_have_value("4000000001")
+    held[0].continue_()
+    expect(page.get_by_test_id("user-4000000002")).to_contain_text("늦은저장")  # saved
+    # The save's last steps after the list renders are promise continuations: a macrotask
+    # runs only once they are all done.
+    page.evaluate("() => new Promise((done) => setTimeout(done, 0))")
+    expect(page.get_by_test_id("user-form-id")).to_have_value("4000000001")  # still open
+    expect(page.get_by_test_id("user-form-nickname")).to_be_visible()
+
+
 def test_create_and_edit_a_fake_user(page: Page, harness: RunningStack) -> None:
     page.get_by_test_id("user-editor-toggle").click()
     page.get_by_test_id("user-form-id").fill("5000000042")
