@@ -233,6 +233,11 @@ def valid_property_key(key: object) -> bool:
     )
 
 
+def with_properties(user: FakeUser, changes: Mapping[str, str]) -> FakeUser:
+    """``user`` after ``/v1/user/update_profile``: the keys given replaced, the others kept."""
+    return dataclasses.replace(user, properties={**user.properties, **changes})
+
+
 def _pattern(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], base: Any, what: str):
     value = v.get_str(data, key, base, nullable=True)
     if value is not None and not pattern.fullmatch(value):
