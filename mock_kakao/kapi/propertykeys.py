@@ -94,10 +94,16 @@ def parse_property_keys(
         if name not in DEFAULT_PROPERTIES and name not in custom
     ]
     if missing:
-        raise KapiError(
-            400, -201, f"user property not found ([{', '.join(missing)}] for appId={app_id})"
-        )
+        raise property_not_found(missing, app_id)
     return frozenset(keys)
+
+
+def property_not_found(missing: Collection[str], app_id: int) -> KapiError:
+    """Kakao's -201 for property keys the app has not added (read with ``property_keys`` or
+    written with ``/v1/user/update_profile``), in its words."""
+    return KapiError(
+        400, -201, f"user property not found ([{', '.join(missing)}] for appId={app_id})"
+    )
 
 
 def parse_secure_resource(raw: str | None) -> bool:

@@ -61,6 +61,7 @@ CATALOGUE: dict[str, ConsentItem] = {
         ConsentItem("birthday", "생일"),
         ConsentItem("birthyear", "출생 연도"),
         ConsentItem("phone_number", "카카오계정(전화번호)"),
+        ConsentItem("shipping_address", "배송지정보"),
         ConsentItem("account_ci", "CI(연계정보)"),
         ConsentItem("talk_message", "카카오톡 메시지 전송", "SERVICE"),
     )

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mock_kakao.files import validation as v
 from mock_kakao.web.errors import InvalidInput
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, canonical_order, valid_item_id
+from mock_kakao.world.shipping import ShippingAddress, parse_addresses
 
 NicknameSource = Literal["both", "profile", "properties"]
 NICKNAME_SOURCES: tuple[str, ...] = ("both", "profile", "properties")
@@ -51,6 +52,7 @@ ITEM_VALUE = {
     "phone_number": "phone_number",
     "account_ci": "ci",
     "talk_message": "for_partner_uuid",
+    "shipping_address": "shipping_addresses",  # no address: nothing to share
 }
 #: ``kakao_account`` items with plain values: (item, field prefix, the fields shared)
 PLAIN_ITEMS = (
@@ -103,6 +105,7 @@ PROFILE_FIELDS = (
     "for_partner_uuid",
     "consents",
     "properties",
+    "shipping_addresses",
 )
 
 
@@ -179,11 +182,13 @@ class FakeUser:
     consents: Mapping[str, bool] = field(default_factory=dict)
     #: custom user properties (Kakao's [사용자 프로퍼티]): shown for the keys the app added
     properties: Mapping[str, str] = field(default_factory=dict)
+    #: Kakao's 배송지 (``GET /v1/user/shipping_address``, :mod:`mock_kakao.world.shipping`)
+    shipping_addresses: tuple[ShippingAddress, ...] = ()
 
     def has_item(self, item: str) -> bool:
         """Whether this person has something to share for ``item`` (see ``ITEM_VALUE``)."""
         value_field = ITEM_VALUE.get(item)
-        return value_field is None or getattr(self, value_field) is not None
+        return value_field is None or getattr(self, value_field) not in (None, ())
 
     @property
     def image(self) -> ProfileImage:
@@ -215,6 +220,7 @@ class FakeUser:
         body = dataclasses.asdict(self)
         body["consents"] = dict(self.consents)
         body["properties"] = dict(self.properties)
+        body["shipping_addresses"] = [address.to_json() for address in self.shipping_addresses]
         return body
 
 
@@ -225,6 +231,11 @@ def valid_property_key(key: object) -> bool:
         and bool(_PROPERTY_KEY.fullmatch(key))
         and key not in DEFAULT_PROPERTIES
     )
+
+
+def with_properties(user: FakeUser, changes: Mapping[str, str]) -> FakeUser:
+    """``user`` after ``/v1/user/update_profile``: the keys given replaced, the others kept."""
+    return dataclasses.replace(user, properties={**user.properties, **changes})
 
 
 def _pattern(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], base: Any, what: str):
@@ -318,6 +329,11 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         "for_partner_uuid": text("for_partner_uuid"),
         "consents": _consents(data, base["consents"]),
         "properties": _properties(data, base["properties"]),
+        "shipping_addresses": parse_addresses(
+            base["shipping_addresses"]
+            if data.get("shipping_addresses") is None  # null: left out
+            else data["shipping_addresses"]
+        ),
     }
 
 
