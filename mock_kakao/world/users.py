@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mock_kakao.files import validation as v
 from mock_kakao.web.errors import InvalidInput
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, canonical_order, valid_item_id
+from mock_kakao.world.serviceterms import Agreement, agreements_json, parse_agreements
 
 NicknameSource = Literal["both", "profile", "properties"]
 NICKNAME_SOURCES: tuple[str, ...] = ("both", "profile", "properties")
@@ -103,6 +104,7 @@ PROFILE_FIELDS = (
     "for_partner_uuid",
     "consents",
     "properties",
+    "service_terms",
 )
 
 
@@ -179,6 +181,8 @@ class FakeUser:
     consents: Mapping[str, bool] = field(default_factory=dict)
     #: custom user properties (Kakao's [사용자 프로퍼티]): shown for the keys the app added
     properties: Mapping[str, str] = field(default_factory=dict)
+    #: the Kakao Sync service terms this person agreed to, by tag (serviceterms.py)
+    service_terms: Mapping[str, Agreement] = field(default_factory=dict)
 
     def has_item(self, item: str) -> bool:
         """Whether this person has something to share for ``item`` (see ``ITEM_VALUE``)."""
@@ -215,6 +219,7 @@ class FakeUser:
         body = dataclasses.asdict(self)
         body["consents"] = dict(self.consents)
         body["properties"] = dict(self.properties)
+        body["service_terms"] = agreements_json(self.service_terms)
         return body
 
 
@@ -318,6 +323,10 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         "for_partner_uuid": text("for_partner_uuid"),
         "consents": _consents(data, base["consents"]),
         "properties": _properties(data, base["properties"]),
+        "service_terms": parse_agreements(
+            base["service_terms"] if data.get("service_terms") is None else data["service_terms"],
+            default_at=base["connected_at"],
+        ),
     }
 
 
