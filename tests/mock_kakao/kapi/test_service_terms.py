@@ -282,3 +282,14 @@ def test_the_users_file_carries_terms_and_agreements() -> None:
             "revocable": False,
         }
         assert kakao.user(5)["service_terms"]["tos_2024"]["agreed_by"] == "KAUTH"
+
+
+async def test_the_state_export_keeps_terms_and_agreements(http, sync) -> None:
+    async with http.get(f"{sync.url}/_mock/state") as response:
+        exported = await response.json()
+    sync.reset()
+    assert sync.user(FULL_ID)["service_terms"] == {}
+    async with http.put(f"{sync.url}/_mock/state", json=exported) as response:
+        assert response.status == 200, await response.text()
+    assert sorted(sync.user(FULL_ID)["service_terms"]) == ["marketing", "tos_2024"]
+    assert [t["tag"] for t in sync.app()["service_terms"]] == [t["tag"] for t in TERMS]
