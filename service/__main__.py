@@ -68,6 +68,13 @@ FLAGS: list[tuple[str, str, Any, str]] = [
         "the app's admin key: unlinks deleted accounts, authenticates the unlink webhook "
         "(KAKAO_ADMIN_KEY; prefer the env var)",
     ),
+    (
+        "--kakao-required-service-terms",
+        "kakao_required_service_terms",
+        str,
+        "comma-separated Kakao Sync service-term tags a person must have agreed to; GET "
+        "/auth/kakao names the missing ones (KAKAO_REQUIRED_SERVICE_TERMS; default none)",
+    ),
     ("--database-url", "database_url", str, "SQLAlchemy async URL (DATABASE_URL)"),
     ("--secret-key", "secret_key", str, "JWT signing key (SECRET_KEY; prefer the env var)"),
     ("--jwt-ttl", "jwt_ttl", int, "our JWT's lifetime in seconds (JWT_TTL, default 3600)"),
@@ -128,6 +135,10 @@ def parse_args(argv: Sequence[str] | None) -> tuple[dict[str, Any], argparse.Nam
         overrides["cors_origins"] = parse_origins("--cors-origins", overrides["cors_origins"])
     if "kakao_app_keys" in overrides:
         overrides["kakao_app_keys"] = parse_list("--kakao-app-keys", overrides["kakao_app_keys"])
+    if "kakao_required_service_terms" in overrides:
+        overrides["kakao_required_service_terms"] = parse_list(
+            "--kakao-required-service-terms", overrides["kakao_required_service_terms"]
+        )
     return overrides, args
 
 

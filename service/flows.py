@@ -20,6 +20,7 @@ from service.errors import ApiError
 from service.kakao.client import KakaoClient
 from service.kakao.idtoken import IdTokenVerifier, looks_like_id_token
 from service.kakao.profile import KakaoProfile
+from service.kakao.serviceterms import missing_terms
 from service.kakao.unlink_webhook import UnlinkNotice
 from service.settings import Settings
 from service.store import users
@@ -81,10 +82,14 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
     `KAKAO_APP_ID` set must be our app's as in `sign_in`, or any app's tokens would learn who
     has an account here.
     """
-    if looks_like_id_token(kakao_token):
+    id_token = looks_like_id_token(kakao_token)
+    if id_token:
         profile = (await services.id_tokens.verify(kakao_token)).profile()
     else:
         profile = await _profile_for_our_app(services, kakao_token)
+    missing_terms = await _missing_service_terms(
+        services, None if id_token else kakao_token, profile.kakao_id
+    )
     async with database_errors():  # the engine, not a session: see service.store.users
         known = await users.is_user(services.engine, profile.kakao_id)
     return {
@@ -94,7 +99,25 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
         "is_user": known,
         "email_verified": profile.email_verified,
         "missing_consents": list(profile.missing_consents),
+        "missing_service_terms": missing_terms,
     }
+
+
+async def _missing_service_terms(
+    services: Services, access_token: str | None, kakao_id: int
+) -> list[str]:
+    """The Kakao Sync terms `KAKAO_REQUIRED_SERVICE_TERMS` names that the person has not
+    agreed to (none required: Kakao is not asked). An access token asks as the person (after
+    the app check, so another app's token learns nothing); an id_token's person is asked about
+    with the admin key (settings make sure there is one)."""
+    required = services.settings.kakao_required_service_terms
+    if not required:
+        return []
+    if access_token is not None:
+        agreed = await services.kakao.fetch_agreed_service_terms(token=access_token)
+    else:
+        agreed = await services.kakao.fetch_agreed_service_terms(kakao_id=kakao_id)
+    return missing_terms(required, agreed)
 
 
 async def _profile_for_our_app(services: Services, kakao_token: str) -> KakaoProfile:

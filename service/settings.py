@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -21,6 +22,10 @@ KAKAO_AUTH_URL = "https://kauth.kakao.com"
 MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
 #: the admin token guards deleting every account: as hard to guess as the signing key
 MIN_ADMIN_TOKEN_LENGTH = 32
+#: a Kakao Sync service term's tag as Kakao's console takes it (letters, digits, `_`, `.`, `-`)
+SERVICE_TERM_TAG = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: an app has a console's worth of terms, not more
+MAX_REQUIRED_SERVICE_TERMS = 50
 
 
 class SettingsError(ValueError):
@@ -70,6 +75,10 @@ class Settings:
     #: carry it (`Authorization: KakaoAK <key>`). Unset: Kakao is not told of deletions and the
     #: webhook is refused. A secret: out of `repr`, never logged.
     kakao_admin_key: str | None = field(default=None, repr=False)
+    #: the Kakao Sync service terms (tags) a person must have agreed to: `GET /auth/kakao`
+    #: names the missing ones (`missing_service_terms`), asking kapi's
+    #: `/v2/user/service_terms`; empty: Kakao is not asked and none are missing
+    kakao_required_service_terms: tuple[str, ...] = ()
     database_url: str = DEFAULT_DATABASE_URL
     jwt_ttl: int = 3600
     jwt_issuer: str = "kakao-login-harness"
@@ -118,6 +127,7 @@ class Settings:
             raise SettingsError(
                 "KAKAO_ADMIN_KEY must be 1-256 printable ASCII characters without spaces"
             )
+        self._check_service_terms()
         if self.kakao_app_id is not None and self.kakao_app_id <= 0:
             raise SettingsError("KAKAO_APP_ID must be a positive integer")
         if not 0 <= self.port <= 65535:
@@ -138,6 +148,21 @@ class Settings:
         for name in ("http_header_timeout", "http_body_timeout"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
+
+    def _check_service_terms(self) -> None:
+        terms = self.kakao_required_service_terms
+        bad = [tag for tag in terms if not SERVICE_TERM_TAG.fullmatch(tag)]
+        if bad or len(terms) > MAX_REQUIRED_SERVICE_TERMS or len(set(terms)) != len(terms):
+            raise SettingsError(
+                f"KAKAO_REQUIRED_SERVICE_TERMS must be at most {MAX_REQUIRED_SERVICE_TERMS} "
+                "distinct comma-separated tags of 1-64 letters, digits, '_', '.' or '-'"
+            )
+        if terms and self.kakao_app_keys and self.kakao_admin_key is None:
+            # an id_token carries no access token to ask kapi with: only the admin key can
+            raise SettingsError(
+                "KAKAO_REQUIRED_SERVICE_TERMS with KAKAO_APP_KEYS needs KAKAO_ADMIN_KEY: an "
+                "id_token lookup asks Kakao for the person's service terms with the admin key"
+            )
 
     @classmethod
     def from_env(
@@ -214,6 +239,7 @@ _PARSERS = {
     "kakao_jwks_refetch_interval": _float,
     "kakao_jwks_max_age": _float,
     "kakao_admin_key": _text,
+    "kakao_required_service_terms": parse_list,
     "database_url": _text,
     "jwt_ttl": _int,
     "jwt_issuer": _text,

@@ -37,12 +37,13 @@ from aiohttp import hdrs, web
 
 from mock_kakao.files.validation import MAX_USER_ID, parse_id
 from mock_kakao.kauth import pages
-from mock_kakao.kauth.consent import decided, what_to_ask
+from mock_kakao.kauth.consent import agreed_terms, decided, terms_page_needed, what_to_ask
 from mock_kakao.web.appkeys import STATE
 from mock_kakao.web.errors import FakeKakaoError
 from mock_kakao.world.consentitems import items_to_ask, requested_items, unconfigured
 from mock_kakao.world.idtoken import MAX_NONCE_CHARS
 from mock_kakao.world.kakaoapp import LOGIN_KEYS
+from mock_kakao.world.serviceterms import agreed_now, parse_tags, rfc3339, unknown_tags
 from mock_kakao.world.state import FakeKakao
 from mock_kakao.world.users import Consent, FakeUser
 
@@ -51,6 +52,9 @@ routes = web.RouteTableDef()
 # What the pages carry from step to step (Kakao's authorize parameters).
 FLOW_PARAMS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "prompt")
 FLOW_PARAMS += ("code_challenge", "code_challenge_method")  # PKCE (RFC 7636)
+FLOW_PARAMS += ("service_terms",)  # Kakao Sync: the terms to ask agreement to, comma-separated
+#: the JavaScript SDK sends ``serviceTerms`` under this name (kakao-api.md, the SDK's URL)
+SDK_SERVICE_TERMS = "extra.service_terms"
 # What of them the code keeps for the exchange: the id_token's scope and nonce, and PKCE.
 CODE_PARAMS = ("scope", "nonce", "code_challenge", "code_challenge_method")
 SESSION_COOKIE = "mock_kakao_session"
@@ -66,6 +70,8 @@ PARAM_MAX_CHARS = {
     "scope": 1024,
     "nonce": MAX_NONCE_CHARS,
     "code_challenge": 128,  # RFC 7636 4.2: 43 to 128 characters
+    "service_terms": 1024,
+    SDK_SERVICE_TERMS: 1024,
 }
 OTHER_PARAM_MAX_CHARS = 256  # client_id, response_type, prompt, login_hint, ...
 # The login pages and their subpaths: the only readers of the cookies (their Path), and
@@ -99,13 +105,16 @@ class PageError(FakeKakaoError):
 def flow_params(source: Mapping[str, str]) -> dict[str, str]:
     """The flow's parameters of a query or form, each within its length (KOE001 if not)."""
     check_lengths(source)
-    return {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+    params = {key: source[key] for key in FLOW_PARAMS if source.get(key)}
+    if "service_terms" not in params and source.get(SDK_SERVICE_TERMS):
+        params["service_terms"] = source[SDK_SERVICE_TERMS]
+    return params
 
 
 def check_lengths(source: Mapping[str, str]) -> None:
     """Refuse a parameter longer than the fake keeps: what one login may make it store (a
     code keeps ``nonce`` and PKCE, every form carries ``state``) stays bounded."""
-    for key in (*FLOW_PARAMS, "login_hint"):
+    for key in (*FLOW_PARAMS, "login_hint", SDK_SERVICE_TERMS):
         value = source.get(key)
         limit = PARAM_MAX_CHARS.get(key, OTHER_PARAM_MAX_CHARS)
         if isinstance(value, str) and len(value) > limit:
@@ -137,6 +146,7 @@ def check_client(state: FakeKakao, params: Mapping[str, str]) -> None:
         raise PageError("KOE006", f"redirect_uri not registered for this app key: {redirect_uri!r}")
     check_response_type(params.get("response_type", ""))
     check_scope(state, params)
+    check_service_terms(state, params)
 
 
 def check_response_type(response_type: str) -> None:
@@ -154,6 +164,18 @@ def check_scope(state: FakeKakao, params: Mapping[str, str]) -> None:
     if missing:
         raise PageError(
             "KOE205", f"consent items not configured for this app: {', '.join(missing)}"
+        )
+
+
+def check_service_terms(state: FakeKakao, params: Mapping[str, str]) -> None:
+    """KOE205 too (the fake's choice: Kakao's answer is not documented): ``service_terms``
+    names a tag the app does not use."""
+    missing = unknown_tags(
+        state.app.settings.service_terms, parse_tags(params.get("service_terms"))
+    )
+    if missing:
+        raise PageError(
+            "KOE205", f"service_terms not configured for this app: {', '.join(missing)}"
         )
 
 
@@ -275,8 +297,10 @@ def login_silently(
         return redirect_back(params, LOGIN_REQUIRED)
     consent = state.linked_consent(user.id)
     named = requested_items(params.get("scope"))
-    if consent is None or (
-        named and items_to_ask(state.app.consent_items, params.get("scope"), consent.agreed)
+    if (
+        consent is None
+        or (named and items_to_ask(state.app.consent_items, params.get("scope"), consent.agreed))
+        or terms_page_needed(state, user, params.get("service_terms"))
     ):
         return redirect_back(params, CONSENT_REQUIRED)
     code = state.issue_code(
@@ -364,9 +388,13 @@ async def consent_page(request: web.Request) -> web.StreamResponse:
         raise PageError("KOE001", "unknown user_id: pick an account on the previous page")
     # Additional consent for items all agreed already still shows the page (with nothing to
     # tick), as the fake always shows its pages: a client's page-walking code keeps working.
-    ask = what_to_ask(state, user, params.get("scope"))
+    ask = what_to_ask(state, user, params.get("scope"), params.get("service_terms"))
     fields = {**params, FORM_TOKEN: request.query[FORM_TOKEN]}
-    return html(pages.consent(user, fields, ask.items, ask.ticked, additional=ask.additional))
+    return html(
+        pages.consent(
+            user, fields, ask.items, ask.ticked, additional=ask.additional, terms=ask.terms
+        )
+    )
 
 
 def approved(
@@ -397,8 +425,13 @@ async def decision(request: web.Request) -> web.StreamResponse:
     user = state.users.get(_int(form.get("user_id")))
     if form.get("decision") != "approve" or user is None:
         raise PageError("KOE001", "the login form was incomplete: start again")
-    ask = what_to_ask(state, user, params.get("scope"))
+    ask = what_to_ask(state, user, params.get("scope"), params.get("service_terms"))
     ticked = [value for value in form.getall("consent", []) if isinstance(value, str)]
+    terms = [value for value in form.getall("service_term", []) if isinstance(value, str)]
+    agreed = agreed_terms(ask, terms)
+    if agreed:  # Kakao Sync: recorded as the consent screen's (agreed_by KAUTH)
+        at = rfc3339(state.clock.now())
+        state.set_service_terms(user.id, agreed_now(user.service_terms, agreed, at, "KAUTH"))
     raise approved(state, params, user, decided(ask, ticked))
 
 

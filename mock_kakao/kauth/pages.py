@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from html import escape
 
 from mock_kakao.world.consentitems import ConsentItem
+from mock_kakao.world.serviceterms import ServiceTerm
 from mock_kakao.world.users import FakeUser
 
 _STYLE = """
@@ -89,9 +90,11 @@ def consent(
     ticked: Collection[str],
     *,
     additional: bool = False,
+    terms: Sequence[ServiceTerm] = (),
 ) -> str:
-    """Step two: the items this login shares. Optional ones can be unticked; required ones are
-    ticked and locked (the server adds them anyway)."""
+    """Step two: the items this login shares, and the app's service terms (Kakao Sync) it asks
+    agreement to. Optional ones can be unticked; required ones are ticked and locked (the
+    server adds them anyway)."""
     fields = {**params, "user_id": str(user.id)}
 
     def checkbox(item: ConsentItem) -> str:
@@ -105,10 +108,23 @@ def consent(
             f"{escape(item.display_name)} ({escape(item.id)})</label>"
         )
 
+    def term_box(term: ServiceTerm) -> str:
+        lock = " checked disabled" if term.required else ""
+        kind = "필수 (required)" if term.required else "선택 (optional)"
+        return (
+            f'<label><input type="checkbox" name="service_term" value="{escape(term.tag)}" '
+            f'data-testid="term-{escape(term.tag)}"{lock}> [{kind}] '
+            f"{escape(term.title)} ({escape(term.tag)})</label>"
+        )
+
     heading = "추가 동의 (Additional consent)" if additional else "동의하고 계속하기"
     listing = "".join(checkbox(item) for item in items) or (
         '<p class="muted">No consent items to ask for.</p>'
     )
+    if terms:
+        listing += '<h2 data-testid="service-terms">서비스 약관 (Service terms)</h2>' + "".join(
+            term_box(term) for term in terms
+        )
     return _page(
         "동의하고 계속하기 - mock_kakao",
         f'<h1 data-testid="consent-title">{escape(user.nickname or str(user.id))} 님, '

@@ -48,6 +48,7 @@ from mock_kakao.files import validation as v
 from mock_kakao.web.errors import ControlError, InvalidInput
 from mock_kakao.world import registered
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, ConsentItem, parse_consent_items
+from mock_kakao.world.serviceterms import ServiceTerm, parse_terms
 from mock_kakao.world.signing import KeyRing
 from mock_kakao.world.tokens import ACCESS_TOKEN_TTL
 from mock_kakao.world.users import DEFAULT_PROPERTIES, valid_property_key
@@ -123,6 +124,7 @@ APP_FIELDS = (
     "consent_items",
     "admin_key_apis",
     "user_properties",
+    "service_terms",
 )
 #: a field of the prefix-matching days: refused by name, since its meaning is gone
 RETIRED_FIELDS = {
@@ -161,6 +163,8 @@ class AppSettings:
     admin_key_apis: tuple[str, ...] = ADMIN_KEY_APIS
     #: the custom user property keys the app added (a new app: none)
     user_properties: tuple[str, ...] = ()
+    #: the Kakao Sync service terms the consent page shows (a new app: none)
+    service_terms: tuple[ServiceTerm, ...] = ()
 
     def checked(self) -> AppSettings:
         """These settings, if no two keys are the same string (a key must name one type)."""
@@ -187,6 +191,7 @@ class AppSettings:
         for name in URL_LISTS:
             body[name] = list(getattr(self, name))
         body["consent_items"] = [item.to_json() for item in self.consent_items]
+        body["service_terms"] = [term.to_json() for term in self.service_terms]
         return body
 
 
@@ -337,6 +342,8 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         settings["admin_key_apis"] = _admin_key_apis(data)
     if "user_properties" in data:
         settings["user_properties"] = _user_properties(data)
+    if "service_terms" in data:  # see mock_kakao.world.serviceterms
+        settings["service_terms"] = parse_terms(data["service_terms"])
     return settings
 
 

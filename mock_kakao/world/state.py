@@ -25,6 +25,7 @@ from mock_kakao.world.faults import Fault, FaultBook, parse_faults
 from mock_kakao.world.idtoken import OidcLogin, requested_login
 from mock_kakao.world.kakaoapp import KakaoApp, parse_app_section
 from mock_kakao.world.requestlog import RequestLog
+from mock_kakao.world.serviceterms import Agreement
 from mock_kakao.world.snapshot import GrantState, Snapshot, TokenState
 from mock_kakao.world.tokens import (
     ACCESS_TOKEN_TTL,
@@ -290,6 +291,12 @@ class FakeKakao:
         self.users[user_id] = user
         return user
 
+    def set_service_terms(self, user_id: int, agreements: Mapping[str, Agreement]) -> FakeUser:
+        """What ``user_id`` has agreed to of the app's service terms (consent page, kapi)."""
+        user = dataclasses.replace(self.get_user(user_id), service_terms=dict(agreements))
+        self.users[user_id] = user
+        return user
+
     def delete_user(self, user_id: int) -> None:
         self.get_user(user_id)
         del self.users[user_id]
@@ -530,6 +537,9 @@ class FakeKakao:
         self._revoke(lambda grant: grant.user_id == user_id and grant.app_id == app_id)
         if app_id == self.app_id:
             self._linked.pop(user_id, None)
+            # Kakao asks a person who unlinked for the terms again (its simple sign-up)
+            if self.users.get(user_id) is not None and self.users[user_id].service_terms:
+                self.set_service_terms(user_id, {})
 
     def logout_user(self, user_id: int) -> None:
         """The admin-key logout: all of the user's tokens for this app, on every device."""

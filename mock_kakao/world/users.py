@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mock_kakao.files import validation as v
 from mock_kakao.web.errors import InvalidInput
 from mock_kakao.world.consentitems import DEFAULT_ITEMS, canonical_order, valid_item_id
+from mock_kakao.world.serviceterms import Agreement, agreements_json, parse_agreements
 from mock_kakao.world.shipping import ShippingAddress, parse_addresses
 
 NicknameSource = Literal["both", "profile", "properties"]
@@ -106,6 +107,7 @@ PROFILE_FIELDS = (
     "consents",
     "properties",
     "shipping_addresses",
+    "service_terms",
 )
 
 
@@ -184,6 +186,8 @@ class FakeUser:
     properties: Mapping[str, str] = field(default_factory=dict)
     #: Kakao's 배송지 (``GET /v1/user/shipping_address``, :mod:`mock_kakao.world.shipping`)
     shipping_addresses: tuple[ShippingAddress, ...] = ()
+    #: the Kakao Sync service terms this person agreed to, by tag (serviceterms.py)
+    service_terms: Mapping[str, Agreement] = field(default_factory=dict)
 
     def has_item(self, item: str) -> bool:
         """Whether this person has something to share for ``item`` (see ``ITEM_VALUE``)."""
@@ -221,6 +225,7 @@ class FakeUser:
         body["consents"] = dict(self.consents)
         body["properties"] = dict(self.properties)
         body["shipping_addresses"] = [address.to_json() for address in self.shipping_addresses]
+        body["service_terms"] = agreements_json(self.service_terms)
         return body
 
 
@@ -333,6 +338,10 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
             base["shipping_addresses"]
             if data.get("shipping_addresses") is None  # null: left out
             else data["shipping_addresses"]
+        ),
+        "service_terms": parse_agreements(
+            base["service_terms"] if data.get("service_terms") is None else data["service_terms"],
+            default_at=base["connected_at"],
         ),
     }
 

@@ -32,6 +32,7 @@ import aiohttp
 
 from service.errors import ApiError
 from service.kakao.profile import KakaoProfile, as_kakao_id, parse_profile
+from service.kakao.serviceterms import SERVICE_TERMS_PATH, agreed_tags
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,26 @@ class KakaoClient:
             raise ApiError("INVALID_RESPONSE")
         raise kakao_error(JWKS_PATH, status, data or {}, retry_after)
 
+    async def fetch_agreed_service_terms(
+        self, *, token: str | None = None, kakao_id: int | None = None
+    ) -> frozenset[str]:
+        """The Kakao Sync service terms the person agreed to: asked with their access token,
+        or (an id_token's person, `kakao_id`) with the admin key; someone no longer linked to
+        our app has agreed to none."""
+        if token is not None:
+            data: dict[str, Any] | None = await self._get_json(SERVICE_TERMS_PATH, token)
+        elif kakao_id is not None:
+            data = await self._admin_json("GET", SERVICE_TERMS_PATH, kakao_id)
+            if data is None:
+                return frozenset()
+        else:
+            raise TypeError("fetch_agreed_service_terms needs a token or a kakao_id")
+        agreed = agreed_tags(data)
+        if agreed is None:
+            log.warning("kakao %s answered 200 without a usable service_terms", SERVICE_TERMS_PATH)
+            raise ApiError("INVALID_RESPONSE")
+        return agreed
+
     async def unlink(self, kakao_id: int) -> bool:
         """Unlink the person from our app (admin key): True if Kakao did it now, False if they
         were not linked any more (they disconnected on Kakao's side first)."""
@@ -131,6 +152,10 @@ class KakaoClient:
         return await self._admin_call("GET", PROFILE_PATH, kakao_id)
 
     async def _admin_call(self, method: str, path: str, kakao_id: int) -> bool:
+        return await self._admin_json(method, path, kakao_id) is not None
+
+    async def _admin_json(self, method: str, path: str, kakao_id: int) -> dict[str, Any] | None:
+        """An admin-key call about `kakao_id`: Kakao's answer, or None if they are not linked."""
         if self._admin_key is None:
             raise RuntimeError("an admin-key call without KAKAO_ADMIN_KEY")
         target = {"target_id_type": "user_id", "target_id": str(kakao_id)}
@@ -145,10 +170,10 @@ class KakaoClient:
             if data is None or as_kakao_id(data.get("id")) != kakao_id:
                 log.warning("kakao %s answered 200 without the target's id", path)
                 raise ApiError("INVALID_RESPONSE")
-            return True
+            return data
         body = data or {}
         if body.get("code") == NOT_LINKED:
-            return False
+            return None
         if status == 401 or body.get("code") in (-401, -2):
             log.error(
                 "kakao %s refused an admin-key call: %s code=%r msg=%r (is KAKAO_ADMIN_KEY right?)",

@@ -268,6 +268,7 @@ async def test_config_shows_every_key_and_the_registered_defaults(kakao):
         "unlink_webhook_method": "POST",
         "admin_key_apis": list(ADMIN_KEY_APIS),
         "user_properties": [],
+        "service_terms": [],  # a new app uses no Kakao Sync terms
         # the bundled users file declares every item the fake knows (see default_users.json)
         "consent_items": [item.to_json() for item in CATALOGUE.values()],
     }

@@ -88,6 +88,7 @@ async def test_an_id_token_signs_up_and_logs_in_without_asking_kapi(
         "is_user": False,
         "email_verified": True,
         "missing_consents": [],
+        "missing_service_terms": [],
     }
     created = await service.sign_in(token, FULL_CONSENT_ID, email="kim.kakao@example.com")
     assert (created.status, created.message) == (201, "CREATE_ACCOUNT")

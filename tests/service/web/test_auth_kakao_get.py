@@ -69,7 +69,8 @@ BUNDLED_CASES: dict[str, dict[str, Any]] = {
 async def test_each_bundled_consent_case(service: RunningService, token: str) -> None:
     answer = await service.look_up(token)
     assert answer.status == 200
-    assert answer.body == {"result": {**BUNDLED_CASES[token], "is_user": False}}
+    result = {**BUNDLED_CASES[token], "is_user": False, "missing_service_terms": []}
+    assert answer.body == {"result": result}
 
 
 async def test_is_user_turns_true_after_sign_up(service: RunningService) -> None:
@@ -150,6 +151,7 @@ async def test_a_user_added_to_the_fake(service: RunningService, mock_kakao: Any
         "is_user": False,
         "email_verified": False,
         "missing_consents": [],
+        "missing_service_terms": [],
     }
 
 
