@@ -122,7 +122,18 @@ def parse_terms(data: Any) -> tuple[ServiceTerm, ...]:
     return terms
 
 
-def parse_agreements(value: Any, *, default_at: str) -> dict[str, Agreement]:
+def _is_rfc3339_utc(text: str) -> bool:
+    """``2024-05-01T09:00:00Z`` naming a time that exists (not month 53 nor minute 78)."""
+    if not _RFC3339.fullmatch(text):
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
+
+
+def parse_agreements(value: Any, *, default_at: str | None) -> dict[str, Agreement]:
     """A user's ``service_terms``: ``{"tos_2024": {"agreed_at": ..., "agreed_by": "KAUTH"}}``
     (both fields optional: ``default_at``, KAUTH)."""
     value = v.expect_object(value, "service_terms")
@@ -134,10 +145,16 @@ def parse_agreements(value: Any, *, default_at: str) -> dict[str, Agreement]:
             raise InvalidInput("INVALID_FIELD", f"service_terms: {tag!r} is not a term tag")
         entry = v.expect_object(entry, f"service_terms.{tag}")
         v.reject_unknown(entry, AGREEMENT_FIELDS, f"service_terms.{tag}")
-        agreed_at = v.get_str(entry, "agreed_at", default_at)
-        if not _RFC3339.fullmatch(agreed_at):
+        if "agreed_at" not in entry and default_at is None:
             raise InvalidInput(
-                "INVALID_FIELD", f"service_terms.{tag}.agreed_at must be YYYY-MM-DDTHH:MM:SSZ"
+                "MISSING_FIELD",
+                f"service_terms.{tag}.agreed_at is required for a person with no connected_at",
+            )
+        agreed_at = v.get_str(entry, "agreed_at", default_at)
+        if not _is_rfc3339_utc(agreed_at):
+            raise InvalidInput(
+                "INVALID_FIELD",
+                f"service_terms.{tag}.agreed_at must be a real time as YYYY-MM-DDTHH:MM:SSZ",
             )
         agreed_by = v.get_choice(entry, "agreed_by", AGREED_BY, "KAUTH")
         agreements[tag] = Agreement(agreed_at, agreed_by)  # type: ignore[arg-type]

@@ -341,7 +341,8 @@ def parse_profile(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str,
         ),
         "service_terms": parse_agreements(
             base["service_terms"] if data.get("service_terms") is None else data["service_terms"],
-            default_at=base["connected_at"],
+            # an agreement without a time was made when the person linked the app
+            default_at=v.get_optional_str(data, "connected_at", base["connected_at"]),
         ),
     }
 

@@ -11,6 +11,8 @@ import aiohttp
 import pytest
 
 from mock_kakao.testing import MockKakao
+from mock_kakao.web.errors import InvalidInput
+from mock_kakao.world.serviceterms import parse_agreements
 from tests.mock_kakao.helpers import FULL, FULL_ID, bearer
 
 ADMIN = {"Authorization": "KakaoAK mock-admin-key"}
@@ -293,3 +295,16 @@ async def test_the_state_export_keeps_terms_and_agreements(http, sync) -> None:
         assert response.status == 200, await response.text()
     assert sorted(sync.user(FULL_ID)["service_terms"]) == ["marketing", "tos_2024"]
     assert [t["tag"] for t in sync.app()["service_terms"]] == [t["tag"] for t in TERMS]
+
+
+def test_an_agreement_needs_a_real_time_or_a_linked_person() -> None:
+    """Found by the admin fuzz: an agreement with no time for a person with no connected_at,
+    and a time in month 53, were a 500 (TypeError) and an accepted impossible date."""
+    with pytest.raises(InvalidInput) as missing:
+        parse_agreements({"tos": {}}, default_at=None)
+    assert missing.value.code == "MISSING_FIELD"
+    with pytest.raises(InvalidInput) as impossible:
+        parse_agreements({"tos": {"agreed_at": "4179-53-73T06:78:51Z"}}, default_at=None)
+    assert impossible.value.code == "INVALID_FIELD"
+    linked = parse_agreements({"tos": {}}, default_at="2024-05-01T09:00:00Z")
+    assert linked["tos"].agreed_at == "2024-05-01T09:00:00Z"
