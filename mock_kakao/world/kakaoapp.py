@@ -106,6 +106,15 @@ SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
 WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
 #: the fields whose null is a value: no native app key, no client secret, no webhook
 NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
+#: the optional strings (and the switch) whose null means "left out" (issue 20 rule 10); a
+#: list's null is refused as not a list, as the admin API's document says
+NULL_MEANS_LEFT_OUT = (
+    "oidc",
+    "rest_api_key",
+    "javascript_key",
+    "admin_key",
+    "unlink_webhook_method",
+)
 #: the registered lists (URLs, and the native app key's platforms), and what each one's entries
 #: must be
 URL_LISTS = {
@@ -311,8 +320,9 @@ def parse_app_section(data: Any) -> dict[str, Any]:
         if name in data:
             raise InvalidInput("INVALID_FIELD", f"app: {name} is no longer taken: {why}")
     v.reject_unknown(data, APP_FIELDS, "app")
-    # null is "left out" for every field but those where it means "off" or "none" (rule 10)
-    data = {key: val for key, val in data.items() if val is not None or key in NULL_MEANS_OFF}
+    data = {
+        key: val for key, val in data.items() if val is not None or key not in NULL_MEANS_LEFT_OUT
+    }
     settings: dict[str, Any] = {}
     if "oidc" in data:
         settings["oidc"] = v.get_bool(data, "oidc", True)

@@ -292,6 +292,17 @@ async def test_null_is_taken_for_the_optional_strings_of_faults_items_app_and_un
     assert (status, body["referrer_type"]) == (200, "UNLINK_FROM_APPS")
 
 
+@pytest.mark.parametrize(
+    "field",
+    ["rest_api_redirect_uris", "web_domains", "consent_items", "admin_key_apis", "service_terms"],
+)
+async def test_a_lists_null_is_refused_not_taken_as_left_out(http, kakao, field):
+    """Rule 10 is for optional strings; a list's null is a 400, as the document's types say
+    (the admin fuzz found `{"rest_api_redirect_uris": null}` accepted)."""
+    status, body = await admin(http, kakao, "PATCH", "/_mock/app", json.dumps({field: None}))
+    assert (status, body["error"]) == (400, "INVALID_FIELD")
+
+
 async def test_the_id_tokens_picture_is_the_thumbnail_as_kakaos(http, kakao):
     """Issue 20 rule 10: Kakao's ``picture`` is ``thumbnail_image_url`` (the 110 px image;
     kakao-api.md, "ID token"), in the id_token and userinfo alike; README now says so."""
