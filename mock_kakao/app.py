@@ -25,7 +25,7 @@ from logsafe import guard_parser_logs
 from mock_kakao.control import api as control_api
 from mock_kakao.control import appsettings, lifecycle
 from mock_kakao.control import state as control_state
-from mock_kakao.kapi import profile, scopes, serviceterms, shipping
+from mock_kakao.kapi import profile, scopes, serviceterms, shipping, talk
 from mock_kakao.kapi import user as kapi_user
 from mock_kakao.kauth import login, oidc, token
 from mock_kakao.sdk import routes as sdk_routes
@@ -113,7 +113,15 @@ def create_app(
         sdk_routes,
         lifecycle,
     )
-    for module in (*kakao_and_control, scopes, control_state, shipping, profile, serviceterms):
+    for module in (
+        *kakao_and_control,
+        scopes,
+        control_state,
+        shipping,
+        profile,
+        serviceterms,
+        talk,
+    ):
         app.add_routes(module.routes)
     return app
 

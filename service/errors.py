@@ -38,6 +38,11 @@ ERRORS: dict[str, tuple[int, str]] = {
     "NONCE_MISMATCH": (403, "the body's nonce is not the id_token's"),
     "INVALID_ADMIN_KEY": (401, "unlink webhook: not `KakaoAK <KAKAO_ADMIN_KEY>`, or no key set"),
     "APP_ID_MISMATCH": (403, "unlink webhook: app_id is not KAKAO_APP_ID"),
+    "INSUFFICIENT_SCOPE": (
+        403,
+        "Kakao answered -402: the person has not agreed to a consent item the call needs "
+        "(additional consent, scope= on Kakao's authorize, grants it)",
+    ),
     "NOT_FOUND": (404, "no such path"),
     "METHOD_NOT_ALLOWED": (405, "the path does not take that method"),
     "BODY_TOO_LARGE": (413, "body over 64 KiB"),

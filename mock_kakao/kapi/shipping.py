@@ -3,8 +3,8 @@
 With the person's Bearer token, or with the app's admin key and ``target_id`` (one of the
 admin key's documented APIs). The person must have agreed to the ``shipping_address`` item:
 otherwise the answer says ``shipping_addresses_needs_agreement: true`` and lists nothing. An
-app that does not ask for the item at all gets kapi's -402 (insufficient scopes): no consent
-can bring it. Paging is in :mod:`mock_kakao.world.shipping`.
+app that does not ask for the item at all gets kapi's -402 (insufficient scopes, with the
+``api_type`` and scopes of :mod:`mock_kakao.kapi.insufficient_scope`): no consent can bring it. Paging is in :mod:`mock_kakao.world.shipping`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from mock_kakao.kapi import insufficient_scope
 from mock_kakao.kapi.propertykeys import me_params
 from mock_kakao.kapi.scopes import subject
 from mock_kakao.web.appkeys import STATE
 from mock_kakao.web.errors import KapiError
 from mock_kakao.web.jsonresp import json_response
 from mock_kakao.world import shipping
+from mock_kakao.world.users import Consent
 
 routes = web.RouteTableDef()
 
@@ -55,6 +57,7 @@ async def shipping_address(request: web.Request) -> web.Response:
     user, consent = await subject(request)
     asked = page_request(await me_params(request))
     if ITEM not in request.app[STATE].item_ids:
-        raise KapiError(403, -402, "insufficient scopes.")
+        # no consent of the person's can bring it: Kakao's -402 with the API's scope table row
+        insufficient_scope.require(Consent(agreed=consent.agreed - {ITEM}), request.path)
     body = shipping.shipping_json(user.id, user.shipping_addresses, asked, agreed=consent.has(ITEM))
     return json_response(body)

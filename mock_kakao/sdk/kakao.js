@@ -48,8 +48,9 @@
   // refusing it is the stricter answer).
   var PROMPT_KEY = atLeast(VERSION, [2, 3, 0]) ? "prompt" : "prompts";
 
-  // The user APIs Kakao.API.request accepts (the login ones of the real SDK's list), each with
-  // its HTTP method and the data keys it takes; any other url is refused before a request.
+  // The user APIs Kakao.API.request accepts (the login ones of the real SDK's list, and the
+  // "send to me" message the fake serves for -402, issue 21 item 4), each with its HTTP method
+  // and the data keys it takes; any other url is refused before a request.
   var API_URLS = {
     "/v2/user/me": { method: "GET", optional: { property_keys: isArray, secure_resource: isBoolean } },
     "/v1/user/logout": { method: "POST" },
@@ -64,6 +65,7 @@
       method: "GET",
       optional: { address_id: isNumber, from_updated_at: isNumber, page_size: isNumber },
     },
+    "/v2/api/talk/memo/default/send": { method: "POST", required: { template_object: isObject } },
   };
 
   var AUTHORIZE_SETTINGS = {

@@ -8,6 +8,9 @@ spellings of the same error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aiohttp import web
 
 # kapi messages, spelled exactly as Kakao's SDK fixtures spell them.
@@ -20,6 +23,7 @@ KAPI_CHALLENGE = "Bearer error=invalid_token"
 DOMAIN_MISMATCHED = "domain mismatched! caller={origin}. check out registered web domains."
 # kauth's KOE009 (kakao-api.md: a wrong key hash, bundle id or origin at /oauth/token)
 MISCONFIGURED = "invalid android_key_hash or ios_bundle_id or web_site_url"
+INSUFFICIENT_SCOPES = "insufficient scopes."  # -402, Kakao's fixture's words
 
 
 #: paths kauth.kakao.com serves (the rest of the fake's non-admin paths are kapi's)
@@ -39,16 +43,20 @@ class FakeKakaoError(Exception):
 
 
 class KapiError(FakeKakaoError):
-    """A kapi failure that becomes ``status`` with ``{"msg", "code"}`` (raised by handlers)."""
+    """A kapi failure that becomes ``status`` with ``{"msg", "code"}`` (raised by handlers);
+    ``extra`` fields follow them, as -402's ``api_type`` and scopes do."""
 
-    def __init__(self, status: int, code: int, msg: str) -> None:
+    def __init__(
+        self, status: int, code: int, msg: str, extra: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{status} {code} {msg}")
         self.status = status
         self.code = code
         self.msg = msg
+        self.extra = dict(extra or {})
 
     def response(self) -> web.Response:
-        return kapi_error(self.status, self.code, self.msg)
+        return kapi_error(self.status, self.code, self.msg, self.extra)
 
 
 class KauthError(FakeKakaoError):
@@ -85,12 +93,15 @@ class InvalidInput(ControlError):
         super().__init__(400, code, detail)
 
 
-def kapi_error(status: int, code: int, msg: str) -> web.Response:
+def kapi_error(
+    status: int, code: int, msg: str, extra: Mapping[str, Any] | None = None
+) -> web.Response:
     """The answer kapi.kakao.com sends, e.g. 401 ``{"msg": "...", "code": -401}``: a 401 with
     Kakao's ``WWW-Authenticate`` challenge, so a client reading the header sees what Kakao's
     sends."""
     headers = {"WWW-Authenticate": KAPI_CHALLENGE} if status == 401 else None
-    return web.json_response({"msg": msg, "code": code}, status=status, headers=headers)
+    body = {"msg": msg, "code": code, **(extra or {})}
+    return web.json_response(body, status=status, headers=headers)
 
 
 def kauth_error(status: int, error: str, description: str, error_code: str) -> web.Response:
@@ -119,6 +130,18 @@ def malformed_authorization() -> KapiError:
 def domain_mismatched(origin: str) -> KapiError:
     """A browser call from a page whose origin is not one of the app's web domains."""
     return KapiError(401, -401, DOMAIN_MISMATCHED.format(origin=origin))
+
+
+def insufficient_scopes(
+    api_type: str, required_scopes: list[str], allowed_scopes: list[str]
+) -> KapiError:
+    """-402: the call needs consent items the token's grant lacks (Kakao's fixture's body)."""
+    extra = {
+        "api_type": api_type,
+        "required_scopes": required_scopes,
+        "allowed_scopes": allowed_scopes,
+    }
+    return KapiError(403, -402, INSUFFICIENT_SCOPES, extra)
 
 
 def misconfigured() -> KauthError:

@@ -6,6 +6,7 @@ The mapping, in order (Kakao's errors are `{"msg": ..., "code": <negative int>}`
 |-------------------------------------------------|----------------------|
 | 429, or code -10 (quota)                        | KAKAO_RATE_LIMITED   |
 | 401, or code -401 / -2 / -101 (bad token)       | INVALID_TOKEN        |
+| 403 -402 on a person's token (consent missing)  | INSUFFICIENT_SCOPE   |
 | 5xx, or code -1 / -9798 (temporary, maintenance)| KAKAO_UNAVAILABLE    |
 | any other non-200 (e.g. 403 -3, app not set up) | INVALID_RESPONSE     |
 | 200 that is not a JSON object with an int `id`  | INVALID_RESPONSE     |
@@ -42,6 +43,8 @@ UNLINK_PATH = "/v1/user/unlink"
 JWKS_PATH = "/.well-known/jwks.json"
 #: Kakao's code for "this person is not linked to the app"
 NOT_LINKED = -101
+#: Kakao's code for "the token's grant lacks a consent item this API needs"
+INSUFFICIENT_SCOPE = -402
 DEFAULT_RETRY_AFTER = "1"
 #: RFC 6750's b64token, the only shape a Bearer token can have (Kakao's are URL-safe base64).
 #: Anything else, such as two tokens joined by a comma, is refused without asking Kakao.
@@ -195,7 +198,17 @@ class KakaoClient:
                 log.warning("kakao %s answered 200 with a body that is not a JSON object", path)
                 raise ApiError("INVALID_RESPONSE")
             return data
-        raise kakao_error(path, status, data or {}, retry_after)
+        body = data or {}
+        if body.get("code") == INSUFFICIENT_SCOPE:
+            # The person's to fix (additional consent), not Kakao's trouble: a 403 of ours.
+            # On an admin-key call the same code is Kakao refusing us: kakao_error's default.
+            log.info(
+                "kakao %s answered -402: consent missing for %r",
+                path,
+                body.get("required_scopes"),
+            )
+            raise ApiError("INSUFFICIENT_SCOPE")
+        raise kakao_error(path, status, body, retry_after)
 
     async def _request(
         self,

@@ -40,6 +40,7 @@ KAKAO_FAULTS = [
     {"kind": "malformed"},
     {"kind": "error", "status": 500, "code": -1},
     {"kind": "error", "status": 429, "code": -10},
+    {"kind": "error", "status": 403, "code": -402, "msg": "insufficient scopes."},  # issue 21
     {"kind": "hang"},
 ]
 

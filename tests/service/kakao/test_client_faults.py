@@ -52,6 +52,8 @@ FAULTS: list[tuple[dict[str, Any], int, str]] = [
      503, "KAKAO_RATE_LIMITED"),
     ({"kind": "error", "status": 403, "code": -3, "msg": "API not enabled"},
      502, "INVALID_RESPONSE"),
+    ({"kind": "error", "status": 403, "code": -402, "msg": "insufficient scopes."},
+     403, "INSUFFICIENT_SCOPE"),  # issue 21 item 4: the person's to fix, additional consent
     ({"kind": "malformed"}, 502, "INVALID_RESPONSE"),
     ({"kind": "drop"}, 502, "KAKAO_UNAVAILABLE"),
 ]  # fmt: skip
