@@ -4,7 +4,8 @@ With the person's Bearer token, or with the app's admin key and ``target_id`` (o
 admin key's documented APIs). The person must have agreed to the ``shipping_address`` item:
 otherwise the answer says ``shipping_addresses_needs_agreement: true`` and lists nothing. An
 app that does not ask for the item at all gets kapi's -402 (insufficient scopes, with the
-``api_type`` and scopes of :mod:`mock_kakao.kapi.insufficient_scope`): no consent can bring it. Paging is in :mod:`mock_kakao.world.shipping`.
+``api_type`` and scopes of :mod:`mock_kakao.kapi.insufficient_scope`): no consent can bring
+it. Paging is in :mod:`mock_kakao.world.shipping`.
 """
 
 from __future__ import annotations
