@@ -24,10 +24,11 @@ from aiohttp import web
 from logsafe import guard_parser_logs
 from mock_kakao.control import api as control_api
 from mock_kakao.control import appsettings, lifecycle
+from mock_kakao.control import secevents as control_secevents
 from mock_kakao.control import state as control_state
 from mock_kakao.kapi import scopes
 from mock_kakao.kapi import user as kapi_user
-from mock_kakao.kauth import login, oidc, token
+from mock_kakao.kauth import login, oidc, ssf, token
 from mock_kakao.sdk import routes as sdk_routes
 from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.web.errors import FakeKakaoError
@@ -113,7 +114,7 @@ def create_app(
         sdk_routes,
         lifecycle,
     )
-    for module in (*kakao_and_control, scopes, control_state):
+    for module in (*kakao_and_control, scopes, control_state, control_secevents, ssf):
         app.add_routes(module.routes)
     return app
 
