@@ -24,10 +24,11 @@ from aiohttp import web
 from logsafe import guard_parser_logs
 from mock_kakao.control import api as control_api
 from mock_kakao.control import appsettings, lifecycle
+from mock_kakao.control import secevents as control_secevents
 from mock_kakao.control import state as control_state
 from mock_kakao.kapi import profile, scopes, serviceterms, shipping, talk
 from mock_kakao.kapi import user as kapi_user
-from mock_kakao.kauth import login, oidc, token
+from mock_kakao.kauth import login, oidc, ssf, token
 from mock_kakao.sdk import routes as sdk_routes
 from mock_kakao.web.appkeys import ALLOW_REMOTE, CLOSING, STATE
 from mock_kakao.web.errors import FakeKakaoError
@@ -121,6 +122,8 @@ def create_app(
         profile,
         serviceterms,
         talk,
+        control_secevents,
+        ssf,
     ):
         app.add_routes(module.routes)
     return app

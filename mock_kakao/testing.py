@@ -259,6 +259,17 @@ class MockKakao:
         """Every unlink webhook delivery since the last reset, oldest first."""
         return self._admin("GET", "/_mock/webhooks")["webhooks"]
 
+    def send_event(self, user_id: int, event: str, **fields: Any) -> dict[str, Any]:
+        """POST a Security Event Token (``event``: ``account-purged``, ``user-unlinked``, ...;
+        ``scopes=[...]`` for the scope events) to the app's account-status webhook. Returns
+        ``{"id", "event", "jti", "delivery"}`` once the app answered; like unlink_user, call it
+        in a thread from an async test whose loop serves the webhook."""
+        return self._admin("POST", f"/_mock/users/{user_id}/events", {"event": event, **fields})
+
+    def security_events(self) -> list[dict[str, Any]]:
+        """Every account-status webhook delivery since the last reset, oldest first."""
+        return self._admin("GET", "/_mock/security_events")["security_events"]
+
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every fault with ``faults``; returns them as the fake stores them."""
         return self._admin("PUT", "/_mock/faults", faults)["faults"]

@@ -31,6 +31,7 @@ from service.web.connections import CappedHTTPServer
 from service.web.framing import FramingGuard
 from service.web.handlers import (
     DISCARD_LIMIT,
+    AccountEventsHandler,
     AdminAccountHandler,
     AdminAccountsHandler,
     AuthKakaoHandler,
@@ -88,6 +89,7 @@ async def create_app(settings: Settings) -> tornado.web.Application:
     routes: list[Any] = [
         (r"/auth/kakao", AuthKakaoHandler),
         (r"/auth/kakao/unlink", UnlinkWebhookHandler),
+        (r"/auth/kakao/events", AccountEventsHandler),
         (r"/users/me", UsersMeHandler),
         (r"/healthz", HealthHandler),
         (r"/openapi.yaml", OpenApiHandler, {"document": OPENAPI.read_bytes()}),

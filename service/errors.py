@@ -24,6 +24,11 @@ ERRORS: dict[str, tuple[int, str]] = {
         "ambiguous body framing (service.web.framing), or another malformed request",
     ),
     "INVALID_WEBHOOK": (400, "unlink webhook: app_id or user_id missing, repeated or not an id"),
+    "INVALID_SECURITY_EVENT": (
+        400,
+        "account-status webhook: not application/secevent+jwt, or not a SET of Kakao's shape "
+        "(one event, an iss-sub subject, int iat, a jti)",
+    ),
     "TOKEN_REQUIRED": (401, "no token in Authorization"),
     "INVALID_TOKEN": (
         401,
@@ -34,6 +39,11 @@ ERRORS: dict[str, tuple[int, str]] = {
     "TOKEN_FOR_ANOTHER_APP": (401, "token issued to another app (KAKAO_APP_ID, KAKAO_APP_KEYS)"),
     "ID_TOKEN_NOT_ACCEPTED": (401, "an id_token was sent but KAKAO_APP_KEYS is not set"),
     "INVALID_ADMIN_TOKEN": (401, "no `Bearer <ADMIN_TOKEN>`, or another token, on /admin/"),
+    "SECURITY_EVENT_NOT_TRUSTED": (
+        401,
+        "account-status webhook: the SET's signature, issuer, audience (KAKAO_APP_KEYS) or "
+        "subject issuer is not Kakao's for us, or its iat is outside the accepted window",
+    ),
     "KAKAO_ID_MISMATCH": (403, "the body's kakao_id is not the token's owner"),
     "NONCE_MISMATCH": (403, "the body's nonce is not the id_token's"),
     "INVALID_ADMIN_KEY": (401, "unlink webhook: not `KakaoAK <KAKAO_ADMIN_KEY>`, or no key set"),
@@ -45,6 +55,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     ),
     "NOT_FOUND": (404, "no such path"),
     "METHOD_NOT_ALLOWED": (405, "the path does not take that method"),
+    "SECURITY_EVENT_REPLAYED": (409, "account-status webhook: a SET with this jti came before"),
     "BODY_TOO_LARGE": (413, "body over 64 KiB"),
     "INTERNAL_ERROR": (500, "a bug: logged server-side, never shown"),
     "INVALID_RESPONSE": (502, "Kakao answered something unusable"),

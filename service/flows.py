@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from logsafe import escape
 from service import tokens
 from service.errors import ApiError
+from service.kakao import secevents
 from service.kakao.client import KakaoClient
 from service.kakao.idtoken import IdTokenVerifier, looks_like_id_token
 from service.kakao.profile import KakaoProfile
 from service.kakao.serviceterms import missing_terms
 from service.kakao.unlink_webhook import UnlinkNotice
 from service.settings import Settings
+from service.store import secevents as stored_events
 from service.store import users
 from service.store.db import HealthProbe, database_errors
 from service.store.models import User
@@ -92,13 +94,16 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
     )
     async with database_errors():  # the engine, not a session: see service.store.users
         known = await users.is_user(services.engine, profile.kakao_id)
+        # what Kakao's account-status webhook said was withdrawn counts as missing too
+        withdrawn = await stored_events.withdrawn(services.engine, profile.kakao_id)
+    missing = dict.fromkeys((*profile.missing_consents, *withdrawn))
     return {
         "kakao_id": profile.kakao_id,
         "user_name": profile.user_name,
         "email": profile.email,
         "is_user": known,
         "email_verified": profile.email_verified,
-        "missing_consents": list(profile.missing_consents),
+        "missing_consents": list(missing),
         "missing_service_terms": missing_terms,
     }
 
@@ -253,6 +258,68 @@ async def kakao_unlinked(services: Services, notice: UnlinkNotice) -> bool:
         "unlink webhook (%s): account %d of Kakao user %d deleted", referrer, user.id, user.kakao_id
     )
     return deleted
+
+
+#: how long a SET's jti is kept: past it, the SET's iat is too old to be accepted anyway
+JTI_MEMORY = timedelta(seconds=2 * (secevents.MAX_AGE_SECONDS + secevents.MAX_FUTURE_SECONDS))
+
+
+async def account_event(
+    services: Services, body: bytes, content_type: str | None
+) -> dict[str, Any]:
+    """The account-status webhook: verify the SET (service.kakao.secevents), refuse a `jti`
+    seen before (SECURITY_EVENT_REPLAYED, nothing changed), act, remember the `jti`.
+
+    user-unlinked and account-purged delete the account as the unlink webhook does (its JWTs
+    stop, a sign-in Kakao vouched for before cannot re-create it); a withdrawal of a consent
+    item the service uses is recorded for `GET /auth/kakao`, a consent or a new link forgets
+    it; other events, and event types we do not know, are accepted and change nothing. Each
+    action is idempotent, so a duplicate racing its original past the `jti` check does no
+    harm; the `jti` is recorded after acting, so a failed action can be sent again.
+    """
+    secevents.check_media_type(content_type)
+    event = await secevents.verify(services.id_tokens, body)
+    engine = services.engine
+    async with database_errors():
+        if await stored_events.seen(engine, event.jti):
+            raise ApiError("SECURITY_EVENT_REPLAYED")
+        action = await _act_on(services, event)
+        await stored_events.remember(engine, event.jti, JTI_MEMORY)
+    log.info(
+        "account-status webhook: %s for Kakao user %d: %s",
+        escape(event.event_type),
+        event.kakao_id,
+        action,
+    )
+    return {
+        "jti": event.jti,
+        "event": event.event_type,
+        "kakao_id": event.kakao_id,
+        "action": action,
+    }
+
+
+async def _act_on(services: Services, event: secevents.SecurityEvent) -> str:
+    """What `event` does here: `deleted`, `no_account`, `recorded` or `ignored`."""
+    engine = services.engine
+    used = tuple(scope for scope in event.scopes if scope in secevents.USED_SCOPES)
+    if event.event_type in (secevents.USER_UNLINKED, secevents.ACCOUNT_PURGED):
+        await stored_events.agreed(engine, event.kakao_id, None)
+        async with services.sessions() as session:
+            user = await users.get_user_by_kakao_id(session, event.kakao_id)
+        if user is None:
+            return "no_account"
+        return "deleted" if await users.delete_account(engine, user.id) else "no_account"
+    if event.event_type == secevents.USER_LINKED:
+        await stored_events.agreed(engine, event.kakao_id, None)  # a new consent screen
+        return "recorded"
+    if event.event_type == secevents.SCOPE_WITHDRAW and used:
+        await stored_events.withdraw(engine, event.kakao_id, used)
+        return "recorded"
+    if event.event_type == secevents.SCOPE_CONSENT and used:
+        await stored_events.agreed(engine, event.kakao_id, used)
+        return "recorded"
+    return "ignored"
 
 
 async def current_user(services: Services, our_token: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from mock_kakao.world import webhook
 from mock_kakao.world.kakaoapp import (
     DEFAULT_KEEP_OLD_SECONDS,
     MAX_KEEP_OLD_SECONDS,
+    WEBHOOK_URL_FIELDS,
     parse_app_section,
 )
 
@@ -37,9 +38,10 @@ async def update_app(request: web.Request) -> web.Response:
     ``{"consent_items": [...]}``...: the console's settings, until the next reset."""
     state = request.app[STATE]
     changes = parse_app_section(await read_json(request))
-    url = changes.get("unlink_webhook_url")
-    if url is not None and not webhook.may_call(url, request.app[ALLOW_REMOTE]):
-        raise InvalidInput("INVALID_FIELD", webhook.NOT_LOCAL)
+    for name in WEBHOOK_URL_FIELDS:
+        url = changes.get(name)
+        if url is not None and not webhook.may_call(url, request.app[ALLOW_REMOTE]):
+            raise InvalidInput("INVALID_FIELD", webhook.not_local(name))
     state.app.update(changes)
     return json_response(state.app.to_json(base_url_of(request), state.clock.now()))
 

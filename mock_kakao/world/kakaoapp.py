@@ -10,7 +10,9 @@ service was started with it, e.g. run_all's ``KAKAO_ADMIN_KEY``); ``PATCH /_mock
 any of them until the next reset.
 
 The unlink webhook (kakao-api.md, "Unlink webhook") is a setting too: its URL (None: no
-webhook) and method, GET or POST.
+webhook) and method, GET or POST; so is the account-status webhook's URL (kakao-api.md,
+"Webhooks and security events"; None: no Security Event Tokens are sent), which follows the
+same URL rules (see :mod:`mock_kakao.world.secevents`).
 
 Registered URLs (kakao-api.md, "Redirect URIs, web domains, keys"; see
 :mod:`mock_kakao.world.registered`): redirect URIs per REST API key and per JavaScript key, the
@@ -103,9 +105,11 @@ ACCESS_TOKEN_TTLS = {
 LOGIN_KEYS = (KeyKind.REST, KeyKind.JAVASCRIPT, KeyKind.NATIVE)
 OPTIONAL_SECRETS = ("native_app_key", "client_secret")
 SECRET_FIELDS = (*(kind.value for kind in KeyKind), "client_secret")
-WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method")
+#: the webhooks' URL settings: each normalised and held to this machine alike
+WEBHOOK_URL_FIELDS = ("unlink_webhook_url", "account_status_webhook_url")
+WEBHOOK_FIELDS = ("unlink_webhook_url", "unlink_webhook_method", "account_status_webhook_url")
 #: the fields whose null is a value: no native app key, no client secret, no webhook
-NULL_MEANS_OFF = (*OPTIONAL_SECRETS, "unlink_webhook_url")
+NULL_MEANS_OFF = (*OPTIONAL_SECRETS, *WEBHOOK_URL_FIELDS)
 #: the optional strings (and the switch) whose null means "left out" (issue 20 rule 10); a
 #: list's null is refused as not a list, as the admin API's document says
 NULL_MEANS_LEFT_OUT = (
@@ -166,6 +170,8 @@ class AppSettings:
     ios_bundle_ids: tuple[str, ...] = ()
     unlink_webhook_url: str | None = None  # None: no webhook is called
     unlink_webhook_method: str = DEFAULT_WEBHOOK_METHOD
+    #: where Security Event Tokens are POSTed (None: no account-status webhook)
+    account_status_webhook_url: str | None = None
     #: the consent items the app asks for (see mock_kakao.world.consentitems)
     consent_items: tuple[ConsentItem, ...] = DEFAULT_ITEMS
     #: the APIs the admin key may call (the console's list since 2025-12-03)
@@ -332,16 +338,17 @@ def parse_app_section(data: Any) -> dict[str, Any]:
     for name, parse in URL_LISTS.items():
         if name in data:
             settings[name] = _url_list(data, name, lambda item, name=name, p=parse: p(item, name))
-    if "unlink_webhook_url" in data:
-        url = v.get_str(data, "unlink_webhook_url", nullable=True)
-        normalised = None if url is None else normalised_webhook_url(url)
-        if url is not None and normalised is None:
-            raise InvalidInput(
-                "INVALID_FIELD",
-                "unlink_webhook_url must be an http(s) URL whose host, as IDNA maps it, is an IP "
-                "address or a DNS name (letters, digits, hyphens), or null",
-            )
-        settings["unlink_webhook_url"] = normalised
+    for name in WEBHOOK_URL_FIELDS:
+        if name in data:
+            url = v.get_str(data, name, nullable=True)
+            normalised = None if url is None else normalised_webhook_url(url)
+            if url is not None and normalised is None:
+                raise InvalidInput(
+                    "INVALID_FIELD",
+                    f"{name} must be an http(s) URL whose host, as IDNA maps it, is an IP "
+                    "address or a DNS name (letters, digits, hyphens), or null",
+                )
+            settings[name] = normalised
     if "unlink_webhook_method" in data:
         settings["unlink_webhook_method"] = v.get_choice(
             data, "unlink_webhook_method", WEBHOOK_METHODS, DEFAULT_WEBHOOK_METHOD
@@ -439,6 +446,10 @@ class KakaoApp:
     @property
     def unlink_webhook_method(self) -> str:
         return self.settings.unlink_webhook_method
+
+    @property
+    def account_status_webhook_url(self) -> str | None:
+        return self.settings.account_status_webhook_url
 
     @property
     def consent_items(self) -> tuple[ConsentItem, ...]:

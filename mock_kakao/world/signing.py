@@ -205,13 +205,14 @@ class KeyRing:
             self._keys = [self.current]
             self.save()
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        """A compact JWS of ``claims`` (in their given order) by the current key."""
+    def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
+        """A compact JWS of ``claims`` (in their given order) by the current key; ``typ`` is
+        ``JWT`` for id_tokens, ``secevent+jwt`` for Security Event Tokens (RFC 8417)."""
         return jwt.encode(
             claims,
             self.current.private_key,
             algorithm=ALGORITHM,
-            headers={"kid": self.current.kid},
+            headers={"kid": self.current.kid, "typ": typ},
             json_encoder=_KakaoJson,
             sort_headers=False,
         )

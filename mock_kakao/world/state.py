@@ -109,6 +109,7 @@ class FakeKakao:
         self.app = app or KakaoApp()  # keys, registered URLs, OIDC switch, signing keys
         self.log = RequestLog()
         self.webhooks = WebhookLog()  # unlink webhook deliveries
+        self.security_events = WebhookLog()  # account-status webhook deliveries (SETs)
         self.faults = FaultBook()
         self.users: dict[int, FakeUser] = {}
         self._access: dict[str, AccessToken] = {}
@@ -161,6 +162,7 @@ class FakeKakao:
         self.clock = clock
         self.log.clear()
         self.webhooks.clear()
+        self.security_events.clear()
         self.users.clear()
         self._access.clear()
         self._grants.clear()

@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
@@ -44,10 +44,17 @@ TIMEOUT_SECONDS = 3.0
 FAULT_PATH = "/_webhooks/unlink"
 MAX_DELIVERIES = 1000
 FORM = "application/x-www-form-urlencoded;charset=utf-8"
-NOT_LOCAL = (
-    "unlink_webhook_url must name this machine (localhost, 127.0.0.0/8 or [::1]) unless the "
-    "fake runs with --allow-remote"
-)
+
+
+def not_local(setting: str) -> str:
+    """Why a webhook URL setting was refused: it names another machine."""
+    return (
+        f"{setting} must name this machine (localhost, 127.0.0.0/8 or [::1]) unless the "
+        "fake runs with --allow-remote"
+    )
+
+
+NOT_LOCAL = not_local("unlink_webhook_url")
 
 
 @dataclass(frozen=True)
@@ -69,13 +76,19 @@ class Delivery:
         return asdict(self)
 
 
+class Record(Protocol):
+    """A delivery record of any webhook: it shows itself as JSON."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 class WebhookLog:
-    """The most recent :data:`MAX_DELIVERIES` deliveries, oldest first."""
+    """The most recent :data:`MAX_DELIVERIES` deliveries of one webhook, oldest first."""
 
     def __init__(self) -> None:
-        self._entries: deque[Delivery] = deque(maxlen=MAX_DELIVERIES)
+        self._entries: deque[Record] = deque(maxlen=MAX_DELIVERIES)
 
-    def append(self, delivery: Delivery) -> None:
+    def append(self, delivery: Record) -> None:
         self._entries.append(delivery)
 
     def clear(self) -> None:
@@ -107,6 +120,43 @@ def with_query(url: str, fields: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How one outgoing call went: the part of a delivery record every webhook shares."""
+
+    status: int | None  # None: no HTTP answer (see ``error``)
+    latency_ms: float
+    error: str | None
+    fault: str | None
+
+
+async def send(
+    *,
+    url: str,
+    method: str,
+    headers: dict[str, str],
+    body: str | None,
+    decision: Decision,
+    allow_remote: bool,
+    setting: str = "unlink_webhook_url",
+) -> Outcome:
+    """One outgoing call of any of the fake's webhooks (or none, under a fault or to another
+    machine): the one place that applies faults, the this-machine rule and the timeout."""
+    started = time.perf_counter()
+    status: int | None = None
+    error: str | None = None
+    fault = decision.fault.kind if decision.fault else ("latency" if decision.delay_ms else None)
+    if decision.delay_ms:
+        await asyncio.sleep(decision.delay_ms / 1000)
+    if decision.fault is not None:
+        error = f"not sent: {decision.fault.kind} fault"
+    elif not may_call(url, allow_remote):  # a users file's or a flag's URL: never sent off it
+        error = f"not sent: {not_local(setting)}"
+    else:
+        status, error = await _send(url, method, headers, body)
+    return Outcome(status, round((time.perf_counter() - started) * 1000, 1), error, fault)
+
+
 async def deliver(
     *,
     url: str,
@@ -117,20 +167,19 @@ async def deliver(
     stamp: str,
     allow_remote: bool = False,
 ) -> Delivery:
-    """Send one delivery (or not, under a fault or to another machine) and describe what
-    happened."""
-    started = time.perf_counter()
-    status: int | None = None
-    error: str | None = None
-    fault = decision.fault.kind if decision.fault else ("latency" if decision.delay_ms else None)
-    if decision.delay_ms:
-        await asyncio.sleep(decision.delay_ms / 1000)
-    if decision.fault is not None:
-        error = f"not sent: {decision.fault.kind} fault"
-    elif not may_call(url, allow_remote):  # a users file's or a flag's URL: never sent off it
-        error = f"not sent: {NOT_LOCAL}"
-    else:
-        status, error = await _send(url, method, admin_key, fields)
+    """Send one unlink webhook delivery and describe what happened."""
+    headers = {"Authorization": f"KakaoAK {admin_key}"}
+    target, body = (with_query(url, fields), None) if method == "GET" else (url, urlencode(fields))
+    if body is not None:
+        headers["Content-Type"] = FORM
+    outcome = await send(
+        url=target,
+        method=method,
+        headers=headers,
+        body=body,
+        decision=decision,
+        allow_remote=allow_remote,
+    )
     return Delivery(
         time=stamp,
         method=method,
@@ -138,26 +187,22 @@ async def deliver(
         app_id=fields["app_id"],
         user_id=fields["user_id"],
         referrer_type=fields["referrer_type"],
-        status=status,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        error=error,
-        fault=fault,
+        status=outcome.status,
+        latency_ms=outcome.latency_ms,
+        error=outcome.error,
+        fault=outcome.fault,
     )
 
 
 async def _send(
-    url: str, method: str, admin_key: str, fields: dict[str, str]
+    url: str, method: str, headers: dict[str, str], body: str | None
 ) -> tuple[int | None, str | None]:
     """(status, None) for any HTTP answer, 3xx included (not followed); (None, why) otherwise."""
-    headers = {"Authorization": f"KakaoAK {admin_key}"}
-    target, body = (with_query(url, fields), None) if method == "GET" else (url, urlencode(fields))
-    if body is not None:
-        headers["Content-Type"] = FORM
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) as http,
-            http.request(method, target, data=body, headers=headers, allow_redirects=False) as r,
+            http.request(method, url, data=body, headers=headers, allow_redirects=False) as r,
         ):
             await r.read()  # body ignored, as Kakao ignores it
             return r.status, None

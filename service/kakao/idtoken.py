@@ -59,6 +59,7 @@ class _Header:
 
     alg: Any
     kid: Any
+    typ: Any
     #: no member is named twice (else the token is refused: see object_with_unique_members)
     unique: bool
 
@@ -88,7 +89,9 @@ def _header_of(segment: str) -> _Header | None:
         unique = False
     else:
         unique = True
-    return _Header(alg=header.get("alg"), kid=header.get("kid"), unique=unique)
+    return _Header(
+        alg=header.get("alg"), kid=header.get("kid"), typ=header.get("typ"), unique=unique
+    )
 
 
 class _UniqueMembersJWT(jwt.PyJWT):
@@ -245,8 +248,25 @@ class IdTokenVerifier:
         self._audiences = list(audiences)
 
     async def verify(self, token: str) -> IdTokenClaims:
+        claims = await self.verified_claims(token, required=REQUIRED_CLAIMS)
+        return claims_of(claims)
+
+    async def verified_claims(
+        self,
+        token: str,
+        *,
+        required: list[str],
+        typ: str | None = None,
+        own_checks: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """The claims of a JWT Kakao signed for one of our app keys: id_tokens and Security
+        Event Tokens alike (service.kakao.secevents), so both trust the same keys the same
+        way. `typ`: the header's `typ` it must carry (None: any). INVALID_TOKEN,
+        TOKEN_FOR_ANOTHER_APP or ID_TOKEN_NOT_ACCEPTED otherwise; `exp` and `iat`, when
+        present, are checked with LEEWAY_SECONDS; PyJWT's checks of the claims in `own_checks`
+        (`iat`, `jti`) are off: the caller checks those its own way."""
         if not self._audiences:
-            # Without our app keys any app's id_token would pass: refuse them all, clearly.
+            # Without our app keys any app's tokens would pass: refuse them all, clearly.
             raise ApiError("ID_TOKEN_NOT_ACCEPTED")
         if len(token) > MAX_ID_TOKEN_LENGTH or token.count(".") != 2:
             raise ApiError("INVALID_TOKEN")
@@ -255,6 +275,8 @@ class IdTokenVerifier:
             raise ApiError("INVALID_TOKEN")
         kid = header.kid
         if header.alg != ALGORITHM or not isinstance(kid, str) or not header.unique:
+            raise ApiError("INVALID_TOKEN")
+        if typ is not None and header.typ != typ:
             raise ApiError("INVALID_TOKEN")
         key = await self.keys.key(kid)
         if key is None:
@@ -267,12 +289,20 @@ class IdTokenVerifier:
                 issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,
                 # PyJWT takes any audience list that names one of ours: check_audience decides
-                options={"require": REQUIRED_CLAIMS, "verify_aud": False},
+                options={
+                    "require": required,
+                    "verify_aud": False,
+                    **{f"verify_{name}": False for name in own_checks},
+                },
             )
         except jwt.InvalidTokenError:
             raise ApiError("INVALID_TOKEN") from None
         check_audience(claims, self._audiences)
-        return claims_of(claims)
+        return claims
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer
 
 
 def check_audience(claims: dict[str, Any], ours: list[str]) -> None:

@@ -100,3 +100,25 @@ class KakaoUnlink(Base):
 
     kakao_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     unlinked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class SecurityEvent(Base):
+    """A Security Event Token already received, by its `jti` (migration 0005): a SET whose
+    `jti` is here is a replay. Pruned once older than any SET still accepted."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_received_at", "received_at"),)
+
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ConsentWithdrawal(Base):
+    """A consent item a Kakao user withdrew, as Kakao's account-status webhook said, until it
+    says the item was agreed again (migration 0005)."""
+
+    __tablename__ = "kakao_consent_withdrawals"
+
+    kakao_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -542,6 +542,19 @@ async def _remember(
     await connection.execute(delete(_UNLINKS).where(_UNLINKS.c.unlinked_at < now - UNLINK_MEMORY))
 
 
+async def run_write(engine: AsyncEngine, transaction: Callable[..., Awaitable[Any]]) -> Any:
+    """Run `transaction(connection, now)` as the deletions run (own transaction, retried,
+    queued behind this process's SQLite writes): for other modules' small writes
+    (service.store.secevents), so they queue the same way instead of colliding on the file."""
+    _engine, store = _store(engine)
+    return await _deleting(engine, store, transaction)
+
+
+def upsert_of(engine: AsyncEngine) -> Any:
+    """The dialect's `insert` (with `on_conflict_do_*`) for `engine`: SQLite or PostgreSQL."""
+    return _INSERTS[_store(engine)[1].dialect]
+
+
 async def _deleting(engine: AsyncEngine, store: _Store, transaction: Callable[..., Any]) -> Any:
     """Run a deletion in its own transaction (again on a serialization failure or deadlock),
     queued behind this process's other SQLite writes.

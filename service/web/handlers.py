@@ -237,6 +237,17 @@ class UnlinkWebhookHandler(BaseHandler):
         self.send_json(200, {"result": {"kakao_id": notice.kakao_id, "deleted": deleted}})
 
 
+class AccountEventsHandler(BaseHandler):
+    """`POST /auth/kakao/events`: Kakao's account-status webhook (see service.kakao.secevents)."""
+
+    allowed_methods = ("POST", "OPTIONS")
+
+    async def post(self) -> None:
+        content_type = self.request.headers.get("Content-Type")
+        result = await flows.account_event(self.services, bytes(self._body), content_type)
+        self.send_json(202, {"result": result})
+
+
 class AdminHandler(BaseHandler):
     """The admin API: each method first calls `authorized()`.
 

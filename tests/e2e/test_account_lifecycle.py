@@ -84,3 +84,27 @@ def test_deleting_my_account_unlinks_at_kakao_without_a_webhook(stack: RunningSt
     assert status == 401
     new_id, _ = sign_up(stack, new_kakao_token(stack))
     assert new_id != old_id
+
+
+def test_an_account_purged_event_from_the_fake_deletes_the_account(stack: RunningStack) -> None:
+    """Kakao's account-status webhook through run_all's stack: the fake signs a RISC
+    account-purged SET with its id_token keys, the service verifies it against the fake's
+    JWKS, answers 202 and deletes the account; the old JWT is 401 from then on."""
+    _account_id, old_jwt = sign_up(stack, "mock-token-full-consent")
+    hook = f"{stack.service_url}/auth/kakao/events"
+    status, app = http(
+        "PATCH", f"{stack.kakao_url}/_mock/app", {"account_status_webhook_url": hook}
+    )
+    assert (status, app["account_status_webhook_url"]) == (200, hook)
+
+    status, sent = http(
+        "POST", f"{stack.kakao_url}/_mock/users/{KAKAO_ID}/events", {"event": "account-purged"}
+    )
+    assert status == 200, sent
+    delivery = sent["delivery"]
+    assert (delivery["status"], delivery["accepted"], delivery["error"]) == (202, True, None)
+    assert http("GET", f"{stack.kakao_url}/_mock/security_events")[1]["security_events"] == [
+        delivery
+    ]
+    status, body = http("GET", f"{stack.service_url}/users/me", headers=bearer(old_jwt))
+    assert (status, body) == (401, {"message": "INVALID_TOKEN"})

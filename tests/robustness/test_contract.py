@@ -6,6 +6,7 @@ service, and every answer, reached on purpose, conforms to it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from mock_kakao.world.kakaoapp import DEFAULT_ADMIN_KEY
 from service import tokens
 from service.errors import ERRORS
 from service.store import db, users
+from service.store import secevents as stored_events
 from tests.robustness.conftest import ADMIN_TOKEN
 from tests.robustness.contract import SPEC_PATH, Contract
 from tests.robustness.support import CheckedService, http_request, sqlite_folder_gone
@@ -205,8 +207,53 @@ async def _reach_lifecycle(service: CheckedService, mock_kakao: Any) -> None:
     mock_kakao.reset()  # the person's fixed token again: it died with the unlink
 
 
+EVENTS = "/auth/kakao/events"
+SET = {"Content-Type": "application/secevent+jwt"}
+#: where the fake's SETs go when a test only wants them signed (the discard port: refused)
+NOWHERE = "http://127.0.0.1:9/events"
+
+
+async def fresh_set(mock_kakao: Any, event: str = "account-purged") -> str:
+    """A SET the fake signed (its delivery to NOWHERE fails; the token is in its record)."""
+    mock_kakao.update_app(account_status_webhook_url=NOWHERE)
+    answer = await asyncio.to_thread(mock_kakao.send_event, FULL_CONSENT_ID, event)
+    return answer["delivery"]["token"]
+
+
+async def post_event(service: CheckedService, token: str | bytes) -> Any:
+    return await service.request("POST", EVENTS, data=token, headers=SET)
+
+
+async def _reach_account_events(
+    service: CheckedService, mock_kakao: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account-status webhook: accepted, replayed, malformed, untrusted, a bug, and
+    Kakao's JWKS unreachable in every way (a service that never fetched it, per fault)."""
+    await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)
+    token = await fresh_set(mock_kakao)
+    await post_event(service, token)
+    await post_event(service, token)
+    await post_event(service, "not a set")
+    await post_event(service, "a.b.c")
+    await service.request("POST", EVENTS, data=token, headers={"Content-Type": "text/plain"})
+    await post_event(service, b"x" * 65537)
+    with monkeypatch.context() as patch:
+        patch.setattr(stored_events, "seen", _bug)
+        await post_event(service, await fresh_set(mock_kakao))
+    token = await fresh_set(mock_kakao)
+    for fault in KAKAO_FAULTS:
+        mock_kakao.set_faults([{**fault, "path": "/.well-known/jwks.json"}])
+        async with running_service(service.running.settings) as cold:
+            await post_event(CheckedService(cold, service.contract, service.seen), token)
+    mock_kakao.clear_faults()
+
+
+def _bug(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("a bug")
+
+
 async def _reach_everything_else(service: CheckedService) -> None:
-    paths = ("/auth/kakao", "/auth/kakao/unlink", "/users/me", "/healthz", "/openapi.yaml")
+    paths = ("/auth/kakao", "/auth/kakao/unlink", EVENTS, "/users/me", "/healthz", "/openapi.yaml")
     for path in (*paths, "/admin/accounts", "/admin/accounts/1"):
         await service.request("OPTIONS", path, headers={"Origin": "http://127.0.0.1:8002"})
         await service.request("OPTIONS", path, headers={"Origin": "http://elsewhere.example"})
@@ -218,7 +265,7 @@ async def _reach_everything_else(service: CheckedService) -> None:
     await service.request("PUT", "/users/me")
 
 
-async def _reach_database_outage(service: CheckedService, jwt: str) -> None:
+async def _reach_database_outage(service: CheckedService, jwt: str, token: str) -> None:
     admin = f"Bearer {ADMIN_TOKEN}"
     async with sqlite_folder_gone(service):
         for method, path in _ADMIN_OPERATIONS:
@@ -230,6 +277,7 @@ async def _reach_database_outage(service: CheckedService, jwt: str) -> None:
         await service.request("DELETE", "/users/me", authorization=f"Bearer {jwt}")
         for method in ("GET", "POST"):
             await webhook(service, method, notice(service.running.settings.kakao_app_id))
+        await post_event(service, token)
 
 
 async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -272,8 +320,9 @@ async def test_every_documented_code_is_reached_and_conforms(
     await _reach_admin(service)
     await _reach_everything_else(service)
     await _reach_lifecycle(service, mock_kakao)
+    await _reach_account_events(service, mock_kakao, monkeypatch)
     jwt = (await service.sign_in(FULL_CONSENT_TOKEN, FULL_CONSENT_ID)).body["token"]
-    await _reach_database_outage(service, jwt)
+    await _reach_database_outage(service, jwt, await fresh_set(mock_kakao, "user-linked"))
     await _reach_bugs(service, jwt, monkeypatch)
 
     reached = {(method, path, status, code) for method, path, status, code in service.seen}

@@ -266,6 +266,7 @@ async def test_config_shows_every_key_and_the_registered_defaults(kakao):
         "ios_bundle_ids": [],
         "unlink_webhook_url": None,
         "unlink_webhook_method": "POST",
+        "account_status_webhook_url": None,
         "admin_key_apis": list(ADMIN_KEY_APIS),
         "user_properties": [],
         "service_terms": [],  # a new app uses no Kakao Sync terms
