@@ -125,11 +125,16 @@ def largest_import(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with users added until its JSON is as large as an import may be."""
     users = list(document["users"])
     template = {**users[0], "nickname": "닉" * 40, "label": "x" * 200}
-    while True:
-        grown = {**document, "users": users}
-        if len(json.dumps(grown).encode()) > MAX_IMPORT_BYTES - 1024:
+    size = len(json.dumps(document).encode())
+    while True:  # users added while the document still fits (a user is over 1 KB now)
+        user = {**template, "id": 5_000_000_000 + len(users)}
+        more = len(json.dumps(user).encode()) + len(", ")  # json.dumps's item separator
+        if size + more > MAX_IMPORT_BYTES:
+            grown = {**document, "users": users}
+            assert len(json.dumps(grown).encode()) == size <= MAX_IMPORT_BYTES
             return grown
-        users.append({**template, "id": 5_000_000_000 + len(users)})
+        users.append(user)
+        size += more
 
 
 def size_of(path: Path) -> int:
