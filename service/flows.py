@@ -93,9 +93,8 @@ async def look_up(services: Services, kakao_token: str) -> dict[str, Any]:
         services, None if id_token else kakao_token, profile.kakao_id
     )
     async with database_errors():  # the engine, not a session: see service.store.users
-        known = await users.is_user(services.engine, profile.kakao_id)
         # what Kakao's account-status webhook said was withdrawn counts as missing too
-        withdrawn = await stored_events.withdrawn(services.engine, profile.kakao_id)
+        known, withdrawn = await users.look_up(services.engine, profile.kakao_id)
     missing = dict.fromkeys((*profile.missing_consents, *withdrawn))
     return {
         "kakao_id": profile.kakao_id,

@@ -75,14 +75,3 @@ async def agreed(engine: AsyncEngine, kakao_id: int, scopes: Iterable[str] | Non
         await connection.execute(delete(_WITHDRAWALS).where(condition))
 
     await users.run_write(engine, transaction)
-
-
-async def withdrawn(engine: AsyncEngine, kakao_id: int) -> tuple[str, ...]:
-    """The consent items `kakao_id` withdrew and has not agreed to again, by name."""
-    query = (
-        select(_WITHDRAWALS.c.scope)
-        .where(_WITHDRAWALS.c.kakao_id == kakao_id)
-        .order_by(_WITHDRAWALS.c.scope)
-    )
-    async with engine.connect() as connection:
-        return tuple((await connection.scalars(query)).all())

@@ -95,6 +95,19 @@ _DELETED_SINCE = exists().where(
 #: `is_user` as each driver takes it (asyncpg prepares and caches it on the connection)
 _IS_USER_PG = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1)"
 _IS_USER_SQLITE = "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?)"
+# GET /auth/kakao's two questions (an account? consent items withdrawn through Kakao's
+# account-status webhook?) in one statement, so the lookup keeps one round trip. Item ids
+# never hold a space (consentitems.valid_item_id), so a space joins them.
+_LOOK_UP_PG = (
+    "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = $1), "
+    "(SELECT string_agg(scope, ' ' ORDER BY scope) FROM kakao_consent_withdrawals "
+    "WHERE kakao_id = $1)"
+)
+_LOOK_UP_SQLITE = (
+    "SELECT EXISTS (SELECT 1 FROM users WHERE kakao_id = ?1), "
+    "(SELECT group_concat(scope, ' ') FROM (SELECT scope FROM kakao_consent_withdrawals "
+    "WHERE kakao_id = ?1 ORDER BY scope))"
+)
 
 
 class _RawStatement:
@@ -454,16 +467,35 @@ async def is_user(session: AsyncSession | AsyncEngine, kakao_id: int) -> bool:
     The hottest statement of all: on a SQLite file it runs inline on the event loop; otherwise
     (and when the file is busy) on a pooled connection's driver itself (see `_driver`).
     """
+    (known,) = await _one_row(session, _IS_USER_PG, _IS_USER_SQLITE, kakao_id)
+    return bool(known)
+
+
+async def look_up(
+    session: AsyncSession | AsyncEngine, kakao_id: int
+) -> tuple[bool, tuple[str, ...]]:
+    """`is_user`, and the consent items the person withdrew at Kakao (service.store.secevents
+    records them) and has not agreed to again, by name: one statement on is_user's fast path."""
+    known, withdrawn = await _one_row(session, _LOOK_UP_PG, _LOOK_UP_SQLITE, kakao_id)
+    return bool(known), tuple(withdrawn.split(" ")) if withdrawn else ()
+
+
+async def _one_row(
+    session: AsyncSession | AsyncEngine, pg_sql: str, sqlite_sql: str, kakao_id: int
+) -> tuple[Any, ...]:
+    """The one row a read-only statement about `kakao_id` answers: on a SQLite file inline on
+    the event loop; otherwise (and when the file is busy) on a pooled connection's driver
+    itself (see `_driver`)."""
     engine, store = _store(session)
     if store.inline is not None:
-        rows = store.inline.fetch(_IS_USER_SQLITE, (kakao_id,))
+        rows = store.inline.fetch(sqlite_sql, (kakao_id,))
         if rows is not None:
-            return bool(rows[0][0])
+            return tuple(rows[0])
     async with _driver(engine) as driver:
         if store.dialect == "postgresql":
-            return bool(await driver.fetchval(_IS_USER_PG, kakao_id))
-        rows = await driver.execute_fetchall(_IS_USER_SQLITE, (kakao_id,))
-        return bool(rows[0][0])
+            return tuple(await driver.fetchrow(pg_sql, kakao_id))
+        rows = await driver.execute_fetchall(sqlite_sql, (kakao_id,))
+        return tuple(rows[0])
 
 
 async def list_accounts(engine: AsyncEngine, *, limit: int, after: int = 0) -> list[User]:

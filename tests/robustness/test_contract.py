@@ -287,7 +287,7 @@ async def _reach_bugs(service: CheckedService, jwt: str, monkeypatch: pytest.Mon
         raise RuntimeError("a bug")
 
     for module, name in (
-        (users, "is_user"),
+        (users, "look_up"),
         (users, "sign_up_or_log_in"),
         (users, "get_user"),
         (users, "get_user_by_kakao_id"),

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.errors import ApiError
-from service.store import db, users
+from service.store import db, secevents, users
 from tests.support.postgres import ThrowawayPostgres
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
@@ -525,3 +525,16 @@ async def test_a_deadlock_or_serialization_failure_is_retried_then_a_503() -> No
     with pytest.raises(_DriverError):
         await users._retrying(a_bug)
     assert len(calls) == 1
+
+
+async def test_look_up_answers_the_account_and_the_withdrawn_items_in_one_statement(
+    engine: AsyncEngine,
+) -> None:
+    """GET /auth/kakao's one statement: whether there is an account, and the consent items the
+    account-status webhook recorded as withdrawn (sorted, none once agreed again)."""
+    assert await users.look_up(engine, 42) == (False, ())
+    await secevents.withdraw(engine, 42, ["profile_nickname", "account_email"])
+    await secevents.withdraw(engine, 43, ["gender"])  # another person's: not 42's
+    assert await users.look_up(engine, 42) == (False, ("account_email", "profile_nickname"))
+    await secevents.agreed(engine, 42, ["account_email"])
+    assert await users.look_up(engine, 42) == (False, ("profile_nickname",))
